@@ -1,0 +1,238 @@
+// The engine's data model: what a znode and a session are, what a request and
+// its reply look like, and the narrow storage interface the engine runs over.
+//
+// The engine is compiled twice: by tsc for Node (the embedded store) and by
+// typescript-to-lua for Redis (the distributed store). Everything here must
+// therefore be plain data: numbers, strings, arrays and object literals.
+// Numbers are IEEE doubles in both runtimes, so every id and zxid the engine
+// produces stays below 2^53 (see docs/architecture.md).
+
+import type { OpCode, EventType } from './codes'
+
+/** Opaque znode payload: a Uint8Array in Node, a byte string in Lua. The engine never looks inside. */
+export type Bytes = Uint8Array
+
+export type SessionId = number
+export type Zxid = number
+
+export interface Id {
+  scheme: string
+  id: string
+}
+
+export interface ACL {
+  perms: number
+  id: Id
+}
+
+export interface Stat {
+  czxid: Zxid
+  mzxid: Zxid
+  ctime: number
+  mtime: number
+  version: number
+  cversion: number
+  aversion: number
+  ephemeralOwner: SessionId
+  dataLength: number
+  numChildren: number
+  pzxid: Zxid
+}
+
+/** A stored znode: its Stat plus data and ACL. numChildren is kept in step with the child set. */
+export interface ZNode extends Stat {
+  data: Bytes
+  acl: ACL[]
+}
+
+export interface SessionRecord {
+  id: SessionId
+  /** negotiated timeout, ms */
+  timeout: number
+  /** the 16-byte session password, lower-case hex */
+  passwd: string
+}
+
+/** Server-side watch tables. `exists` watches live in the data table, as in ZooKeeper. */
+export type WatchKind = 'data' | 'child'
+
+export interface WatchEvent {
+  session: SessionId
+  type: EventType
+  path: string
+}
+
+/**
+ * The storage primitives. Implementations: the embedded in-memory store (with
+ * its write-ahead log) and the Redis store (Lua over Redis keys). Every call is
+ * synchronous; the engine buffers a transaction's writes itself and only calls
+ * the mutating primitives once the transaction is known to succeed.
+ */
+export interface Storage {
+  getNode(path: string): ZNode | undefined
+  /** create or replace */
+  putNode(path: string, node: ZNode): void
+  deleteNode(path: string): void
+  /** child names, in no particular order */
+  getChildren(path: string): string[]
+  addChild(parent: string, name: string): void
+  removeChild(parent: string, name: string): void
+
+  /** last committed zxid */
+  getZxid(): Zxid
+  setZxid(zxid: Zxid): void
+
+  getSession(id: SessionId): SessionRecord | undefined
+  putSession(session: SessionRecord): void
+  deleteSession(id: SessionId): void
+  getEphemerals(id: SessionId): string[]
+  addEphemeral(id: SessionId, path: string): void
+  removeEphemeral(id: SessionId, path: string): void
+  /** sessions whose deadline is at or before `now` (the session tracker's job is the store's) */
+  expiredSessions(now: number): SessionId[]
+
+  addWatch(kind: WatchKind, path: string, session: SessionId): void
+  /** removes and returns the sessions watching `path` in table `kind` (watches are one-shot) */
+  takeWatchers(kind: WatchKind, path: string): SessionId[]
+  /** forget every watch a session holds (on close or expiry) */
+  dropWatches(session: SessionId): void
+}
+
+/** Who is asking, and when. `now` is wall-clock ms, used for ctime/mtime. */
+export interface Context {
+  session: SessionId
+  now: number
+  /** authenticated identities of the connection (world:anyone is implied) */
+  auth: Id[]
+}
+
+// ---- requests (decoded jute records, tagged with their opcode) ----
+
+export interface CreateRequest {
+  type: OpCode.create | OpCode.create2 | OpCode.createContainer
+  path: string
+  data: Bytes
+  dataLength: number
+  acl: ACL[]
+  flags: number
+}
+export interface CreateTTLRequest {
+  type: OpCode.createTTL
+  path: string
+  data: Bytes
+  dataLength: number
+  acl: ACL[]
+  flags: number
+  ttl: number
+}
+export interface DeleteRequest {
+  type: OpCode.delete | OpCode.deleteContainer
+  path: string
+  version: number
+}
+export interface PathWatchRequest {
+  type: OpCode.exists | OpCode.getData | OpCode.getChildren | OpCode.getChildren2
+  path: string
+  watch: boolean
+}
+export interface SetDataRequest {
+  type: OpCode.setData
+  path: string
+  data: Bytes
+  dataLength: number
+  version: number
+}
+export interface PathRequest {
+  type: OpCode.getACL | OpCode.sync | OpCode.getAllChildrenNumber
+  path: string
+}
+export interface GetEphemeralsRequest {
+  type: OpCode.getEphemerals
+  prefixPath: string
+}
+export interface SetACLRequest {
+  type: OpCode.setACL
+  path: string
+  acl: ACL[]
+  version: number
+}
+export interface CheckRequest {
+  type: OpCode.check
+  path: string
+  version: number
+}
+/** A sub-operation of multi or multiRead. */
+export type SubRequest = CreateRequest | CreateTTLRequest | DeleteRequest | SetDataRequest | CheckRequest | PathWatchRequest
+export interface MultiRequest {
+  type: OpCode.multi | OpCode.multiRead
+  ops: SubRequest[]
+}
+export interface SetWatchesRequest {
+  type: OpCode.setWatches | OpCode.setWatches2
+  relativeZxid: Zxid
+  dataWatches: string[]
+  existWatches: string[]
+  childWatches: string[]
+  persistentWatches: string[]
+  persistentRecursiveWatches: string[]
+}
+export interface CloseSessionRequest {
+  type: OpCode.closeSession
+}
+
+export type Request =
+  | CreateRequest
+  | CreateTTLRequest
+  | DeleteRequest
+  | PathWatchRequest
+  | SetDataRequest
+  | PathRequest
+  | GetEphemeralsRequest
+  | SetACLRequest
+  | CheckRequest
+  | MultiRequest
+  | SetWatchesRequest
+  | CloseSessionRequest
+
+// ---- replies ----
+
+/** One result inside a multi / multiRead reply (ZooKeeper's OpResult). */
+export type OpResult =
+  | { type: OpCode.create; path: string }
+  | { type: OpCode.create2 | OpCode.createContainer | OpCode.createTTL; path: string; stat: Stat }
+  | { type: OpCode.delete | OpCode.deleteContainer }
+  | { type: OpCode.setData; stat: Stat }
+  | { type: OpCode.check }
+  | { type: OpCode.getData; data: Bytes; stat: Stat }
+  | { type: OpCode.getChildren; children: string[] }
+  | { type: OpCode.error; err: number }
+
+/**
+ * The body of a successful reply. Which fields are set follows the request's
+ * opcode, exactly as ZooKeeper's response records do:
+ * create → path; create2/createContainer/createTTL → path, stat; exists, setData,
+ * setACL → stat; getData → data, stat; getACL → acl, stat; getChildren →
+ * children; getChildren2 → children, stat; sync → path; multi/multiRead →
+ * results; getEphemerals → paths; getAllChildrenNumber → count.
+ */
+export interface ReplyBody {
+  path?: string
+  stat?: Stat
+  data?: Bytes
+  acl?: ACL[]
+  children?: string[]
+  results?: OpResult[]
+  paths?: string[]
+  count?: number
+}
+
+export interface Outcome {
+  /** ZooKeeper error code; OK unless the whole request failed */
+  err: number
+  /** the server's last zxid after this request: the ReplyHeader zxid */
+  zxid: Zxid
+  /** set when err is OK and the opcode has a response record */
+  body?: ReplyBody
+  /** watch events this request triggered, in ZooKeeper's delivery order; deliver before the reply */
+  events: WatchEvent[]
+}

@@ -9,8 +9,13 @@
 
 import type { OpCode, EventType } from './codes'
 
-/** Opaque znode payload: a Uint8Array in Node, a byte string in Lua. The engine never looks inside. */
+/**
+ * Opaque znode payload: a Uint8Array in Node, a byte string in Lua. The engine
+ * never looks inside. `null` is kept distinct from empty, as ZooKeeper does: a
+ * znode created with null data returns null (jute length -1) from getData.
+ */
 export type Bytes = Uint8Array
+export type Data = Bytes | null
 
 export type SessionId = number
 export type Zxid = number
@@ -41,7 +46,7 @@ export interface Stat {
 
 /** A stored znode: its Stat plus data and ACL. numChildren is kept in step with the child set. */
 export interface ZNode extends Stat {
-  data: Bytes
+  data: Data
   acl: ACL[]
 }
 
@@ -111,7 +116,7 @@ export interface Context {
 export interface CreateRequest {
   type: OpCode.create | OpCode.create2 | OpCode.createContainer
   path: string
-  data: Bytes
+  data: Data
   dataLength: number
   acl: ACL[]
   flags: number
@@ -119,7 +124,7 @@ export interface CreateRequest {
 export interface CreateTTLRequest {
   type: OpCode.createTTL
   path: string
-  data: Bytes
+  data: Data
   dataLength: number
   acl: ACL[]
   flags: number
@@ -138,7 +143,7 @@ export interface PathWatchRequest {
 export interface SetDataRequest {
   type: OpCode.setData
   path: string
-  data: Bytes
+  data: Data
   dataLength: number
   version: number
 }
@@ -203,7 +208,7 @@ export type OpResult =
   | { type: OpCode.delete | OpCode.deleteContainer }
   | { type: OpCode.setData; stat: Stat }
   | { type: OpCode.check }
-  | { type: OpCode.getData; data: Bytes; stat: Stat }
+  | { type: OpCode.getData; data: Data; stat: Stat }
   | { type: OpCode.getChildren; children: string[] }
   | { type: OpCode.error; err: number }
 
@@ -218,7 +223,7 @@ export type OpResult =
 export interface ReplyBody {
   path?: string
   stat?: Stat
-  data?: Bytes
+  data?: Data
   acl?: ACL[]
   children?: string[]
   results?: OpResult[]

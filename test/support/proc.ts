@@ -1,5 +1,5 @@
 import { type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 
 /**
  * Process plumbing shared by the server launchers: waiting for exit,
@@ -9,20 +9,38 @@ import { readFileSync } from 'node:fs'
  */
 
 const live = new Set<ChildProcess>()
+const tempDirs = new Set<string>()
 let hooked = false
 
+function hookExit (): void {
+  if (hooked) return
+  hooked = true
+  // 'exit' handlers must be synchronous: a plain kill and rm is all we can do.
+  process.once('exit', () => {
+    for (const c of live) {
+      try { c.kill('SIGKILL') } catch { /* already gone */ }
+    }
+    for (const d of tempDirs) {
+      try { rmSync(d, { recursive: true, force: true }) } catch { /* best effort */ }
+    }
+  })
+}
+
+/** Kills `child` when the test process exits, whatever the test did. */
 export function track (child: ChildProcess): void {
+  hookExit()
   live.add(child)
   child.once('exit', () => live.delete(child))
-  if (!hooked) {
-    hooked = true
-    // 'exit' handlers must be synchronous: a plain kill is all we can do.
-    process.once('exit', () => {
-      for (const c of live) {
-        try { c.kill('SIGKILL') } catch { /* already gone */ }
-      }
-    })
-  }
+}
+
+/** Removes `dir` when the test process exits (for dirs kept across restarts). */
+export function removeAtExit (dir: string): void {
+  hookExit()
+  tempDirs.add(dir)
+}
+
+export function forgetTempDir (dir: string): void {
+  tempDirs.delete(dir)
 }
 
 export function hasExited (child: ChildProcess): boolean {

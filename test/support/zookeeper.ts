@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fourLetterWord } from './fourlw'
 import { freePort } from './ports'
-import { hasExited, logTail, sleep, terminate, track } from './proc'
+import { forgetTempDir, hasExited, logTail, removeAtExit, sleep, terminate, track } from './proc'
 
 /**
  * Launches a REAL Apache ZooKeeper 3.8 standalone server from the Debian
@@ -99,8 +99,11 @@ async function launch (opts: ZooKeeperOptions, ownsDir: boolean): Promise<ZooKee
   const pid = child.pid
   if (pid === undefined) throw new Error(`startZooKeeper: could not spawn java\n${logTail(logFile)}`)
 
+  if (ownsDir) removeAtExit(root)
   const removeDir = (): void => {
-    if (ownsDir) rmSync(root, { recursive: true, force: true })
+    if (!ownsDir) return
+    rmSync(root, { recursive: true, force: true })
+    forgetTempDir(root)
   }
 
   try {

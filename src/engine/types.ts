@@ -113,7 +113,27 @@ export interface Context {
 
 // ---- requests (decoded jute records, tagged with their opcode) ----
 
-export interface CreateRequest {
+/**
+ * Path validity as ZooKeeper's PathUtils.validatePath sees it (UTF-16 code
+ * units). Computed in JavaScript by prepareRequest() before the engine runs,
+ * because Lua strings are bytes; the engine reads it where ZooKeeper would
+ * validate, so the error order stays ZooKeeper's.
+ */
+export enum PathState {
+  Valid = 0,
+  Invalid = 1,
+  /** contains U+0000 (also invalid) */
+  HasNul = 2,
+}
+
+/** Annotations added by prepareRequest(); absent means "not checked yet". */
+export interface Prepared {
+  pathState?: PathState
+  /** some ACL entry names an unknown scheme or an id its scheme rejects */
+  aclInvalid?: boolean
+}
+
+export interface CreateRequest extends Prepared {
   type: OpCode.create | OpCode.create2 | OpCode.createContainer
   path: string
   data: Data
@@ -121,7 +141,7 @@ export interface CreateRequest {
   acl: ACL[]
   flags: number
 }
-export interface CreateTTLRequest {
+export interface CreateTTLRequest extends Prepared {
   type: OpCode.createTTL
   path: string
   data: Data
@@ -130,24 +150,24 @@ export interface CreateTTLRequest {
   flags: number
   ttl: number
 }
-export interface DeleteRequest {
+export interface DeleteRequest extends Prepared {
   type: OpCode.delete | OpCode.deleteContainer
   path: string
   version: number
 }
-export interface PathWatchRequest {
+export interface PathWatchRequest extends Prepared {
   type: OpCode.exists | OpCode.getData | OpCode.getChildren | OpCode.getChildren2
   path: string
   watch: boolean
 }
-export interface SetDataRequest {
+export interface SetDataRequest extends Prepared {
   type: OpCode.setData
   path: string
   data: Data
   dataLength: number
   version: number
 }
-export interface PathRequest {
+export interface PathRequest extends Prepared {
   type: OpCode.getACL | OpCode.sync | OpCode.getAllChildrenNumber
   path: string
 }
@@ -155,13 +175,13 @@ export interface GetEphemeralsRequest {
   type: OpCode.getEphemerals
   prefixPath: string
 }
-export interface SetACLRequest {
+export interface SetACLRequest extends Prepared {
   type: OpCode.setACL
   path: string
   acl: ACL[]
   version: number
 }
-export interface CheckRequest {
+export interface CheckRequest extends Prepared {
   type: OpCode.check
   path: string
   version: number

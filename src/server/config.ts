@@ -1,0 +1,76 @@
+// The server's configuration and the defaults ZooKeeper derives from tickTime.
+
+import type { Logger } from 'pino'
+import { DEFAULT_MAX_BUFFER } from '../protocol'
+
+export interface ServerConfig {
+  host: string
+  /** 0 picks a free port */
+  zkPort: number
+  /** 0 picks a free port */
+  httpPort: number
+  dataDir: string
+  /** ZooKeeper's tickTime: session-timeout bounds and the expiry check period */
+  tickMs: number
+  /** jute.maxbuffer: the largest frame accepted; default 1048575 */
+  maxBuffer?: number
+  /** default 2 × tickMs */
+  minSessionTimeout?: number
+  /** default 20 × tickMs */
+  maxSessionTimeout?: number
+  /** fsync the log before acknowledging; default true. Off only for tests and benchmarks. */
+  fsync?: boolean
+  logger: Logger
+  /**
+   * Called once if the store fails in a way that makes acknowledging
+   * anything unsafe (an fsync error). Default: log and close the server.
+   */
+  onFatal?: (err: unknown) => void
+}
+
+/** A configuration the server cannot run with. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal'>> {
+  onFatal: ServerConfig['onFatal']
+}
+
+function isPort (n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 65535
+}
+
+function positiveInt (n: number): boolean {
+  return Number.isInteger(n) && n > 0
+}
+
+/** Fills in ZooKeeper's defaults and rejects values it would reject. */
+export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
+  if (!isPort(cfg.zkPort)) throw new ConfigError(`zkPort must be an integer in 0..65535, got ${cfg.zkPort}`)
+  if (!isPort(cfg.httpPort)) throw new ConfigError(`httpPort must be an integer in 0..65535, got ${cfg.httpPort}`)
+  if (!positiveInt(cfg.tickMs)) throw new ConfigError(`tickMs must be a positive integer, got ${cfg.tickMs}`)
+  if (cfg.dataDir === '') throw new ConfigError('dataDir must not be empty')
+  const maxBuffer = cfg.maxBuffer ?? DEFAULT_MAX_BUFFER
+  if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
+  const minSessionTimeout = cfg.minSessionTimeout ?? 2 * cfg.tickMs
+  const maxSessionTimeout = cfg.maxSessionTimeout ?? 20 * cfg.tickMs
+  if (!positiveInt(minSessionTimeout)) throw new ConfigError(`minSessionTimeout must be a positive integer, got ${minSessionTimeout}`)
+  if (!positiveInt(maxSessionTimeout)) throw new ConfigError(`maxSessionTimeout must be a positive integer, got ${maxSessionTimeout}`)
+  if (minSessionTimeout > maxSessionTimeout) {
+    throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
+  }
+  return {
+    host: cfg.host,
+    zkPort: cfg.zkPort,
+    httpPort: cfg.httpPort,
+    dataDir: cfg.dataDir,
+    tickMs: cfg.tickMs,
+    maxBuffer,
+    minSessionTimeout,
+    maxSessionTimeout,
+    fsync: cfg.fsync ?? true,
+    logger: cfg.logger,
+    onFatal: cfg.onFatal
+  }
+}

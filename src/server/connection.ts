@@ -1,0 +1,220 @@
+// One client TCP connection: its state machine and socket plumbing. The
+// first four bytes decide what it is (a four-letter word or a session); after
+// the handshake every frame is a request. Replies and events go through the
+// hub's outbox (the durability barrier), never straight to the socket.
+
+import type { Socket } from 'node:net'
+import { FrameDecoder, FrameTooLargeError, JuteReader } from '../protocol'
+import type { Id, SessionId } from '../engine/types'
+import { answerFourLetterWord, fourLetterWordOf } from './fourletter'
+import { handleConnect } from './handshake'
+import { handleRequest } from './dispatch'
+import type { Hub } from './hub'
+import type { FrameSink, SentHook } from './outbox'
+import { ConnectionStats } from './stats'
+
+/** Above this many unsent bytes we stop reading the socket until it drains. */
+const HIGH_WATER = 1024 * 1024
+
+type State =
+  | 'first' // fewer than 4 bytes seen: may still be a four-letter word
+  | 'handshake' // waiting for the ConnectRequest frame
+  | 'open' // session attached, serving requests
+  | 'closing' // decided to close: input is ignored, queued output still leaves
+  | 'closed'
+
+export class Connection implements FrameSink {
+  readonly stats = new ConnectionStats()
+  /** peer address as ZooKeeper prints it: "/127.0.0.1:52110" */
+  readonly remote: string
+  /** peer IP, the id of the `ip` auth scheme */
+  readonly address: string
+  sessionId: SessionId = 0
+  timeout = 0
+  /** identities for ACL checks; ZooKeeper starts every connection with ip:<peer> */
+  readonly auth: Id[]
+  /** requests received whose reply has not left yet */
+  queued = 0
+  /** reused for every request frame */
+  readonly reader = new JuteReader(Buffer.alloc(0))
+
+  private state: State = 'first'
+  private head: Buffer | undefined
+  private readonly decoder: FrameDecoder
+  private readingPaused = false
+  private closeQueued = false
+  private readonly onFrame = (frame: Buffer): void => this.frame(frame)
+
+  constructor (private readonly hub: Hub, private readonly socket: Socket) {
+    this.address = normalizeAddress(socket.remoteAddress ?? 'unknown')
+    this.remote = `/${this.address}:${socket.remotePort ?? 0}`
+    this.auth = [{ scheme: 'ip', id: this.address }]
+    this.decoder = new FrameDecoder({ maxBuffer: hub.limits.maxBuffer })
+    socket.setNoDelay(true)
+    // A peer that never completes the handshake is dropped, as ZooKeeper
+    // expires sessionless connections.
+    socket.setTimeout(hub.limits.maxSessionTimeout)
+    socket.on('timeout', () => {
+      if (this.state === 'first' || this.state === 'handshake') this.destroy('no handshake in time')
+    })
+    socket.on('data', (chunk: Buffer) => this.data(chunk))
+    socket.on('drain', () => this.drained())
+    socket.on('error', (err) => hub.log.debug({ err, peer: this.remote }, 'connection error'))
+    socket.on('close', () => this.closed())
+  }
+
+  get alive (): boolean {
+    return this.state !== 'closed' && !this.socket.destroyed
+  }
+
+  /** true once the connection is going away: callers stop producing for it */
+  get closing (): boolean {
+    return this.state === 'closing' || this.state === 'closed'
+  }
+
+  /** 1 while reading, 0 while paused, as ZooKeeper's `cons` shows selector interest. */
+  get interestOps (): number {
+    return this.readingPaused || this.closing ? 0 : 1
+  }
+
+  // ---- output (called by the outbox) ----
+
+  writeFrame (frame: Buffer, sent: SentHook | undefined): void {
+    this.socket.write(frame)
+    this.hub.stats.packetsSent++
+    this.stats.packetsSent++
+    if (sent !== undefined) sent(Date.now())
+    if (!this.readingPaused && this.socket.writableLength > HIGH_WATER) {
+      this.readingPaused = true
+      this.socket.pause()
+    }
+  }
+
+  endAfterWrites (): void {
+    this.state = 'closing'
+    this.socket.end()
+    // end() only half-closes; once our bytes are flushed we are done with it
+    // whether or not the peer closes its side.
+    this.socket.once('finish', () => this.socket.destroy())
+  }
+
+  // ---- used by handshake and dispatch ----
+
+  /** Queue a frame behind the durability barrier. */
+  send (frame: Buffer, sent?: SentHook): void {
+    this.hub.outbox.send(this, frame, sent)
+  }
+
+  /** Close once everything already produced for this connection has left. */
+  closeAfterReplies (): void {
+    if (this.closeQueued || this.state === 'closed') return
+    this.closeQueued = true
+    this.state = 'closing'
+    this.hub.outbox.close(this)
+  }
+
+  /** Close at once, dropping anything queued: taken over, expired, or misbehaving. */
+  destroy (why: string): void {
+    if (this.state === 'closed') return
+    this.hub.log.debug({ peer: this.remote, session: this.sessionHex() }, `closing connection: ${why}`)
+    this.state = 'closing'
+    this.socket.destroy()
+  }
+
+  attach (sessionId: SessionId, timeout: number): void {
+    this.sessionId = sessionId
+    this.timeout = timeout
+    this.state = 'open'
+    this.socket.setTimeout(0)
+  }
+
+  addAuth (id: Id): void {
+    for (const a of this.auth) if (a.scheme === id.scheme && a.id === id.id) return
+    this.auth.push(id)
+  }
+
+  sessionHex (): string {
+    return `0x${this.sessionId.toString(16)}`
+  }
+
+  // ---- input ----
+
+  private data (chunk: Buffer): void {
+    if (this.closing) return
+    if (this.state === 'first') {
+      const head = this.head === undefined ? chunk : Buffer.concat([this.head, chunk])
+      if (head.length < 4) {
+        this.head = head
+        return
+      }
+      this.head = undefined
+      const word = fourLetterWordOf(head)
+      if (word !== undefined) {
+        this.fourLetterWord(word)
+        return
+      }
+      this.state = 'handshake'
+      chunk = head
+    }
+    try {
+      this.decoder.push(chunk, this.onFrame)
+    } catch (err) {
+      if (err instanceof FrameTooLargeError) {
+        this.hub.log.warn({ peer: this.remote, session: this.sessionHex(), length: err.length }, `closing connection: ${err.message}`)
+        this.destroy('bad frame length')
+        return
+      }
+      throw err
+    }
+  }
+
+  private frame (frame: Buffer): void {
+    if (this.state === 'open') {
+      handleRequest(this.hub, this, frame)
+    } else if (this.state === 'handshake') {
+      this.hub.stats.packetsReceived++
+      this.stats.packetsReceived++
+      handleConnect(this.hub, this, frame)
+    }
+    // closing: the peer's further bytes are ignored, as ZooKeeper disables receive
+  }
+
+  private fourLetterWord (word: string): void {
+    this.hub.stats.packetsReceived++
+    this.stats.packetsReceived++
+    this.hub.log.info({ peer: this.remote }, `processing ${word} command`)
+    this.state = 'closing'
+    let answer: string
+    try {
+      answer = answerFourLetterWord(word, this.hub.fourLetter)
+    } catch (err) {
+      this.hub.log.error({ err, peer: this.remote }, `four-letter word ${word} failed`)
+      this.destroy('four-letter word failed')
+      return
+    }
+    // counted after the answer is composed, as ZooKeeper does: a `srvr`
+    // does not count its own reply
+    this.hub.stats.packetsSent++
+    this.stats.packetsSent++
+    this.socket.end(answer)
+    this.socket.once('finish', () => this.socket.destroy())
+  }
+
+  private drained (): void {
+    if (this.readingPaused && this.socket.writableLength <= HIGH_WATER / 2) {
+      this.readingPaused = false
+      this.socket.resume()
+    }
+  }
+
+  private closed (): void {
+    this.state = 'closed'
+    if (this.sessionId !== 0) this.hub.sessions.detach(this.sessionId, this)
+    this.hub.forget(this)
+  }
+}
+
+/** "::ffff:127.0.0.1" (IPv4 on a dual-stack socket) → "127.0.0.1", as Java reports it. */
+function normalizeAddress (addr: string): string {
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.substring(7) : addr
+}

@@ -1,0 +1,225 @@
+// ZooKeeper's four-letter words: a connection whose first four bytes spell a
+// command gets a plain-text answer and is closed. The layouts are ZooKeeper
+// 3.8's byte for byte where tools parse them (go-zookeeper's FLWSrvr/FLWCons
+// regexes, zkServer.sh status, monitoring scrapers reading `mntr`).
+
+import { hostname, userInfo, freemem, totalmem, platform, arch, release } from 'node:os'
+import type { ConnectionStats, ServerStats } from './stats'
+
+/** What one connection looks like to `stat` and `cons`. */
+export interface ConnectionInfo {
+  /** Java's InetSocketAddress.toString(): "/127.0.0.1:47120" */
+  remote: string
+  /** 1 while reading, 0 while paused (ZooKeeper prints the selector interest ops) */
+  interestOps: number
+  /** requests received whose reply has not left yet */
+  queued: number
+  stats: ConnectionStats
+  /** 0 before the handshake */
+  sessionId: number
+  timeout: number
+}
+
+/** Store-side numbers (the embedded store's stats()). */
+export interface TreeStats {
+  nodeCount: number
+  watchCount: number
+  ephemeralCount: number
+  sessionCount: number
+  approximateDataSize: number
+}
+
+/** Everything the commands read, gathered by the server on demand. */
+export interface FourLetterView {
+  fullVersion: string
+  stats: ServerStats
+  connections: () => ConnectionInfo[]
+  zxid: () => number
+  outstanding: () => number
+  tree: () => TreeStats
+  conf: {
+    clientPort: number
+    dataDir: string
+    tickTime: number
+    minSessionTimeout: number
+    maxSessionTimeout: number
+  }
+  dataDirSize: () => number
+  openFileDescriptors: () => number | undefined
+  maxFileDescriptors: () => number | undefined
+  resetConnectionStats: () => void
+}
+
+export const FOUR_LETTER_WORDS: ReadonlySet<string> = new Set([
+  'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'ruok', 'stmk', 'srst',
+  'srvr', 'stat', 'wchc', 'wchp', 'wchs', 'mntr', 'isro', 'hash',
+])
+
+/** The word spelt by the first four bytes, if ZooKeeper would treat them as a command. */
+export function fourLetterWordOf (head: Buffer): string | undefined {
+  if (head.length < 4) return undefined
+  const word = head.toString('latin1', 0, 4)
+  return FOUR_LETTER_WORDS.has(word) ? word : undefined
+}
+
+/**
+ * ZooKeeper's node count: its DataTree keeps the root under both "" and "/",
+ * so every count it reports is one more than the znodes a client can see.
+ */
+function zkNodeCount (t: TreeStats): number {
+  return t.nodeCount + 1
+}
+
+/** Java's Double.toString for the values we print (ms averages). */
+function javaDouble (x: number): string {
+  return Number.isInteger(x) ? `${x}.0` : String(x)
+}
+
+function hex (n: number): string {
+  return n < 0 ? `-${(-n).toString(16)}` : n.toString(16)
+}
+
+function serverSummary (v: FourLetterView): string {
+  const s = v.stats
+  return `Latency min/avg/max: ${s.latency.minOrZero}/${javaDouble(s.latency.avg)}/${s.latency.max}\n` +
+    `Received: ${s.packetsReceived}\n` +
+    `Sent: ${s.packetsSent}\n` +
+    `Connections: ${v.connections().length}\n` +
+    `Outstanding: ${v.outstanding()}\n` +
+    `Zxid: 0x${hex(v.zxid())}\n` +
+    'Mode: standalone\n' +
+    `Node count: ${zkNodeCount(v.tree())}\n`
+}
+
+/** ServerCnxn.dumpConnectionInfo. */
+function connectionLine (c: ConnectionInfo, brief: boolean): string {
+  const st = c.stats
+  let line = ` ${c.remote}[${c.interestOps === 0 ? '0' : c.interestOps.toString(16)}]` +
+    `(queued=${c.queued},recved=${st.packetsReceived},sent=${st.packetsSent}`
+  if (!brief && c.sessionId !== 0) {
+    line += `,sid=0x${hex(c.sessionId)},lop=${st.lastOp},est=${st.established},to=${c.timeout}`
+    if (st.lastCxid >= 0) line += `,lcxid=0x${hex(st.lastCxid)}`
+    line += `,lzxid=0x${st.lastZxid < 0 ? 'ffffffffffffffff' : hex(st.lastZxid)}` +
+      `,lresp=${st.lastResponseTime},llat=${st.lastLatency}` +
+      `,minlat=${st.latency.minOrZero},avglat=${Math.floor(st.latency.avg)},maxlat=${st.latency.max}`
+  }
+  return line + ')'
+}
+
+function srvr (v: FourLetterView): string {
+  return `Zookeeper version: ${v.fullVersion}\n` + serverSummary(v)
+}
+
+function stat (v: FourLetterView): string {
+  let out = `Zookeeper version: ${v.fullVersion}\nClients:\n`
+  for (const c of v.connections()) out += connectionLine(c, true) + '\n\n'
+  return out + '\n' + serverSummary(v)
+}
+
+function cons (v: FourLetterView): string {
+  let out = ''
+  for (const c of v.connections()) out += connectionLine(c, false) + '\n\n'
+  return out + '\n'
+}
+
+function mntr (v: FourLetterView): string {
+  const s = v.stats
+  const t = v.tree()
+  const rows: Array<[string, string | number]> = [
+    ['version', v.fullVersion],
+    ['server_state', 'standalone'],
+    ['ephemerals_count', t.ephemeralCount],
+    ['num_alive_connections', v.connections().length],
+    ['avg_latency', javaDouble(s.latency.avg)],
+    ['outstanding_requests', v.outstanding()],
+    ['znode_count', zkNodeCount(t)],
+    ['global_sessions', t.sessionCount],
+    ['packets_sent', s.packetsSent],
+    ['packets_received', s.packetsReceived],
+    ['watch_count', t.watchCount],
+    ['auth_failed_count', s.authFailed],
+    ['min_latency', s.latency.minOrZero],
+    ['max_latency', s.latency.max],
+    ['approximate_data_size', t.approximateDataSize],
+    ['local_sessions', 0],
+    ['uptime', Date.now() - s.startedAt],
+  ]
+  const open = v.openFileDescriptors()
+  const max = v.maxFileDescriptors()
+  if (max !== undefined) rows.push(['max_file_descriptor_count', max])
+  if (open !== undefined) rows.push(['open_file_descriptor_count', open])
+  let out = ''
+  for (const [k, val] of rows) out += `zk_${k}\t${val}\n`
+  return out
+}
+
+function conf (v: FourLetterView): string {
+  const c = v.conf
+  const size = v.dataDirSize()
+  return `clientPort=${c.clientPort}\n` +
+    'secureClientPort=-1\n' +
+    `dataDir=${c.dataDir}\n` +
+    `dataDirSize=${size}\n` +
+    `dataLogDir=${c.dataDir}\n` +
+    `dataLogSize=${size}\n` +
+    `tickTime=${c.tickTime}\n` +
+    'maxClientCnxns=0\n' +
+    `minSessionTimeout=${c.minSessionTimeout}\n` +
+    `maxSessionTimeout=${c.maxSessionTimeout}\n` +
+    'clientPortListenBacklog=-1\n' +
+    'serverId=0\n'
+}
+
+function envi (v: FourLetterView): string {
+  let user = 'unknown'
+  let home = 'unknown'
+  try {
+    const u = userInfo()
+    user = u.username
+    home = u.homedir
+  } catch { /* no passwd entry (containers): keep "unknown" */ }
+  const mb = (n: number): string => `${Math.floor(n / (1024 * 1024))}MB`
+  return 'Environment:\n' +
+    `zookeeper.version=${v.fullVersion}\n` +
+    `host.name=${hostname()}\n` +
+    `node.version=${process.version}\n` +
+    `os.name=${platform()}\n` +
+    `os.arch=${arch()}\n` +
+    `os.version=${release()}\n` +
+    `user.name=${user}\n` +
+    `user.home=${home}\n` +
+    `user.dir=${process.cwd()}\n` +
+    `os.memory.free=${mb(freemem())}\n` +
+    `os.memory.max=${mb(totalmem())}\n` +
+    `os.memory.total=${mb(process.memoryUsage().rss)}\n`
+}
+
+function dirs (v: FourLetterView): string {
+  const size = v.dataDirSize()
+  return `datadir_size: ${size}\nlogdir_size: ${size}\n`
+}
+
+/** The full text answer to `word` (one of FOUR_LETTER_WORDS). */
+export function answerFourLetterWord (word: string, v: FourLetterView): string {
+  switch (word) {
+    case 'ruok': return 'imok'
+    case 'srvr': return srvr(v)
+    case 'stat': return stat(v)
+    case 'cons': return cons(v)
+    case 'mntr': return mntr(v)
+    case 'conf': return conf(v)
+    case 'envi': return envi(v)
+    case 'dirs': return dirs(v)
+    case 'isro': return 'rw'
+    case 'srst':
+      v.stats.reset()
+      return 'Server stats reset.\n'
+    case 'crst':
+      v.resetConnectionStats()
+      return 'Connection stats reset.\n'
+    default:
+      // Known to ZooKeeper but not offered here: answer as ZooKeeper does for
+      // a command left out of 4lw.commands.whitelist.
+      return `${word} is not executed because it is not in the whitelist.\n`
+  }
+}

@@ -1,0 +1,35 @@
+// The server-wide state every connection works against, gathered in one
+// object so the per-connection code stays free of globals and testable.
+
+import type { Logger } from 'pino'
+import type { WatchEvent } from '../engine/types'
+import type { FourLetterView } from './fourletter'
+import type { Outbox } from './outbox'
+import type { SessionIdAllocator, SessionRegistry } from './sessions'
+import type { ServerStats } from './stats'
+import type { ServerStore } from './store'
+import type { Connection } from './connection'
+
+export interface Limits {
+  /** jute.maxbuffer: the largest frame accepted */
+  maxBuffer: number
+  minSessionTimeout: number
+  maxSessionTimeout: number
+}
+
+export interface Hub {
+  readonly store: ServerStore
+  readonly outbox: Outbox
+  readonly sessions: SessionRegistry<Connection>
+  readonly ids: SessionIdAllocator
+  readonly stats: ServerStats
+  readonly log: Logger
+  readonly limits: Limits
+  readonly fourLetter: FourLetterView
+  /** Sends watch events to the connections holding their sessions, in order. */
+  deliver(events: readonly WatchEvent[]): void
+  /** A connection is gone: stop counting it. */
+  forget(conn: Connection): void
+  /** The store failed in a way that makes acknowledging anything unsafe. */
+  fatal(err: unknown): void
+}

@@ -1,0 +1,234 @@
+// Wires the embedded server together: store, ZooKeeper port, HTTP port,
+// session expiry, shutdown. Everything with a per-connection job lives in
+// connection.ts / handshake.ts / dispatch.ts; this file only assembles.
+
+import { createServer, type Server, type Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { expireSessions, initTree } from '../engine'
+import { KeeperState } from '../engine/codes'
+import type { WatchEvent } from '../engine/types'
+import { encodeWatchEvent } from '../protocol'
+import { EmbeddedStore } from '../stores/embedded'
+import { buildHttpApp } from '../http/app'
+import type { ServerProbe } from '../http/probe'
+import { resolveConfig, type ResolvedConfig, type ServerConfig } from './config'
+import { Connection } from './connection'
+import type { ConnectionInfo, FourLetterView } from './fourletter'
+import type { Hub } from './hub'
+import { Outbox } from './outbox'
+import { SessionIdAllocator, SessionRegistry } from './sessions'
+import { ServerStats } from './stats'
+import type { ServerStore } from './store'
+import { directorySize, maxFileDescriptors, openFileDescriptors } from './system'
+import { REDKEEPER_VERSION, ZK_FULL_VERSION, ZK_VERSION } from './version'
+
+export interface RunningServer {
+  zkPort: number
+  httpPort: number
+  /** Stops accepting, flushes what is durable, closes connections, the HTTP port and the store. */
+  close(): Promise<void>
+}
+
+/** How long shutdown waits for clients to take their last bytes. */
+const CLOSE_GRACE_MS = 2000
+
+export async function startEmbeddedServer (config: ServerConfig): Promise<RunningServer> {
+  const cfg = resolveConfig(config)
+  const log = cfg.logger
+  const store: ServerStore = await EmbeddedStore.open({ dataDir: cfg.dataDir, fsync: cfg.fsync, logger: log })
+  try {
+    store.transact(() => initTree(store, Buffer.alloc(0)))
+    return await serve(cfg, store)
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+}
+
+async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningServer> {
+  const log = cfg.logger
+  const connections = new Set<Connection>()
+  const sessions = new SessionRegistry<Connection>()
+  const outbox = new Outbox(store)
+  const stats = new ServerStats()
+  let zkPort = cfg.zkPort
+  let listening = false
+  let closing: Promise<void> | undefined
+
+  const fourLetter: FourLetterView = {
+    fullVersion: ZK_FULL_VERSION,
+    stats,
+    connections: () => Array.from(connections, connectionInfo),
+    zxid: () => store.getZxid(),
+    outstanding: () => outstanding(connections),
+    tree: () => store.stats(),
+    conf: {
+      get clientPort () { return zkPort },
+      dataDir: cfg.dataDir,
+      tickTime: cfg.tickMs,
+      minSessionTimeout: cfg.minSessionTimeout,
+      maxSessionTimeout: cfg.maxSessionTimeout
+    },
+    dataDirSize: () => directorySize(cfg.dataDir),
+    openFileDescriptors,
+    maxFileDescriptors,
+    resetConnectionStats: () => { for (const c of connections) c.stats.reset() }
+  }
+
+  let fatalSeen = false
+  const hub: Hub = {
+    store,
+    outbox,
+    sessions,
+    ids: new SessionIdAllocator(),
+    stats,
+    log,
+    limits: { maxBuffer: cfg.maxBuffer, minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
+    fourLetter,
+    deliver (events: readonly WatchEvent[]) {
+      for (const ev of events) {
+        const conn = sessions.holder(ev.session)
+        // A session without a connection misses the event; its client
+        // re-registers with setWatches on reconnect and the engine re-fires
+        // what changed since the last zxid it saw.
+        if (conn !== undefined && !conn.closing) conn.send(encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path))
+      }
+    },
+    forget (conn: Connection) {
+      connections.delete(conn)
+    },
+    fatal (err: unknown) {
+      if (fatalSeen) return
+      fatalSeen = true
+      log.fatal({ err }, 'store failure: no further requests can be acknowledged')
+      if (cfg.onFatal !== undefined) cfg.onFatal(err)
+      else void running.close()
+    }
+  }
+
+  // The log failed (an fsync error): nothing more may be acknowledged.
+  const onStoreError = (err: unknown): void => hub.fatal(err)
+  store.on('error', onStoreError)
+
+  const tcp = createServer((socket: Socket) => {
+    if (closing !== undefined) {
+      socket.destroy()
+      return
+    }
+    connections.add(new Connection(hub, socket))
+  })
+  tcp.on('error', (err) => log.error({ err }, 'ZooKeeper port error'))
+
+  // Session expiry: each tick, close the sessions past their deadline (one
+  // transaction), tell the watchers, and drop their connections.
+  const ticker = setInterval(() => {
+    if (closing !== undefined) return
+    let out
+    try {
+      out = store.transact(() => expireSessions(store, Date.now())).result
+    } catch (err) {
+      hub.fatal(err)
+      return
+    }
+    if (out.expired.length === 0) return
+    hub.deliver(out.events)
+    for (const id of out.expired) {
+      log.info({ session: `0x${id.toString(16)}` }, 'session expired')
+      const conn = sessions.holder(id)
+      if (conn === undefined) continue
+      sessions.detach(id, conn)
+      conn.closeAfterReplies()
+    }
+  }, cfg.tickMs)
+
+  const probe: ServerProbe = {
+    ready: () => listening && closing === undefined,
+    status: () => {
+      const t = store.stats()
+      return {
+        version: REDKEEPER_VERSION,
+        zookeeperVersion: ZK_VERSION,
+        mode: 'standalone',
+        zxid: store.getZxid(),
+        nodeCount: t.nodeCount,
+        sessions: t.sessionCount,
+        connections: connections.size
+      }
+    }
+  }
+  const http = buildHttpApp({ logger: log, probe })
+
+  try {
+    zkPort = await listen(tcp, cfg.zkPort, cfg.host)
+    listening = true
+    await http.listen({ port: cfg.httpPort, host: cfg.host })
+  } catch (err) {
+    clearInterval(ticker)
+    tcp.close()
+    await http.close()
+    outbox.detach()
+    store.off('error', onStoreError)
+    throw err
+  }
+  const httpPort = (http.server.address() as AddressInfo).port
+
+  const running: RunningServer = {
+    zkPort,
+    httpPort,
+    close () {
+      closing ??= shutdown()
+      return closing
+    }
+  }
+
+  async function shutdown (): Promise<void> {
+    clearInterval(ticker)
+    const accepting = new Promise<void>((resolve) => tcp.close(() => resolve()))
+    // Whatever was already decided reaches disk and its clients before we go.
+    try {
+      await store.whenDurable(store.appliedSeq)
+    } catch (err) {
+      log.warn({ err }, 'shutdown: the last log records could not be made durable')
+    }
+    outbox.release()
+    for (const c of connections) c.closeAfterReplies()
+    const grace = setTimeout(() => {
+      for (const c of connections) c.destroy('shutdown')
+    }, CLOSE_GRACE_MS)
+    await accepting
+    clearTimeout(grace)
+    await closeHttp(http)
+    outbox.detach()
+    store.off('error', onStoreError)
+    await store.close()
+  }
+
+  return running
+}
+
+function connectionInfo (c: Connection): ConnectionInfo {
+  return { remote: c.remote, interestOps: c.interestOps, queued: c.queued, stats: c.stats, sessionId: c.sessionId, timeout: c.timeout }
+}
+
+function outstanding (connections: Set<Connection>): number {
+  let n = 0
+  for (const c of connections) n += c.queued
+  return n
+}
+
+function listen (srv: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    srv.once('error', reject)
+    srv.listen(port, host, () => {
+      srv.off('error', reject)
+      resolve((srv.address() as AddressInfo).port)
+    })
+  })
+}
+
+async function closeHttp (http: FastifyInstance): Promise<void> {
+  try {
+    await http.close()
+  } catch { /* already closed */ }
+}

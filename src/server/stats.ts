@@ -1,0 +1,125 @@
+// Counters behind the four-letter words and /v1/status, kept the way
+// ZooKeeper's ServerStats and ServerCnxn keep them so `srvr`, `stat`, `cons`
+// and `mntr` read the same. Plain field bumps only: these sit on the hot path.
+
+import { OpCode } from '../engine/codes'
+
+/** Latency min/avg/max in ms, as ZooKeeper's AvgMinMaxCounter reports them. */
+export class LatencyCounter {
+  min = Number.POSITIVE_INFINITY
+  max = 0
+  total = 0
+  count = 0
+
+  add (ms: number): void {
+    if (ms < 0) return
+    if (ms < this.min) this.min = ms
+    if (ms > this.max) this.max = ms
+    this.total += ms
+    this.count++
+  }
+
+  /** 0 until the first sample, as ZooKeeper does. */
+  get minOrZero (): number {
+    return this.count === 0 ? 0 : this.min
+  }
+
+  get avg (): number {
+    return this.count === 0 ? 0 : this.total / this.count
+  }
+
+  reset (): void {
+    this.min = Number.POSITIVE_INFINITY
+    this.max = 0
+    this.total = 0
+    this.count = 0
+  }
+}
+
+/** Server-wide counters (ZooKeeper's ServerStats). */
+export class ServerStats {
+  packetsReceived = 0
+  packetsSent = 0
+  /** connections that failed authentication (zk_auth_failed_count) */
+  authFailed = 0
+  readonly latency = new LatencyCounter()
+  readonly startedAt = Date.now()
+
+  reset (): void {
+    this.packetsReceived = 0
+    this.packetsSent = 0
+    this.latency.reset()
+  }
+}
+
+/** Per-connection counters (ZooKeeper's ServerCnxn), shown by `cons`. */
+export class ConnectionStats {
+  packetsReceived = 0
+  packetsSent = 0
+  lastOp = 'NA'
+  lastCxid = -1
+  lastZxid = -1
+  lastResponseTime = 0
+  lastLatency = 0
+  readonly latency = new LatencyCounter()
+  readonly established = Date.now()
+
+  /** Called when a reply leaves: ZooKeeper's updateStatsForResponse. */
+  response (cxid: number, zxid: number, op: string, start: number, end: number): void {
+    // special xids (ping -2, auth -4, ...) don't overwrite the last real cxid
+    if (cxid >= 0) this.lastCxid = cxid
+    this.lastZxid = zxid
+    this.lastOp = op
+    this.lastResponseTime = end
+    this.lastLatency = end - start
+    this.latency.add(end - start)
+  }
+
+  reset (): void {
+    this.packetsReceived = 0
+    this.packetsSent = 0
+    this.lastOp = 'NA'
+    this.lastCxid = -1
+    this.lastZxid = -1
+    this.lastResponseTime = 0
+    this.lastLatency = 0
+    this.latency.reset()
+  }
+}
+
+// FinalRequestProcessor's four-letter op names, shown as `lop` by `cons`.
+const OP_NAMES: Partial<Record<number, string>> = {
+  [OpCode.ping]: 'PING',
+  [OpCode.createSession]: 'SESS',
+  [OpCode.multi]: 'MULT',
+  [OpCode.multiRead]: 'MLTR',
+  [OpCode.create]: 'CREA',
+  [OpCode.create2]: 'CREA',
+  [OpCode.createTTL]: 'CREA',
+  [OpCode.createContainer]: 'CREA',
+  [OpCode.delete]: 'DELE',
+  [OpCode.deleteContainer]: 'DELE',
+  [OpCode.setData]: 'SETD',
+  [OpCode.reconfig]: 'RECO',
+  [OpCode.setACL]: 'SETA',
+  [OpCode.closeSession]: 'CLOS',
+  [OpCode.sync]: 'SYNC',
+  [OpCode.check]: 'CHEC',
+  [OpCode.exists]: 'EXIS',
+  [OpCode.getData]: 'GETD',
+  [OpCode.setWatches]: 'SETW',
+  [OpCode.setWatches2]: 'STW2',
+  [OpCode.addWatch]: 'ADDW',
+  [OpCode.getACL]: 'GETA',
+  [OpCode.getChildren]: 'GETC',
+  [OpCode.getChildren2]: 'GETC',
+  [OpCode.getAllChildrenNumber]: 'GETACN',
+  [OpCode.checkWatches]: 'CHKW',
+  [OpCode.removeWatches]: 'REMW',
+  [OpCode.whoAmI]: 'HOMI',
+  [OpCode.getEphemerals]: 'GETE',
+}
+
+export function opName (type: number): string {
+  return OP_NAMES[type] ?? 'NA'
+}

@@ -1,0 +1,24 @@
+// What the server needs from a store, beyond the engine's Storage primitives:
+// transactions (one log record each), the durability barrier, and the
+// session tracker. The embedded store implements it; later milestones can
+// plug in others without touching the connection code.
+
+import type { SessionId, Storage } from '../engine/types'
+import type { DurabilitySource } from './outbox'
+import type { TreeStats } from './fourletter'
+
+export interface ServerStore extends Storage, DurabilitySource {
+  /** Runs fn; every mutation inside is one log record. */
+  transact<T>(fn: () => T): { result: T, seq: number }
+  whenDurable(seq: number): Promise<void>
+  /** Every incoming packet pushes the session's deadline out by its timeout. */
+  touchSession(id: SessionId, now: number): void
+  sessionIds(): Iterable<SessionId>
+  stats(): TreeStats
+  close(): Promise<void> | void
+  on(event: 'durable', listener: (seq: number) => void): unknown
+  /** 'error': the log failed; the store refuses all further transactions */
+  on(event: 'error', listener: (err: Error) => void): unknown
+  off(event: 'durable', listener: (seq: number) => void): unknown
+  off(event: 'error', listener: (err: Error) => void): unknown
+}

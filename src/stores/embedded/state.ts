@@ -1,0 +1,124 @@
+// The durable part of the store's memory: znodes, child sets, zxid, sessions
+// and their ephemerals. No logging and no undo here: this is what the log and
+// snapshots are replayed into, and what the store mutates once it has encoded
+// an operation. Every mutator returns what it replaced so the store can undo.
+//
+// Ownership: objects passed to putNode/putSession are kept as they are, and
+// getNode/getSession hand out the stored objects. The engine treats both as
+// immutable (it copies a node before editing it), which is what lets reads
+// stay allocation-free.
+
+import type { SessionId, SessionRecord, ZNode, Zxid } from '../../engine/types'
+import type { OpSink } from './codec'
+
+function nodeSize(path: string, node: ZNode): number {
+  // ZooKeeper's DataTree.approximateDataSize: path length plus data length
+  return path.length + (node.data === null ? 0 : node.data.length)
+}
+
+export class MemoryState implements OpSink {
+  readonly nodes = new Map<string, ZNode>()
+  readonly children = new Map<string, Set<string>>()
+  readonly sessions = new Map<SessionId, SessionRecord>()
+  readonly ephemerals = new Map<SessionId, Set<string>>()
+  zxid: Zxid = 0
+  approximateDataSize = 0
+  ephemeralCount = 0
+
+  putNode(path: string, node: ZNode): ZNode | undefined {
+    const prev = this.nodes.get(path)
+    if (prev !== undefined) this.approximateDataSize -= nodeSize(path, prev)
+    this.nodes.set(path, node)
+    this.approximateDataSize += nodeSize(path, node)
+    return prev
+  }
+
+  /**
+   * Also forgets the node's own child set: a deleted node has no children
+   * (the engine refuses NOTEMPTY), and a stale set must not resurface if the
+   * path is created again.
+   */
+  deleteNode(path: string): ZNode | undefined {
+    this.children.delete(path)
+    const prev = this.nodes.get(path)
+    if (prev === undefined) return undefined
+    this.nodes.delete(path)
+    this.approximateDataSize -= nodeSize(path, prev)
+    return prev
+  }
+
+  /** undo support: put back a child set deleteNode dropped */
+  restoreChildren(path: string, names: Set<string>): void {
+    this.children.set(path, names)
+  }
+
+  /** returns whether the name was added (false: it was already there) */
+  addChild(parent: string, name: string): boolean {
+    let set = this.children.get(parent)
+    if (set === undefined) {
+      set = new Set()
+      this.children.set(parent, set)
+    }
+    if (set.has(name)) return false
+    set.add(name)
+    return true
+  }
+
+  /** returns whether the name was removed */
+  removeChild(parent: string, name: string): boolean {
+    const set = this.children.get(parent)
+    if (set === undefined || !set.delete(name)) return false
+    if (set.size === 0) this.children.delete(parent)
+    return true
+  }
+
+  setZxid(zxid: Zxid): Zxid {
+    const prev = this.zxid
+    this.zxid = zxid
+    return prev
+  }
+
+  putSession(session: SessionRecord): SessionRecord | undefined {
+    const prev = this.sessions.get(session.id)
+    this.sessions.set(session.id, session)
+    return prev
+  }
+
+  /** Also forgets the session's ephemeral set (the engine has deleted those znodes by then). */
+  deleteSession(id: SessionId): SessionRecord | undefined {
+    const paths = this.ephemerals.get(id)
+    if (paths !== undefined) {
+      this.ephemeralCount -= paths.size
+      this.ephemerals.delete(id)
+    }
+    const prev = this.sessions.get(id)
+    if (prev !== undefined) this.sessions.delete(id)
+    return prev
+  }
+
+  /** undo support: put back an ephemeral set deleteSession dropped */
+  restoreEphemerals(id: SessionId, paths: Set<string>): void {
+    this.ephemerals.set(id, paths)
+    this.ephemeralCount += paths.size
+  }
+
+  addEphemeral(id: SessionId, path: string): boolean {
+    let set = this.ephemerals.get(id)
+    if (set === undefined) {
+      set = new Set()
+      this.ephemerals.set(id, set)
+    }
+    if (set.has(path)) return false
+    set.add(path)
+    this.ephemeralCount++
+    return true
+  }
+
+  removeEphemeral(id: SessionId, path: string): boolean {
+    const set = this.ephemerals.get(id)
+    if (set === undefined || !set.delete(path)) return false
+    if (set.size === 0) this.ephemerals.delete(id)
+    this.ephemeralCount--
+    return true
+  }
+}

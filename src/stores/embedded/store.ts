@@ -81,8 +81,11 @@ function prepareDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true })
   } catch (err) {
-    throw new StoreOpenError(`cannot create data directory ${dir}: ${describeIoError(err)}`, { cause: err })
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new StoreOpenError(`cannot create data directory ${dir}: ${describeIoError(err)}`, { cause: err })
+    }
   }
+  // mkdir reports EEXIST for a file in the way; name the real problem
   if (!statSync(dir).isDirectory()) throw new StoreOpenError(`data directory ${dir} is not a directory`)
 }
 

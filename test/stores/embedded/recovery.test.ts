@@ -1,0 +1,236 @@
+import { appendFileSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { crc32 } from 'node:zlib'
+import t, { type Test } from 'tap'
+import { EmbeddedStore, StoreOpenError } from '../../../src/stores/embedded'
+import { captureLogger, dump, openStore, tempDir, znode } from './helpers'
+
+/** n records, each one znode /k<i> with data "v<i>" and the zxid. */
+function write(store: EmbeddedStore, from: number, n: number): void {
+  for (let i = from; i < from + n; i++) {
+    store.transact(() => {
+      store.putNode(`/k${i}`, znode(Buffer.from(`v${i}`)))
+      store.setZxid(i)
+    })
+  }
+}
+
+/** Like write, one group commit per record, so that small segments roll between them. */
+async function writeDurably(store: EmbeddedStore, from: number, n: number): Promise<void> {
+  for (let i = from; i < from + n; i++) {
+    write(store, i, 1)
+    await store.whenDurable(store.appliedSeq)
+  }
+}
+
+function logFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('log.'))
+    .sort()
+}
+
+/** The newest segment that holds records (open creates an empty one after a non-empty last). */
+function lastNonEmptySegment(dir: string): string {
+  const files = logFiles(dir).filter((f) => statSync(join(dir, f)).size > 0)
+  return join(dir, files[files.length - 1] as string)
+}
+
+function flipByte(path: string, offset: number): void {
+  const buf = readFileSync(path)
+  buf[offset] = (buf[offset] as number) ^ 0xff
+  writeFileSync(path, buf)
+}
+
+async function prepared(t: Test, n = 20): Promise<{ dir: string; before: unknown }> {
+  const dir = tempDir(t)
+  const store = await EmbeddedStore.open({ dataDir: dir })
+  write(store, 1, n)
+  const before = dump(store)
+  await store.close()
+  return { dir, before }
+}
+
+const torn: [string, (path: string) => void][] = [
+  ['a partial header', (p) => appendFileSync(p, Buffer.from([7, 0, 0]))],
+  ['a header whose payload never arrived', (p) => appendFileSync(p, Buffer.from([100, 0, 0, 0, 1, 2, 3, 4, 9, 9]))],
+  [
+    'a complete last frame with a bad checksum',
+    (p) => {
+      const payload = Buffer.from('garbage-garbage')
+      const head = Buffer.alloc(8)
+      head.writeUInt32LE(payload.length, 0)
+      head.writeUInt32LE((crc32(payload) + 1) >>> 0, 4)
+      appendFileSync(p, Buffer.concat([head, payload]))
+    },
+  ],
+  ['a zero-filled tail', (p) => appendFileSync(p, Buffer.alloc(4096))],
+]
+
+for (const [what, damage] of torn) {
+  t.test(`torn tail: ${what} is truncated away and logged`, async (t) => {
+    const { dir, before } = await prepared(t)
+    const seg = lastNonEmptySegment(dir)
+    const size = statSync(seg).size
+    damage(seg)
+    const { logger, lines } = captureLogger()
+    const store = await openStore(t, { dataDir: dir, logger })
+    t.same(dump(store), before, 'every complete record is there')
+    t.equal(store.appliedSeq, 20)
+    t.equal(statSync(seg).size, size, 'the file is cut back to its last complete record')
+    t.ok(
+      lines.some((l) => l.level === 40 && String(l.msg).includes('truncated')),
+      'a warning says so',
+    )
+    write(store, 21, 5)
+    const after = dump(store)
+    await store.close()
+    const again = await openStore(t, { dataDir: dir })
+    t.same(dump(again), after, 'and the log carries on cleanly')
+  })
+}
+
+t.test('torn tail: a record cut short loses only that (never acknowledged) record', async (t) => {
+  const { dir } = await prepared(t)
+  const seg = lastNonEmptySegment(dir)
+  truncateSync(seg, statSync(seg).size - 5)
+  const store = await openStore(t, { dataDir: dir })
+  t.equal(store.appliedSeq, 19)
+  t.equal(store.getNode('/k20'), undefined)
+  t.same(store.getNode('/k19')?.data, Buffer.from('v19'))
+  t.equal(store.getZxid(), 19)
+})
+
+t.test('a damaged record in the middle of the log is refused, and the files are left alone', async (t) => {
+  const { dir } = await prepared(t)
+  const seg = lastNonEmptySegment(dir)
+  flipByte(seg, 12) // inside the first record's payload
+  const bytes = readFileSync(seg)
+  const err = await EmbeddedStore.open({ dataDir: dir }).then(
+    () => null,
+    (e: unknown) => e,
+  )
+  t.type(err, StoreOpenError)
+  const msg = (err as Error).message
+  t.match(msg, /damaged at byte 0/, msg)
+  t.match(msg, seg)
+  t.notOk(msg.includes('\n'), 'one line')
+  t.same(readFileSync(seg), bytes, 'nothing truncated or repaired')
+  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /damaged/ }, 'the same answer again: the lock was released')
+})
+
+t.test('a damaged record at the end of an older segment is refused too', async (t) => {
+  const dir = tempDir(t)
+  const a = await EmbeddedStore.open({ dataDir: dir, segmentBytes: 256 })
+  await writeDurably(a, 1, 30)
+  await a.close()
+  const segs = logFiles(dir)
+  t.ok(segs.length > 3, `${segs.length} segments`)
+  const first = join(dir, segs[0] as string)
+  flipByte(first, statSync(first).size - 1)
+  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /damaged/ })
+})
+
+t.test('a missing segment (a gap in the records) is refused', async (t) => {
+  const dir = tempDir(t)
+  const a = await EmbeddedStore.open({ dataDir: dir, segmentBytes: 256 })
+  await writeDurably(a, 1, 30)
+  await a.close()
+  const segs = logFiles(dir)
+  unlinkSync(join(dir, segs[1] as string))
+  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /missing/ })
+})
+
+/** Two snapshots and compaction: the log no longer reaches back to record 1. */
+async function twoSnapshots(t: Test): Promise<{ dir: string; before: unknown; snaps: string[] }> {
+  const dir = tempDir(t)
+  const a = await EmbeddedStore.open({ dataDir: dir })
+  write(a, 1, 50)
+  await a.snapshot()
+  write(a, 51, 50)
+  await a.snapshot()
+  write(a, 101, 50)
+  const before = dump(a)
+  await a.close()
+  const snaps = readdirSync(dir)
+    .filter((f) => f.startsWith('snap.'))
+    .sort()
+  t.equal(snaps.length, 2)
+  t.notOk(logFiles(dir).includes('log.0000000000000001'), 'compaction removed the first segment')
+  return { dir, before, snaps }
+}
+
+t.test('an unreadable newest snapshot falls back to the older one plus the log', async (t) => {
+  const { dir, before, snaps } = await twoSnapshots(t)
+  const newest = join(dir, snaps[1] as string)
+  flipByte(newest, statSync(newest).size >> 1)
+  const { logger, lines } = captureLogger()
+  const store = await openStore(t, { dataDir: dir, logger })
+  t.same(dump(store), before, 'nothing lost')
+  t.ok(lines.some((l) => l.level === 40 && String(l.msg).includes('snapshot unreadable')), 'logged')
+  t.ok(readdirSync(dir).includes(`${snaps[1]}.corrupt`), 'the bad file is set aside, not deleted')
+})
+
+t.test('an unreadable snapshot with nothing to fall back on is refused', async (t) => {
+  const { dir, snaps } = await twoSnapshots(t)
+  for (const s of snaps) flipByte(join(dir, s), 20)
+  const err = await EmbeddedStore.open({ dataDir: dir }).catch((e: unknown) => e)
+  t.type(err, StoreOpenError)
+  t.match((err as Error).message, /snapshot .* is unreadable .* no older snapshot or complete log/)
+  t.same(readdirSync(dir).filter((f) => f.endsWith('.corrupt')), [], 'a refused open renames nothing')
+})
+
+t.test('a truncated snapshot (no trailer) with the full log still there is replaced by the log', async (t) => {
+  const dir = tempDir(t)
+  const a = await EmbeddedStore.open({ dataDir: dir })
+  write(a, 1, 40)
+  await a.snapshot()
+  write(a, 41, 10)
+  const before = dump(a)
+  await a.close()
+  const snap = readdirSync(dir).find((f) => f.startsWith('snap.')) as string
+  truncateSync(join(dir, snap), statSync(join(dir, snap)).size - 30)
+  const store = await openStore(t, { dataDir: dir })
+  t.same(dump(store), before)
+})
+
+t.test('a snapshot file left half-written by a crash is removed', async (t) => {
+  const { dir, before } = await prepared(t)
+  writeFileSync(join(dir, 'snap.0000000000000020.tmp'), 'half')
+  const store = await openStore(t, { dataDir: dir })
+  t.same(dump(store), before)
+  t.notOk(readdirSync(dir).some((f) => f.endsWith('.tmp')))
+})
+
+t.test('the lock: one store per directory; a dead owner’s lock is taken over', async (t) => {
+  const dir = tempDir(t)
+  const a = await openStore(t, { dataDir: dir })
+  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /in use by this process/ })
+  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8').trim(), String(process.pid))
+  await a.close()
+  t.notOk(readdirSync(dir).includes('LOCK'), 'released at close')
+
+  // a lock left behind by a process that no longer runs
+  writeFileSync(join(dir, 'LOCK'), '2147483646\n')
+  const b = await openStore(t, { dataDir: dir })
+  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8').trim(), String(process.pid), 'stale lock replaced')
+  await b.close()
+})
+
+t.test('an unusable data directory is a StoreOpenError with a one-line reason', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'plain-file')
+  writeFileSync(file, 'x')
+  await t.rejects(EmbeddedStore.open({ dataDir: join(file, 'data') }), {
+    name: 'StoreOpenError',
+    message: new RegExp(`cannot create data directory ${file}/data: ENOTDIR`),
+  })
+  await t.rejects(EmbeddedStore.open({ dataDir: file }), { name: 'StoreOpenError', message: /is not a directory/ })
+  await t.rejects(EmbeddedStore.open({ dataDir: dir, segmentBytes: 0 }), { name: 'StoreOpenError', message: /segmentBytes/ })
+  await t.rejects(EmbeddedStore.open({ dataDir: dir, snapshotEveryRecords: 1.5 }), { name: 'StoreOpenError', message: /snapshotEveryRecords/ })
+})
+
+t.test('a segment whose name disagrees with its first record is refused', async (t) => {
+  const { dir } = await prepared(t)
+  renameSync(join(dir, 'log.0000000000000001'), join(dir, 'log.0000000000000005'))
+  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /starts with record 1, its name says 5/ })
+})

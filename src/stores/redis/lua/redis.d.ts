@@ -1,0 +1,22 @@
+/** @noSelfInFile */
+// The few Lua and Redis built-ins the adapter uses, as Redis 7 exposes them
+// to a Function at FCALL time. Deliberately narrow: redis.call takes strings
+// only, because Redis turns a Lua number argument into text with "%.14g",
+// which silently rounds zxids and session ids above 10^14 (see num.ts).
+
+declare namespace redis {
+  function call(command: string, ...args: string[]): unknown
+  function error_reply(message: string): unknown
+}
+
+declare namespace cmsgpack {
+  function pack(value: unknown): string
+  function unpack(data: string): unknown
+}
+
+declare namespace string {
+  function format(fmt: string, ...args: (string | number)[]): string
+}
+
+declare function tonumber(s: string): number | undefined
+declare function error(message: string, level?: number): never

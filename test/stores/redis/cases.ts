@@ -1,0 +1,285 @@
+// One table of engine cases, run unchanged against every EngineTarget: the
+// assertions of test/engine/engine.test.ts (made async so a remote store can
+// answer them) plus what only a second runtime can get wrong: byte data,
+// null vs empty data, and ids and zxids near 2^52 and 2^63.
+import type { Test } from 'tap'
+import { CreateFlag, Err, EventType, OpCode, type ACL, type Context, type Data, type Outcome } from '../../../src/engine'
+import type { EngineTarget } from './targets'
+
+const OPEN: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
+const bytes = (s: string) => Buffer.from(s)
+
+export interface Fixture {
+  target: EngineTarget
+  a: Context
+  b: Context
+  create(ctx: Context, path: string, flags?: number, data?: Data): Promise<Outcome>
+}
+
+/** Two sessions, 1 and 2, as in engine.test.ts (ids may be overridden to test big ids). */
+export async function fixture(target: EngineTarget, ids: [number, number] = [1, 2]): Promise<Fixture> {
+  await target.createSession(ids[0], 30000, 'aa', 1000)
+  await target.createSession(ids[1], 30000, 'bb', 1000)
+  const a: Context = { session: ids[0], now: 2000, auth: [] }
+  const b: Context = { session: ids[1], now: 2000, auth: [] }
+  const create = (ctx: Context, path: string, flags = 0, data: Data = bytes('x')) =>
+    target.execute(ctx, { type: OpCode.create, path, data, dataLength: data ? data.length : 0, acl: OPEN, flags })
+  return { target, a, b, create }
+}
+
+export type Case = [name: string, body: (t: Test, f: Fixture) => Promise<void>]
+
+export const cases: Case[] = [
+  ['create, sequential names from the parent cversion, zxids', async (t, { target, a, create }) => {
+    t.equal(await target.getZxid(), 2, 'two createSession txns')
+    t.same((await create(a, '/x')).body, { path: '/x' })
+    t.equal((await create(a, '/x')).err, Err.NODEEXISTS)
+    t.equal(await target.getZxid(), 4, 'a failed write still consumes a zxid')
+    t.equal((await create(a, '/x/s-', CreateFlag.PERSISTENT_SEQUENTIAL)).body?.path, '/x/s-0000000000')
+    t.equal((await create(a, '/x/s-', CreateFlag.PERSISTENT_SEQUENTIAL)).body?.path, '/x/s-0000000001')
+    t.equal((await create(a, '/nope/y')).err, Err.NONODE)
+    t.equal((await create(a, '/x/')).err, Err.BADARGUMENTS)
+    t.equal((await create(a, '/a//b')).err, Err.NONODE, 'parent "/a/" is looked up before full validation')
+    t.equal((await create(a, 'rel')).err, Err.BADARGUMENTS)
+    const x = (await target.getNode('/x'))!
+    t.equal(x.cversion, 2)
+    t.equal(x.numChildren, 2)
+  }],
+
+  ['create2 returns the stat; getData, exists, setData with versions', async (t, { target, a }) => {
+    const c = await target.execute(a, { type: OpCode.create2, path: '/d', data: bytes('one'), dataLength: 3, acl: OPEN, flags: 0 })
+    t.equal(c.err, Err.OK)
+    t.same(c.body?.stat, { czxid: 3, mzxid: 3, ctime: 2000, mtime: 2000, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 3, numChildren: 0, pzxid: 3 })
+    const g = await target.execute(a, { type: OpCode.getData, path: '/d', watch: false })
+    t.same(g.body?.data, bytes('one'))
+    t.same(g.body?.stat, c.body?.stat)
+    t.equal(g.zxid, 3, 'a read reports the last zxid')
+    const e = await target.execute(a, { type: OpCode.exists, path: '/d', watch: false })
+    t.same(e.body, { stat: c.body?.stat })
+    t.equal((await target.execute(a, { type: OpCode.exists, path: '/none', watch: false })).err, Err.NONODE)
+    t.equal((await target.execute(a, { type: OpCode.getData, path: '/none', watch: false })).err, Err.NONODE)
+    t.equal((await target.execute(a, { type: OpCode.setData, path: '/d', data: bytes('two'), dataLength: 3, version: 5 })).err, Err.BADVERSION)
+    const s = await target.execute({ ...a, now: 2500 }, { type: OpCode.setData, path: '/d', data: bytes('two!'), dataLength: 4, version: 0 })
+    t.equal(s.err, Err.OK)
+    t.same(s.body?.stat, { czxid: 3, mzxid: 5, ctime: 2000, mtime: 2500, version: 1, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 4, numChildren: 0, pzxid: 3 })
+    t.same((await target.execute(a, { type: OpCode.getData, path: '/d', watch: false })).body?.data, bytes('two!'))
+    t.equal((await target.execute(a, { type: OpCode.setData, path: '/none', data: null, dataLength: 0, version: -1 })).err, Err.NONODE)
+  }],
+
+  ['getChildren and getChildren2', async (t, { target, a, create }) => {
+    await create(a, '/p')
+    for (const n of ['c', 'a', 'b']) await create(a, `/p/${n}`)
+    const g = await target.execute(a, { type: OpCode.getChildren, path: '/p', watch: false })
+    t.same([...g.body!.children!].sort(), ['a', 'b', 'c'])
+    t.equal(g.body?.stat, undefined, 'getChildren has no stat')
+    const g2 = await target.execute(a, { type: OpCode.getChildren2, path: '/p', watch: false })
+    t.equal(g2.body?.stat?.numChildren, 3)
+    t.equal(g2.body?.stat?.cversion, 3)
+    const leaf = await target.execute(a, { type: OpCode.getChildren, path: '/p/a', watch: false })
+    t.same(leaf.body, { children: [] }, 'a leaf has an empty child list')
+    const root = await target.execute(a, { type: OpCode.getChildren, path: '/', watch: false })
+    t.same([...root.body!.children!].sort(), ['p', 'zookeeper'])
+    t.equal((await target.execute(a, { type: OpCode.getChildren, path: '/none', watch: false })).err, Err.NONODE)
+  }],
+
+  ['delete: versions, NOTEMPTY, special paths', async (t, { target, a, create }) => {
+    await create(a, '/d'); await create(a, '/d/c')
+    t.equal((await target.execute(a, { type: OpCode.delete, path: '/d', version: -1 })).err, Err.NOTEMPTY)
+    t.equal((await target.execute(a, { type: OpCode.delete, path: '/d/c', version: 3 })).err, Err.BADVERSION)
+    t.equal((await target.execute(a, { type: OpCode.delete, path: '/d/c', version: 0 })).err, Err.OK)
+    t.equal((await target.execute(a, { type: OpCode.delete, path: '/zookeeper', version: -1 })).err, Err.BADARGUMENTS)
+    t.equal((await target.execute(a, { type: OpCode.delete, path: '/', version: -1 })).err, Err.BADARGUMENTS)
+    t.equal((await target.getNode('/d'))!.numChildren, 0)
+    t.equal(await target.getNode('/d/c'), undefined)
+    t.equal((await target.execute(a, { type: OpCode.delete, path: '/d/c', version: -1 })).err, Err.NONODE)
+  }],
+
+  ['multi is all-or-nothing with ZooKeeper per-op codes', async (t, { target, a }) => {
+    const z0 = await target.getZxid()
+    const out = await target.execute(a, { type: OpCode.multi, ops: [
+      { type: OpCode.create, path: '/m', data: null, dataLength: 0, acl: OPEN, flags: 0 },
+      { type: OpCode.setData, path: '/m', data: bytes('v'), dataLength: 1, version: 0 },
+      { type: OpCode.delete, path: '/missing', version: -1 },
+      { type: OpCode.check, path: '/m', version: 0 },
+    ] })
+    t.same(out.body?.results?.map((r) => (r.type === OpCode.error ? r.err : 'ok')), [0, 0, Err.NONODE, Err.RUNTIMEINCONSISTENCY])
+    t.equal(await target.getNode('/m'), undefined, 'nothing applied')
+    t.equal(out.zxid, z0 + 1)
+    t.equal((await target.getNode('/'))!.cversion, 0, 'parent untouched')
+    const ok = await target.execute(a, { type: OpCode.multi, ops: [
+      { type: OpCode.create, path: '/m', data: null, dataLength: 0, acl: OPEN, flags: 0 },
+      { type: OpCode.setData, path: '/m', data: bytes('v'), dataLength: 1, version: 0 },
+    ] })
+    t.equal(ok.err, 0)
+    const res = ok.body!.results!
+    t.same(res[0], { type: OpCode.create, path: '/m' })
+    t.equal(res[1].type, OpCode.setData)
+    t.equal((await target.getNode('/m'))!.version, 1)
+    t.equal((await target.getNode('/m'))!.czxid, (await target.getNode('/m'))!.mzxid, 'one zxid for the whole multi')
+  }],
+
+  ['multiRead: per-op errors, null data stays null', async (t, { target, a, create }) => {
+    await create(a, '/r', 0, null)
+    const out = await target.execute(a, { type: OpCode.multiRead, ops: [
+      { type: OpCode.getData, path: '/r', watch: false },
+      { type: OpCode.getData, path: '/none', watch: false },
+      { type: OpCode.getChildren, path: '/r', watch: false },
+    ] })
+    const r = out.body!.results!
+    t.equal(r[0].type, OpCode.getData)
+    t.equal((r[0] as { data: Data }).data, null)
+    t.same(r[1], { type: OpCode.error, err: Err.NONODE })
+    t.same(r[2], { type: OpCode.getChildren, children: [] })
+  }],
+
+  ['watches: one NodeDeleted per session, children changed on the parent', async (t, { target, a, b, create }) => {
+    await create(a, '/w')
+    await target.execute(b, { type: OpCode.getData, path: '/w', watch: true })
+    await target.execute(b, { type: OpCode.getChildren, path: '/w', watch: true })
+    await target.execute(b, { type: OpCode.getChildren, path: '/', watch: true })
+    await target.execute(b, { type: OpCode.exists, path: '/later', watch: true })
+    const del = await target.execute(a, { type: OpCode.delete, path: '/w', version: -1 })
+    t.same(del.events, [
+      { session: b.session, type: EventType.NodeDeleted, path: '/w' },
+      { session: b.session, type: EventType.NodeChildrenChanged, path: '/' },
+    ])
+    t.same((await create(a, '/later')).events, [{ session: b.session, type: EventType.NodeCreated, path: '/later' }])
+    t.same((await create(a, '/later2')).events, [], 'watches are one-shot')
+  }],
+
+  ['watches of a closed session are dropped', async (t, { target, a, b, create }) => {
+    await create(a, '/dw')
+    await target.execute(b, { type: OpCode.getData, path: '/dw', watch: true })
+    await target.execute(a, { type: OpCode.getData, path: '/dw', watch: true })
+    await target.closeSession(b)
+    const s = await target.execute(a, { type: OpCode.setData, path: '/dw', data: null, dataLength: 0, version: -1 })
+    t.same(s.events, [{ session: a.session, type: EventType.NodeDataChanged, path: '/dw' }])
+  }],
+
+  ['ephemerals go with their session and fire watches', async (t, { target, a, b, create }) => {
+    t.equal((await create(a, '/e', CreateFlag.EPHEMERAL)).err, 0)
+    t.equal((await create(a, '/e/child')).err, Err.NOCHILDRENFOREPHEMERALS)
+    t.equal((await target.getNode('/e'))!.ephemeralOwner, a.session)
+    t.equal((await create(a, '/f', CreateFlag.EPHEMERAL_SEQUENTIAL)).body?.path, '/f0000000001')
+    const eph = await target.execute(a, { type: OpCode.getEphemerals, prefixPath: '/' })
+    t.same([...eph.body!.paths!].sort(), ['/e', '/f0000000001'])
+    await target.execute(b, { type: OpCode.exists, path: '/e', watch: true })
+    await target.execute(b, { type: OpCode.exists, path: '/f0000000001', watch: true })
+    const out = await target.closeSession({ session: a.session, now: 3000, auth: [] })
+    t.same(out.events, [
+      { session: b.session, type: EventType.NodeDeleted, path: '/e' },
+      { session: b.session, type: EventType.NodeDeleted, path: '/f0000000001' },
+    ], 'in sorted path order')
+    t.equal(await target.getNode('/e'), undefined)
+    t.equal((await target.getNode('/'))!.numChildren, 1, 'only /zookeeper left')
+    t.equal((await target.execute(a, { type: OpCode.exists, path: '/', watch: false })).err, Err.SESSIONEXPIRED)
+    t.equal(await target.checkSession(a.session, 'aa'), false)
+    t.equal(await target.checkSession(b.session, 'bb'), true)
+    t.equal(await target.checkSession(b.session, 'xx'), false, 'wrong password')
+  }],
+
+  ['sessions expire at their deadline; a request pushes it out', async (t, { target, a, b, create }) => {
+    await create(a, '/ea', CreateFlag.EPHEMERAL)
+    // timeouts are 30000 ms; a was last seen at 2000 (the create), b at 20000
+    await target.execute({ ...b, now: 20000 }, { type: OpCode.exists, path: '/', watch: false })
+    t.same((await target.expire(31999)).expired, [])
+    const out = await target.expire(32000)
+    t.same(out.expired, [a.session])
+    t.equal(await target.getNode('/ea'), undefined)
+    t.same((await target.expire(50000)).expired, [b.session])
+    t.same((await target.expire(60000)).expired, [])
+  }],
+
+  ['null data and empty data stay distinct', async (t, { target, a, create }) => {
+    await create(a, '/null', 0, null)
+    await create(a, '/empty', 0, Buffer.alloc(0))
+    t.equal((await target.execute(a, { type: OpCode.getData, path: '/null', watch: false })).body?.data, null)
+    t.same((await target.execute(a, { type: OpCode.getData, path: '/empty', watch: false })).body?.data, Buffer.alloc(0))
+    t.equal((await target.getNode('/null'))!.data, null)
+    t.same((await target.getNode('/empty'))!.data, Buffer.alloc(0))
+    await target.execute(a, { type: OpCode.setData, path: '/empty', data: null, dataLength: 0, version: -1 })
+    await target.execute(a, { type: OpCode.setData, path: '/null', data: Buffer.alloc(0), dataLength: 0, version: -1 })
+    t.equal((await target.execute(a, { type: OpCode.getData, path: '/empty', watch: false })).body?.data, null, 'empty -> null')
+    t.same((await target.execute(a, { type: OpCode.getData, path: '/null', watch: false })).body?.data, Buffer.alloc(0), 'null -> empty')
+  }],
+
+  ['data is binary-safe: every byte value, NULs, invalid UTF-8, 1 MiB', async (t, { target, a, create }) => {
+    const all = Buffer.alloc(256)
+    for (let i = 0; i < 256; i++) all[i] = i
+    await create(a, '/bin', 0, all)
+    t.same((await target.execute(a, { type: OpCode.getData, path: '/bin', watch: false })).body?.data, all)
+    const big = Buffer.alloc(1024 * 1024, 0xff)
+    big[0] = 0; big[big.length - 1] = 0xc3
+    t.equal((await target.execute(a, { type: OpCode.setData, path: '/bin', data: big, dataLength: big.length, version: 0 })).err, Err.OK)
+    const g = await target.execute(a, { type: OpCode.getData, path: '/bin', watch: false })
+    t.ok(Buffer.from(g.body!.data!).equals(big), '1 MiB round-trips')
+    t.equal(g.body?.stat?.dataLength, big.length)
+  }],
+
+  ['non-ASCII paths round-trip', async (t, { target, a, create }) => {
+    t.equal((await create(a, '/zażółć-日本')).body?.path, '/zażółć-日本')
+    const g = await target.execute(a, { type: OpCode.getChildren, path: '/', watch: false })
+    t.ok(g.body!.children!.includes('zażółć-日本'))
+    t.equal((await create(a, '/bad\u0000nul')).err, Err.BADARGUMENTS, 'NUL rejected by prepareRequest')
+    t.equal((await create(a, '/bad\ud800')).err, Err.BADARGUMENTS, 'lone surrogate rejected before it reaches the store')
+  }],
+
+  ['ACLs: getACL, setACL, NOAUTH, digest ids', async (t, { target, a, b }) => {
+    const acl: ACL[] = [{ perms: 31, id: { scheme: 'digest', id: 'u:hash' } }, { perms: 1, id: { scheme: 'world', id: 'anyone' } }]
+    t.equal((await target.execute(a, { type: OpCode.create, path: '/acl', data: null, dataLength: 0, acl, flags: 0 })).err, Err.OK)
+    const owner: Context = { ...a, auth: [{ scheme: 'digest', id: 'u:hash' }] }
+    t.same((await target.execute(owner, { type: OpCode.getACL, path: '/acl' })).body?.acl, acl)
+    t.same((await target.execute(b, { type: OpCode.getACL, path: '/acl' })).body?.acl?.[0].id, { scheme: 'digest', id: 'u:x' }, 'masked without ADMIN')
+    t.equal((await target.execute(b, { type: OpCode.setData, path: '/acl', data: null, dataLength: 0, version: -1 })).err, Err.NOAUTH)
+    t.equal((await target.execute(owner, { type: OpCode.setData, path: '/acl', data: null, dataLength: 0, version: -1 })).err, Err.OK)
+    const s = await target.execute(owner, { type: OpCode.setACL, path: '/acl', acl: OPEN, version: 0 })
+    t.equal(s.err, Err.OK)
+    t.equal(s.body?.stat?.aversion, 1)
+    t.equal((await target.execute(b, { type: OpCode.setData, path: '/acl', data: null, dataLength: 0, version: -1 })).err, Err.OK)
+    t.equal((await target.execute(a, { type: OpCode.create, path: '/bad', data: null, dataLength: 0, acl: [{ perms: 31, id: { scheme: 'ip', id: '1.2.3.4/99' } }], flags: 0 })).err, Err.INVALIDACL)
+  }],
+
+  ['zxids near 2^52 round-trip exactly', async (t, { target, a, create }) => {
+    const z = 2 ** 52 - 3
+    await target.setZxid(z)
+    const c = await target.execute(a, { type: OpCode.create2, path: '/big', data: null, dataLength: 0, acl: OPEN, flags: 0 })
+    t.equal(c.zxid, z + 1)
+    t.equal(c.body?.stat?.czxid, z + 1)
+    await create(a, '/big2')
+    const s = await target.execute(a, { type: OpCode.setData, path: '/big', data: null, dataLength: 0, version: -1 })
+    t.equal(s.zxid, z + 3)
+    t.equal(s.body?.stat?.mzxid, z + 3)
+    const n = (await target.getNode('/big'))!
+    t.equal(n.czxid, z + 1); t.equal(n.mzxid, z + 3)
+    t.equal((await target.getNode('/'))!.pzxid, z + 2)
+    t.equal(await target.getZxid(), 2 ** 52)
+  }],
+
+  ['owners near -2^56 and -2^63 (TTL, container) and ctime near 2^41 round-trip', async (t, { target, a }) => {
+    const now = 1_764_000_000_123
+    const c = await target.execute({ ...a, now }, { type: OpCode.createContainer, path: '/box', data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.CONTAINER })
+    t.equal(c.err, Err.OK)
+    t.equal(c.body?.stat?.ephemeralOwner, -9223372036854775808)
+    t.equal(c.body?.stat?.ctime, now)
+    t.equal((await target.getNode('/box'))!.ephemeralOwner, -(2 ** 63))
+    // 0xFF00000000000000 | ttl as a signed long; 5000 is a multiple of 8, the
+    // spacing of doubles near 2^56, so it is exact in both runtimes
+    const ttl = await target.execute(a, { type: OpCode.createTTL, path: '/ttl', data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.PERSISTENT_WITH_TTL, ttl: 5000 })
+    t.equal(ttl.err, Err.OK)
+    t.equal(ttl.body?.stat?.ephemeralOwner, -72057594037927936 + 5000)
+    t.equal((await target.getNode('/ttl'))!.ephemeralOwner, -72057594037922936)
+  }],
+]
+
+/** Cases that need their own session ids. */
+export const bigIdCases: Case[] = [
+  ['session ids near 2^52 round-trip exactly', async (t, { target, a, b, create }) => {
+    t.equal(a.session, 2 ** 52 + 1)
+    t.equal((await create(a, '/own', CreateFlag.EPHEMERAL)).err, Err.OK)
+    t.equal((await target.getNode('/own'))!.ephemeralOwner, 2 ** 52 + 1)
+    await target.execute(b, { type: OpCode.exists, path: '/own', watch: true })
+    const out = await target.closeSession(a)
+    t.same(out.events, [{ session: 2 ** 52 + 3, type: EventType.NodeDeleted, path: '/own' }])
+    t.same((await target.expire(10 ** 9)).expired, [2 ** 52 + 3])
+  }],
+]

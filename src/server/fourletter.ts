@@ -35,6 +35,8 @@ export interface FourLetterView {
   stats: ServerStats
   connections: () => ConnectionInfo[]
   zxid: () => number
+  /** log records written so far (the store's appliedSeq) */
+  logRecords: () => number
   outstanding: () => number
   tree: () => TreeStats
   conf: {
@@ -112,13 +114,13 @@ function srvr (v: FourLetterView): string {
 
 function stat (v: FourLetterView): string {
   let out = `Zookeeper version: ${v.fullVersion}\nClients:\n`
-  for (const c of v.connections()) out += connectionLine(c, true) + '\n\n'
+  for (const c of v.connections()) out += connectionLine(c, true) + '\n'
   return out + '\n' + serverSummary(v)
 }
 
 function cons (v: FourLetterView): string {
   let out = ''
-  for (const c of v.connections()) out += connectionLine(c, false) + '\n\n'
+  for (const c of v.connections()) out += connectionLine(c, false) + '\n'
   return out + '\n'
 }
 
@@ -143,6 +145,10 @@ function mntr (v: FourLetterView): string {
     ['approximate_data_size', t.approximateDataSize],
     ['local_sessions', 0],
     ['uptime', Date.now() - s.startedAt],
+    // Ours, not ZooKeeper's: how well group commit batches records into
+    // fsyncs (records per flush).
+    ['redkeeper_log_records', v.logRecords()],
+    ['redkeeper_log_flushes', s.logFlushes],
   ]
   const open = v.openFileDescriptors()
   const max = v.maxFileDescriptors()

@@ -61,6 +61,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     stats,
     connections: () => Array.from(connections, connectionInfo),
     zxid: () => store.getZxid(),
+    logRecords: () => store.appliedSeq,
     outstanding: () => outstanding(connections),
     tree: () => store.stats(),
     conf: {
@@ -110,6 +111,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   // The log failed (an fsync error): nothing more may be acknowledged.
   const onStoreError = (err: unknown): void => hub.fatal(err)
   store.on('error', onStoreError)
+  const onDurable = (): void => { stats.logFlushes++ }
+  store.on('durable', onDurable)
 
   const tcp = createServer((socket: Socket) => {
     if (closing !== undefined) {
@@ -169,6 +172,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     await http.close()
     outbox.detach()
     store.off('error', onStoreError)
+    store.off('durable', onDurable)
     throw err
   }
   const httpPort = (http.server.address() as AddressInfo).port
@@ -201,6 +205,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     await closeHttp(http)
     outbox.detach()
     store.off('error', onStoreError)
+    store.off('durable', onDurable)
     await store.close()
   }
 

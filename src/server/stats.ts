@@ -42,6 +42,8 @@ export class ServerStats {
   packetsSent = 0
   /** connections that failed authentication (zk_auth_failed_count) */
   authFailed = 0
+  /** times the log became durable up to a new record ('durable' events): fsync batches */
+  logFlushes = 0
   readonly latency = new LatencyCounter()
   readonly startedAt = Date.now()
 

@@ -17,8 +17,41 @@ import { executePrepared } from '../../../engine/execute'
 import { checkSession, closeSession, createSession, expireSessions } from '../../../engine/sessions'
 import { initTree } from '../../../engine/tree'
 import type { Bytes, Context, Outcome, Request, WatchEvent, ZNode } from '../../../engine/types'
-import { parse } from './num'
 import { RedisStorage } from './storage'
+
+// Callers are our own client, but FCALL is open to anyone with access to
+// Redis: malformed arguments must fail with a clear error before any write.
+function table(arg: string | undefined, what: string): Record<string, unknown> {
+  if (arg === undefined) return error('redkeeper: missing ' + what)
+  const v = cmsgpack.unpack(arg)
+  if (typeof v !== 'object') return error('redkeeper: ' + what + ' is not a MessagePack map')
+  return v as Record<string, unknown>
+}
+
+function context(arg: string | undefined): Context {
+  const c = table(arg, 'context')
+  if (typeof c.session !== 'number' || typeof c.now !== 'number' || typeof c.auth !== 'object') {
+    return error('redkeeper: context needs numbers session and now, and an auth list')
+  }
+  return c as unknown as Context
+}
+
+function request(arg: string | undefined): Request {
+  const r = table(arg, 'request')
+  if (typeof r.type !== 'number') return error('redkeeper: request needs a numeric type')
+  return r as unknown as Request
+}
+
+function text(arg: string | undefined, what: string): string {
+  if (arg === undefined) return error('redkeeper: missing ' + what)
+  return arg
+}
+
+function numberArg(arg: string | undefined, what: string): number {
+  const n = tonumber(text(arg, what))
+  if (n === undefined) return error('redkeeper: ' + what + ' is not a number: ' + arg)
+  return n
+}
 
 function prefix(keys: string[]): string {
   const ns = keys[0]
@@ -43,9 +76,10 @@ function reply(store: RedisStorage, out: Outcome): string {
 
 /** rk_exec: args = [context msgpack, request msgpack, extendedTypes "1"|"0"] -> Outcome msgpack */
 export function exec(keys: string[], args: string[]): string {
-  const ctx = cmsgpack.unpack(args[0]) as Context
-  const req = cmsgpack.unpack(args[1]) as Request
-  const store = new RedisStorage(prefix(keys), ctx.now)
+  const ns = prefix(keys)
+  const ctx = context(args[0])
+  const req = request(args[1])
+  const store = new RedisStorage(ns, ctx.now)
   // every request from a live session pushes its deadline out (ZooKeeper's touchSession)
   store.touchSession(ctx.session)
   return reply(store, executePrepared(store, ctx, req, { extendedTypes: args[2] === '1' }))
@@ -53,27 +87,34 @@ export function exec(keys: string[], args: string[]): string {
 
 /** rk_session_create: args = [id, timeout ms, password hex, now ms] -> Outcome msgpack */
 export function sessionCreate(keys: string[], args: string[]): string {
-  const now = parse(args[3], 'now')
-  const store = new RedisStorage(prefix(keys), now)
-  return reply(store, createSession(store, now, parse(args[0], 'session id'), parse(args[1], 'timeout'), args[2]))
+  const ns = prefix(keys)
+  const id = numberArg(args[0], 'session id')
+  const timeout = numberArg(args[1], 'timeout')
+  const passwd = text(args[2], 'password')
+  const now = numberArg(args[3], 'now')
+  const store = new RedisStorage(ns, now)
+  return reply(store, createSession(store, now, id, timeout, passwd))
 }
 
 /** rk_session_check: args = [id, password hex] -> 1 if the session lives and the password matches */
 export function sessionCheck(keys: string[], args: string[]): number {
   const store = new RedisStorage(prefix(keys), 0)
-  return checkSession(store, parse(args[0], 'session id'), args[1]) ? 1 : 0
+  return checkSession(store, numberArg(args[0], 'session id'), text(args[1], 'password')) ? 1 : 0
 }
 
 /** rk_session_touch: args = [id, now ms] -> 1 if the session lives */
 export function sessionTouch(keys: string[], args: string[]): number {
-  const store = new RedisStorage(prefix(keys), parse(args[1], 'now'))
-  return store.touchSession(parse(args[0], 'session id')) ? 1 : 0
+  const ns = prefix(keys)
+  const id = numberArg(args[0], 'session id')
+  const store = new RedisStorage(ns, numberArg(args[1], 'now'))
+  return store.touchSession(id) ? 1 : 0
 }
 
 /** rk_session_close: args = [context msgpack] -> Outcome msgpack */
 export function sessionClose(keys: string[], args: string[]): string {
-  const ctx = cmsgpack.unpack(args[0]) as Context
-  const store = new RedisStorage(prefix(keys), ctx.now)
+  const ns = prefix(keys)
+  const ctx = context(args[0])
+  const store = new RedisStorage(ns, ctx.now)
   if (store.getSession(ctx.session) === undefined) {
     return reply(store, { err: Err.SESSIONEXPIRED, zxid: store.getZxid(), events: [] })
   }
@@ -82,8 +123,9 @@ export function sessionClose(keys: string[], args: string[]): string {
 
 /** rk_expire: args = [now ms] -> Outcome msgpack with `expired` */
 export function expire(keys: string[], args: string[]): string {
-  const now = parse(args[0], 'now')
-  const store = new RedisStorage(prefix(keys), now)
+  const ns = prefix(keys)
+  const now = numberArg(args[0], 'now')
+  const store = new RedisStorage(ns, now)
   const out = expireSessions(store, now)
   out.events = dispatch(store, out.events)
   return cmsgpack.pack(out)
@@ -99,6 +141,6 @@ export function init(keys: string[], _args: string[]): string {
 /** rk_node (inspection, read-only): args = [path] -> msgpack of the znode, or of nil */
 export function node(keys: string[], args: string[]): string {
   const store = new RedisStorage(prefix(keys), 0)
-  const n: ZNode | undefined = store.getNode(args[0])
+  const n: ZNode | undefined = store.getNode(text(args[0], 'path'))
   return cmsgpack.pack(n)
 }

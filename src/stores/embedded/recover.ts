@@ -38,6 +38,8 @@ export interface Recovered {
   snapshots: SnapshotRef[]
   /** log segments, oldest first, with their sizes after any truncation */
   segments: Segment[]
+  /** bytes of the records replayed on top of the snapshot */
+  replayedBytes: number
 }
 
 export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovered {
@@ -87,6 +89,7 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
 
   const segments: Segment[] = []
   let expected = snapshotSeq + 1
+  let replayedBytes = 0
   const last = listing.segments.length - 1
   for (let i = 0; i <= last; i++) {
     const seg = listing.segments[i] as { file: string; firstSeq: number }
@@ -123,6 +126,7 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
           throw new StoreOpenError(`log record ${seq} in ${path} cannot be decoded (${why})`, { cause: err })
         }
         expected++
+        replayedBytes += fr.next - offset
       }
       offset = fr.next
     }
@@ -140,7 +144,7 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
     renameSync(path, `${path}.corrupt`)
     log.warn({ file: path }, 'set aside an unreadable snapshot as .corrupt')
   }
-  return { state, appliedSeq, snapshotSeq, snapshotZxid, snapshots, segments }
+  return { state, appliedSeq, snapshotSeq, snapshotZxid, snapshots, segments, replayedBytes }
 }
 
 function truncate(path: string, size: number, fsync: boolean): void {

@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events'
 import { mkdirSync, openSync, statSync, unlink, unlinkSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
 import type { SessionId, SessionRecord, Storage, WatchKind, ZNode, Zxid } from '../../engine/types'
@@ -77,9 +77,10 @@ function positiveOption(name: string, value: number | undefined, fallback: numbe
   return value
 }
 
-function prepareDir(dir: string): void {
+function prepareDir(dir: string, fsync: boolean): void {
+  let created: string | undefined
   try {
-    mkdirSync(dir, { recursive: true })
+    created = mkdirSync(dir, { recursive: true })
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
       throw new StoreOpenError(`cannot create data directory ${dir}: ${describeIoError(err)}`, { cause: err })
@@ -87,6 +88,14 @@ function prepareDir(dir: string): void {
   }
   // mkdir reports EEXIST for a file in the way; name the real problem
   if (!statSync(dir).isDirectory()) throw new StoreOpenError(`data directory ${dir} is not a directory`)
+  // new directories' names must survive a crash, like any new file's: sync
+  // each parent from the data dir's up to the one that already existed
+  if (created !== undefined && fsync) {
+    for (let p = dir; ; p = dirname(p)) {
+      fsyncDirSync(dirname(p))
+      if (p === created || p === dirname(p)) break
+    }
+  }
 }
 
 /** The segment new records go to: the last one if it is empty and in place, else a fresh one. */
@@ -120,7 +129,7 @@ export class EmbeddedStore extends EventEmitter implements Storage {
       snapshotEveryBytes: positiveOption('snapshotEveryBytes', opts.snapshotEveryBytes, DEFAULTS.snapshotEveryBytes),
       segmentBytes: positiveOption('segmentBytes', opts.segmentBytes, DEFAULTS.segmentBytes),
     }
-    prepareDir(dir)
+    prepareDir(dir, fsync)
     const release = acquireLock(dir)
     try {
       const started = performance.now()
@@ -201,12 +210,11 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     this.lastSnapshotSeq = rec.snapshotSeq
     this.lastSnapshotZxid = rec.snapshotZxid
     this.recordsSinceSnapshot = rec.appliedSeq - rec.snapshotSeq
-    this.bytesSinceSnapshot = 0
+    this.bytesSinceSnapshot = rec.replayedBytes
     this.wal = new LogWriter({ dir, fsync, segmentBytes: limits.segmentBytes }, rec.segments, fd, rec.appliedSeq, {
       durable: (seq) => this.onDurable(seq),
       failed: (err) => this.onFailed(err),
     })
-    this.bytesSinceSnapshot = this.wal.logBytes
     // the expiry clock restarts: a session gets its full timeout to come back
     const now = Date.now()
     for (const s of this.state.sessions.values()) this.deadlines.set(s.id, now + s.timeout)

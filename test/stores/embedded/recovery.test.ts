@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process'
 import { appendFileSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import t, { type Test } from 'tap'
 import { EmbeddedStore, StoreOpenError } from '../../../src/stores/embedded'
-import { captureLogger, dump, openStore, tempDir, znode } from './helpers'
+import { captureLogger, dump, openStore, tempDir, tsNodeArgs, znode } from './helpers'
 
 /** n records, each one znode /k<i> with data "v<i>" and the zxid. */
 function write(store: EmbeddedStore, from: number, n: number): void {
@@ -203,17 +204,52 @@ t.test('a snapshot file left half-written by a crash is removed', async (t) => {
 
 t.test('the lock: one store per directory; a dead owner’s lock is taken over', async (t) => {
   const dir = tempDir(t)
+  const lock = join(dir, 'LOCK')
   const a = await openStore(t, { dataDir: dir })
-  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /in use by this process/ })
-  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8').trim(), String(process.pid))
+  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /already open in this process/ })
+  t.match(readFileSync(lock, 'utf8'), new RegExp(`^${process.pid}\\b`), 'the lock names its owner')
   await a.close()
   t.notOk(readdirSync(dir).includes('LOCK'), 'released at close')
 
-  // a lock left behind by a process that no longer runs
-  writeFileSync(join(dir, 'LOCK'), '2147483646\n')
-  const b = await openStore(t, { dataDir: dir })
-  t.equal(readFileSync(join(dir, 'LOCK'), 'utf8').trim(), String(process.pid), 'stale lock replaced')
+  writeFileSync(lock, '2147483646\n')
+  let b = await openStore(t, { dataDir: dir })
+  t.match(readFileSync(lock, 'utf8'), new RegExp(`^${process.pid}\\b`), 'a pid that no longer runs: stale, taken over')
   await b.close()
+
+  // after a restart (a container's, say) the new process may get the dead
+  // owner's pid, or an unrelated process may hold it now
+  writeFileSync(lock, `${process.pid} 1\n`)
+  b = await openStore(t, { dataDir: dir })
+  t.pass('our own pid from a previous life: taken over')
+  await b.close()
+  writeFileSync(lock, '1 999999999999\n')
+  b = await openStore(t, { dataDir: dir })
+  t.pass('a live pid with another start time: reused pid, taken over')
+  await b.close()
+
+  const init = readFileSync('/proc/1/stat', 'utf8')
+  writeFileSync(lock, `1 ${init.slice(init.lastIndexOf(')') + 2).split(' ')[19]}\n`)
+  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /in use by process 1 / }, 'a live owner (pid and start time match)')
+})
+
+t.test('the lock holds against another process, and a kill -9 leaves it takeable', async (t) => {
+  const dir = tempDir(t)
+  const child = spawn(process.execPath, [...tsNodeArgs(), join(__dirname, 'fixtures', 'crash-writer.ts'), dir, 'lock'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => void child.kill('SIGKILL'))
+  // wait until it has acknowledged transaction 1 (the put of /lock-1)
+  let out = ''
+  await new Promise<void>((resolve) =>
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      out += s
+      if (/^ack \d+ 1$/m.test(out)) resolve()
+    }),
+  )
+  await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: new RegExp(`in use by process ${child.pid} `) })
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  child.kill('SIGKILL')
+  await exited
+  const store = await openStore(t, { dataDir: dir })
+  t.ok(store.getNode('/lock-1'), 'the crashed writer’s acknowledged records are there')
 })
 
 t.test('an unusable data directory is a StoreOpenError with a one-line reason', async (t) => {

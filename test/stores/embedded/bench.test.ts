@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import t from 'tap'
 import { EmbeddedStore } from '../../../src/stores/embedded'
-import { captureLogger, openStore, tempDir, znode } from './helpers'
+import { captureLogger, openStore, tempDir, znode } from './fixtures/helpers'
 
 const PIPELINED = 20_000
 const SEQUENTIAL = 1_000

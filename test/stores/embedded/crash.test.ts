@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { EmbeddedStore } from '../../../src/stores/embedded'
 import { crashData, crashSession } from './fixtures/crash-model'
-import { tempDir, tsNodeArgs } from './helpers'
+import { tempDir, tsNodeArgs } from './fixtures/helpers'
 
 const RUNS = 6
 const writer = join(__dirname, 'fixtures', 'crash-writer.ts')

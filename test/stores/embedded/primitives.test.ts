@@ -1,6 +1,6 @@
 import t from 'tap'
 import { StoreStateError } from '../../../src/stores/embedded'
-import { openStore, tempDir, znode } from './helpers'
+import { openStore, tempDir, znode } from './fixtures/helpers'
 
 t.test('znodes: put, get, replace, delete; null data is not empty data', async (t) => {
   const store = await openStore(t, { dataDir: tempDir(t), fsync: false })

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import t, { type Test } from 'tap'
 import { EmbeddedStore, StoreOpenError } from '../../../src/stores/embedded'
-import { captureLogger, dump, openStore, tempDir, tsNodeArgs, znode } from './helpers'
+import { captureLogger, dump, openStore, tempDir, tsNodeArgs, znode } from './fixtures/helpers'
 
 /** n records, each one znode /k<i> with data "v<i>" and the zxid. */
 function write(store: EmbeddedStore, from: number, n: number): void {

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs'
 import t from 'tap'
 import { CreateFlag, OpCode, createSession, execute, initTree, type Context } from '../../../src/engine'
 import type { EmbeddedStore } from '../../../src/stores/embedded'
-import { OPEN_ACL, dump, openStore, tempDir, znode } from './helpers'
+import { OPEN_ACL, dump, openStore, tempDir, znode } from './fixtures/helpers'
 
 /** Drive the real engine: a tree with data, a session with ephemerals, deletes and setData. */
 function workload(store: EmbeddedStore, prefix: string, n: number): void {

@@ -118,6 +118,32 @@ export const cases: Case[] = [
     t.equal((await target.getNode('/m'))!.czxid, (await target.getNode('/m'))!.mzxid, 'one zxid for the whole multi')
   }],
 
+  ['multi: delete and re-create one path; a parent keeps its data and ACL', async (t, { target, a, create }) => {
+    await create(a, '/re', 0, bytes('old'))
+    await create(a, '/re/kid')
+    const out = await target.execute(a, { type: OpCode.multi, ops: [
+      { type: OpCode.delete, path: '/re/kid', version: -1 },
+      { type: OpCode.delete, path: '/re', version: -1 },
+      { type: OpCode.create, path: '/re', data: null, dataLength: 0, acl: [{ perms: 1, id: { scheme: 'world', id: 'anyone' } }], flags: 0 },
+    ] })
+    t.equal(out.err, Err.OK)
+    const n = (await target.getNode('/re'))!
+    t.equal(n.czxid, out.zxid)
+    t.equal(n.data, null)
+    t.equal(n.version, 0)
+    t.equal(n.numChildren, 0)
+    t.same(n.acl, [{ perms: 1, id: { scheme: 'world', id: 'anyone' } }])
+    t.equal((await target.execute(a, { type: OpCode.getChildren, path: '/re', watch: false })).body?.children?.length, 0)
+    const parentData = Buffer.alloc(4096, 7)
+    await create(a, '/parent', 0, parentData)
+    await create(a, '/parent/c1')
+    await target.execute(a, { type: OpCode.delete, path: '/parent/c1', version: -1 })
+    const p = (await target.getNode('/parent'))!
+    t.same(p.data, parentData)
+    t.same(p.acl, OPEN)
+    t.equal(p.cversion, 1, 'a delete does not bump cversion (DataTree 3.8)')
+  }],
+
   ['multiRead: per-op errors, null data stays null', async (t, { target, a, create }) => {
     await create(a, '/r', 0, null)
     const out = await target.execute(a, { type: OpCode.multiRead, ops: [

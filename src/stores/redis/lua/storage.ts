@@ -31,7 +31,9 @@ export class RedisStorage implements Storage {
   /** wall-clock ms of this call: session deadlines are set from it */
   private readonly now: number
   private zxid: Zxid | undefined
-  private readonly sessions = new Map<SessionId, SessionRecord | false>()
+  private readonly sessions = new LuaTable<SessionId, SessionRecord | false>()
+  /** fields of each znode as read in this call, so putNode writes only what changed */
+  private readonly loaded = new LuaTable<string, string[]>()
 
   constructor(prefix: string, now: number) {
     this.p = prefix + ':'
@@ -42,6 +44,7 @@ export class RedisStorage implements Storage {
     const r = redis.call('HMGET', this.p + 'n:' + path, ...NODE_FIELDS) as Reply
     if (r[0] === false) return undefined
     const f = r as string[]
+    this.loaded.set(path, f)
     const where = 'znode ' + path
     return {
       czxid: parse(f[0], where),
@@ -63,26 +66,26 @@ export class RedisStorage implements Storage {
 
   putNode(path: string, n: ZNode): void {
     const data: Data = n.data
-    redis.call(
-      'HSET', this.p + 'n:' + path,
-      'cz', num(n.czxid),
-      'mz', num(n.mzxid),
-      'ct', num(n.ctime),
-      'mt', num(n.mtime),
-      'v', num(n.version),
-      'cv', num(n.cversion),
-      'av', num(n.aversion),
-      'eo', num(n.ephemeralOwner),
-      'dl', num(n.dataLength),
-      'nc', num(n.numChildren),
-      'pz', num(n.pzxid),
-      'dn', data === null ? '1' : '0',
-      'd', data === null ? '' : (data as unknown as string),
-      'a', cmsgpack.pack(n.acl),
-    )
+    const values: string[] = [
+      num(n.czxid), num(n.mzxid), num(n.ctime), num(n.mtime), num(n.version), num(n.cversion), num(n.aversion),
+      num(n.ephemeralOwner), num(n.dataLength), num(n.numChildren), num(n.pzxid),
+      data === null ? '1' : '0',
+      data === null ? '' : (data as unknown as string),
+      cmsgpack.pack(n.acl),
+    ]
+    const before = this.loaded.get(path)
+    // a parent's create/delete changes 3 stat fields: leave its data and ACL
+    // alone (Lua strings are interned, so comparing even large data is O(1))
+    const args: string[] = []
+    for (let i = 0; i < NODE_FIELDS.length; i++) {
+      if (before === undefined || before[i] !== values[i]) args.push(NODE_FIELDS[i], values[i])
+    }
+    this.loaded.set(path, values)
+    if (args.length > 0) redis.call('HSET', this.p + 'n:' + path, ...args)
   }
 
   deleteNode(path: string): void {
+    this.loaded.delete(path)
     redis.call('DEL', this.p + 'n:' + path, this.p + 'c:' + path)
   }
 

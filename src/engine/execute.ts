@@ -2,7 +2,7 @@
 // run as a Txn (a zxid is consumed even when they fail, as ZooKeeper's error
 // txns do); reads touch nothing but watch tables.
 
-import { Err, OpCode } from './codes'
+import { CreateFlag, Err, OpCode } from './codes'
 import { Txn } from './txn'
 import * as reads from './reads'
 import * as writes from './writes'
@@ -51,6 +51,22 @@ function write(store: Storage, ctx: Context, req: Request, opts: EngineOptions):
   return { err: Err.OK, zxid: txn.zxid, body, events }
 }
 
+/**
+ * ZooKeeper rebuilds a multi's create ops while decoding them (Op.create):
+ * the opcode follows the flags (container → createContainer, TTL → createTTL,
+ * anything else → create, so a create2 answers without a Stat) and unknown
+ * flags become PERSISTENT.
+ */
+function asMultiOp(op: SubRequest): SubRequest {
+  if (op.type !== OpCode.create && op.type !== OpCode.create2 && op.type !== OpCode.createContainer && op.type !== OpCode.createTTL) return op
+  let flags = op.flags
+  if (flags < CreateFlag.PERSISTENT || flags > CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL || flags % 1 !== 0) flags = CreateFlag.PERSISTENT
+  const ttl = flags === CreateFlag.PERSISTENT_WITH_TTL || flags === CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL
+  if (ttl && op.type === OpCode.createTTL) return { ...op, flags }
+  const type = flags === CreateFlag.CONTAINER ? OpCode.createContainer : OpCode.create
+  return { type, path: op.path, data: op.data, dataLength: op.dataLength, acl: op.acl, flags, pathState: op.pathState, aclInvalid: op.aclInvalid }
+}
+
 // ZooKeeper's multi: the first failing op aborts the rest; results are OK
 // before it, its own code at it, RUNTIMEINCONSISTENCY after it.
 function multi(store: Storage, ctx: Context, req: MultiRequest, opts: EngineOptions): Outcome {
@@ -67,7 +83,7 @@ function multi(store: Storage, ctx: Context, req: MultiRequest, opts: EngineOpti
   let failedAt = -1
   let failure = 0
   for (let i = 0; i < req.ops.length; i++) {
-    const r = applyWrite(txn, ctx, req.ops[i], opts)
+    const r = applyWrite(txn, ctx, asMultiOp(req.ops[i]), opts)
     if (typeof r === 'number') {
       failedAt = i
       failure = r

@@ -44,7 +44,12 @@ export interface Stat {
   pzxid: Zxid
 }
 
-/** A stored znode: its Stat plus data and ACL. numChildren is kept in step with the child set. */
+/**
+ * A stored znode: Stat fields plus data and ACL, as ZooKeeper's StatPersisted
+ * keeps them. numChildren is kept in step with the child set. Note: the stored
+ * cversion counts child creations only (it names sequential children); the
+ * Stat reported to clients is derived by statOf().
+ */
 export interface ZNode extends Stat {
   data: Data
   acl: ACL[]

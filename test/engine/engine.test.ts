@@ -30,7 +30,7 @@ t.test('create, sequential names from the parent cversion, zxids', async (t) => 
   t.equal(create(a, '/a//b').err, Err.NONODE, 'parent "/a/" is looked up before full validation')
   t.equal(create(a, 'rel').err, Err.BADARGUMENTS)
   const x = store.getNode('/x')!
-  t.equal(x.cversion, 2); t.equal(x.numChildren, 2)
+  t.equal(x.cversion, 2, 'stored cversion counts creations'); t.equal(x.numChildren, 2)
 })
 
 t.test('delete: versions, NOTEMPTY, special paths', async (t) => {

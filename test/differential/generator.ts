@@ -1,0 +1,123 @@
+// Seeded random ZooKeeper workloads for the differential test. Paths come
+// from a tiny universe so that creates collide, parents go missing, versions
+// go stale and watches fire; every op is something a real client can send.
+
+import { OpCode, CreateFlag, Perm } from '../../src/engine/codes'
+import type { ACL, SubRequest } from '../../src/engine/types'
+import type { WireRequest } from '../../src/protocol'
+
+/** mulberry32: small, fast, good enough for test generation, and reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export type Step =
+  | { kind: 'request'; slot: number; req: WireRequest }
+  /** setWatches with relativeZxid = the server's last zxid minus `back` (zxids differ per server) */
+  | { kind: 'setWatches'; slot: number; back: number; data: string[]; exist: string[]; child: string[] }
+  /** closeSession, then open a fresh session in the same slot */
+  | { kind: 'reopen'; slot: number }
+  /** drop the TCP connection and resume the same session on a new one */
+  | { kind: 'reconnect'; slot: number }
+
+const NAMES = ['a', 'b', 'c']
+const OPEN: ACL[] = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }]
+
+export class Generator {
+  private readonly r: () => number
+  constructor (seed: number, private readonly root: string, private readonly sessions: number) {
+    this.r = rng(seed)
+  }
+
+  private int (n: number): number { return Math.floor(this.r() * n) }
+  private pick<T> (xs: readonly T[]): T { return xs[this.int(xs.length)] }
+  private chance (p: number): boolean { return this.r() < p }
+
+  path (): string {
+    if (this.chance(0.03)) return this.pick([this.root + '/a/', this.root + '//a', this.root + '/./a', this.root + '/a/..', 'rel', '', this.root + '/a\u0001'])
+    if (this.chance(0.03)) return this.root
+    let p = this.root
+    const depth = 1 + this.int(3)
+    for (let i = 0; i < depth; i++) p += '/' + this.pick(NAMES)
+    return p
+  }
+
+  private data (): Buffer | null {
+    if (this.chance(0.05)) return null
+    const n = this.chance(0.1) ? 0 : 1 + this.int(24)
+    const b = Buffer.alloc(n)
+    for (let i = 0; i < n; i++) b[i] = this.int(256)
+    return b
+  }
+
+  private version (): number { return this.chance(0.55) ? -1 : this.int(4) }
+
+  private acl (): ACL[] {
+    if (this.chance(0.8)) return OPEN
+    const perms = this.pick([Perm.ALL, Perm.READ | Perm.WRITE | Perm.CREATE | Perm.DELETE, Perm.READ | Perm.CREATE | Perm.DELETE | Perm.ADMIN])
+    if (this.chance(0.1)) return []
+    return [{ perms, id: { scheme: 'world', id: 'anyone' } }]
+  }
+
+  private create (type: OpCode.create | OpCode.create2 = this.chance(0.7) ? OpCode.create : OpCode.create2): SubRequest {
+    const data = this.data()
+    const flags = this.pick([CreateFlag.PERSISTENT, CreateFlag.PERSISTENT, CreateFlag.EPHEMERAL, CreateFlag.PERSISTENT_SEQUENTIAL, CreateFlag.EPHEMERAL_SEQUENTIAL])
+    return { type, path: this.path(), data, dataLength: data === null ? 0 : data.length, acl: this.acl(), flags }
+  }
+
+  private writeSub (): SubRequest {
+    const k = this.int(10)
+    if (k < 4) return this.create()
+    if (k < 6) return { type: OpCode.delete, path: this.path(), version: this.version() }
+    if (k < 8) {
+      const data = this.data()
+      return { type: OpCode.setData, path: this.path(), data, dataLength: data === null ? 0 : data.length, version: this.version() }
+    }
+    return { type: OpCode.check, path: this.path(), version: this.version() }
+  }
+
+  next (): Step {
+    const slot = this.int(this.sessions)
+    const k = this.int(1000)
+    if (k < 240) return { kind: 'request', slot, req: this.create() }
+    if (k < 360) return { kind: 'request', slot, req: { type: OpCode.delete, path: this.path(), version: this.version() } }
+    if (k < 500) {
+      const data = this.data()
+      return { kind: 'request', slot, req: { type: OpCode.setData, path: this.path(), data, dataLength: data === null ? 0 : data.length, version: this.version() } }
+    }
+    if (k < 760) {
+      const type = this.pick([OpCode.exists, OpCode.getData, OpCode.getChildren, OpCode.getChildren2] as const)
+      return { kind: 'request', slot, req: { type, path: this.path(), watch: this.chance(0.6) } }
+    }
+    if (k < 860) {
+      const ops: SubRequest[] = []
+      const n = this.int(5) // 0..4: the empty multi is legal
+      for (let i = 0; i < n; i++) ops.push(this.writeSub())
+      return { kind: 'request', slot, req: { type: OpCode.multi, ops } }
+    }
+    if (k < 890) {
+      const ops: SubRequest[] = []
+      const n = 1 + this.int(3)
+      for (let i = 0; i < n; i++) ops.push({ type: this.pick([OpCode.getData, OpCode.getChildren] as const), path: this.path(), watch: this.chance(0.5) })
+      return { kind: 'request', slot, req: { type: OpCode.multiRead, ops } }
+    }
+    if (k < 905) return { kind: 'request', slot, req: { type: OpCode.getACL, path: this.path() } }
+    if (k < 920) return { kind: 'request', slot, req: { type: OpCode.setACL, path: this.path(), acl: this.acl(), version: this.chance(0.6) ? -1 : this.int(3) } }
+    if (k < 930) return { kind: 'request', slot, req: { type: OpCode.sync, path: this.path() } }
+    if (k < 945) return { kind: 'request', slot, req: { type: OpCode.getEphemerals, prefixPath: this.pick(['/', this.root, this.root + '/a']) } }
+    if (k < 960) return { kind: 'request', slot, req: { type: OpCode.getAllChildrenNumber, path: this.pick([this.root, this.root + '/a', '/', '/zookeeper', this.path()]) } }
+    if (k < 980) {
+      const paths = (): string[] => { const out: string[] = []; const n = this.int(3); for (let i = 0; i < n; i++) out.push(this.path()); return out }
+      return { kind: 'setWatches', slot, back: this.int(30), data: paths(), exist: paths(), child: paths() }
+    }
+    if (k < 992) return { kind: 'reconnect', slot }
+    return { kind: 'reopen', slot }
+  }
+}

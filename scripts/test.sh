@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 npm run build --silent
+# tap only strips types; the shared helpers and these suites must type-check.
+npx tsc -p scripts/tsconfig.tests.json
 
 if [ $# -gt 0 ]; then
   files=("$@")

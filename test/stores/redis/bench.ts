@@ -55,7 +55,7 @@ function requests(op: Op): Request[] {
 
 // ---- statistics ----
 
-interface Figures { ops: number, p50: number, p99: number }
+interface Figures { ops: number, p50: number, p99: number, usec?: number }
 
 function figures(latNs: Float64Array, wallNs: number): Figures {
   const sorted = Float64Array.from(latNs).sort()
@@ -86,7 +86,8 @@ function replyLength(buf: Buffer): number {
 }
 
 /** Sends every command over CONNS connections, one in flight each; returns latencies and replies. */
-async function drive(port: number, commands: Buffer[]): Promise<{ fig: Figures, replies: Buffer[] }> {
+async function drive(raw: Redis, port: number, commands: Buffer[]): Promise<{ fig: Figures, replies: Buffer[], usec: number }> {
+  await raw.config('RESETSTAT')
   const lat = new Float64Array(commands.length)
   const replies = new Array<Buffer>(commands.length)
   let next = 0
@@ -125,7 +126,14 @@ async function drive(port: number, commands: Buffer[]): Promise<{ fig: Figures, 
   })
   const wall = Number(process.hrtime.bigint() - start)
   for (const s of sockets) s.destroy()
-  return { fig: figures(lat, wall), replies }
+  return { fig: figures(lat, wall), replies, usec: await fcallUsec(raw) }
+}
+
+/** Redis's own CPU time per FCALL since the last RESETSTAT: immune to client-side noise. */
+async function fcallUsec(raw: Redis): Promise<number> {
+  const info = await raw.info('commandstats')
+  const m = /cmdstat_fcall:calls=(\d+),usec=(\d+)/.exec(info)
+  return m === null ? NaN : Number(m[2]) / Number(m[1])
 }
 
 function replyOutcome(r: Buffer): Outcome {
@@ -213,10 +221,15 @@ function jsCodecCost(): { msgpack: number, json: number } {
 }
 
 function fmt(f: Figures): string {
-  return `${(f.ops / 1000).toFixed(1).padStart(7)}k ops/s   p50 ${f.p50.toFixed(3)} ms   p99 ${f.p99.toFixed(3)} ms`
+  const cpu = f.usec === undefined ? '' : `   in Redis ${f.usec.toFixed(1)} us/call`
+  return `${(f.ops / 1000).toFixed(1).padStart(7)}k ops/s   p50 ${f.p50.toFixed(3)} ms   p99 ${f.p99.toFixed(3)} ms${cpu}`
 }
 
+const t0 = Date.now()
+const stamp = (what: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}\n`)
+
 async function main(): Promise<void> {
+  stamp('start')
   const library = buildLibrary()
   const redis = await startRedis()
   try {
@@ -230,49 +243,58 @@ async function main(): Promise<void> {
     console.log(`redkeeper engine benchmark: N=${N} per operation, ${CONNS} connections, one request in flight each`)
     console.log(`redis-server ${execFileSync('redis-server', ['--version']).toString().split(' ')[2]}, node ${process.version}, ${execFileSync('nproc').toString().trim()} cores\n`)
 
+    stamp('in-process')
     console.log('engine in-process over a Map store (one thread, no I/O):')
     const mem = inProcess()
     for (const op of OPS) console.log(`  ${op.padEnd(8)} ${fmt(mem[op])}`)
 
+    stamp('fcall')
     console.log('\nengine compiled to Lua, FCALL rk_exec (RESP driver, commands pre-encoded):')
     const ctx = encodeMsgpack(CTX)
     const fcall: Record<string, Figures> = {}
     for (const op of OPS) {
       const cmds = requests(op).map((r) => resp(['FCALL', 'rk_exec', '1', NS, ctx, encodeMsgpack(prepareRequest(r)), '0']))
-      const { fig, replies } = await drive(redis.port, cmds)
+      const { fig, replies, usec } = await drive(raw, redis.port, cmds)
+      fig.usec = usec
       const failed = replies.filter((r) => replyOutcome(r).err !== 0).length
       if (failed > 0) throw new Error(`FCALL ${op}: ${failed} requests failed`)
       fcall[op] = fig
       console.log(`  ${op.padEnd(8)} ${fmt(fig)}`)
     }
 
+    stamp('client')
     console.log('\nsame engine through RedisEngine.execute (ioredis, encode + decode per request, 16 in flight):')
     const client = await viaClient(engine)
     for (const op of OPS) console.log(`  ${op.padEnd(8)} ${fmt(client[op])}`)
 
+    stamp('raw')
     console.log('\nraw Redis ceiling, trivial Function (HSET 2 fields + SADD), RESP driver:')
-    const trivial = await drive(redis.port, Array.from({ length: N }, (_, i) => resp(['FCALL', 'rkbench_trivial', '1', '{trivial}', `/t/n${i}`, DATA])))
+    const trivial = await drive(raw, redis.port, Array.from({ length: N }, (_, i) => resp(['FCALL', 'rkbench_trivial', '1', '{trivial}', `/t/n${i}`, DATA])))
+    trivial.fig.usec = trivial.usec
     console.log(`  trivial  ${fmt(trivial.fig)}`)
     const rb = execFileSync('redis-benchmark', ['-p', String(redis.port), '-c', String(CONNS), '-n', String(N), '-q',
       'FCALL', 'rkbench_trivial', '1', '{rb}', '/rb/__rand_int__', '0123456789abcdef']).toString()
     console.log(`  same Function via redis-benchmark -c ${CONNS}: ${rb.trim().split('\r').pop()!.trim()}`)
 
+    stamp('encoding')
     console.log('\nencoding of one create request + reply:')
-    const mp = await drive(redis.port, Array.from({ length: N }, () => resp(['FCALL', 'rkbench_msgpack', '1', NS, ctx, encodeMsgpack(prepareRequest(requests('create')[0]))])))
+    const mp = await drive(raw, redis.port, Array.from({ length: N }, () => resp(['FCALL', 'rkbench_msgpack', '1', NS, ctx, encodeMsgpack(prepareRequest(requests('create')[0]))])))
     const { data: _d, ...jsonReq } = prepareRequest(requests('create')[0]) as unknown as { data: Buffer }
-    const js = await drive(redis.port, Array.from({ length: N }, () => resp(['FCALL', 'rkbench_json', '1', NS, JSON.stringify(CTX), JSON.stringify(jsonReq)])))
+    const js = await drive(raw, redis.port, Array.from({ length: N }, () => resp(['FCALL', 'rkbench_json', '1', NS, JSON.stringify(CTX), JSON.stringify(jsonReq)])))
+    mp.fig.usec = mp.usec
+    js.fig.usec = js.usec
     console.log(`  Lua decode+encode, cmsgpack   ${fmt(mp.fig)}`)
     console.log(`  Lua decode+encode, cjson      ${fmt(js.fig)}`)
     const cost = jsCodecCost()
     console.log(`  Node encode ctx+req, decode reply: msgpack.ts ${(cost.msgpack / 1000).toFixed(2)} us, JSON ${(cost.json / 1000).toFixed(2)} us`)
 
-    console.log('\n| operation | in-process (Map store) | FCALL rk_exec | RedisEngine (ioredis) |')
-    console.log('|---|---|---|---|')
+    console.log('\n| operation | in-process (Map store) | FCALL rk_exec | Redis CPU per FCALL | RedisEngine (ioredis) |')
+    console.log('|---|---|---|---|---|')
+    const c = (f: Figures) => `${(f.ops / 1000).toFixed(1)}k ops/s, p50 ${f.p50.toFixed(3)} ms`
     for (const op of OPS) {
-      const c = (f: Figures) => `${(f.ops / 1000).toFixed(1)}k ops/s, p50 ${f.p50.toFixed(3)} ms`
-      console.log(`| ${op} | ${c(mem[op])} | ${c(fcall[op])} | ${c(client[op])} |`)
+      console.log(`| ${op} | ${c(mem[op])} | ${c(fcall[op])} | ${fcall[op].usec!.toFixed(1)} us | ${c(client[op])} |`)
     }
-    console.log(`| trivial FCALL (HSET+SADD) | | ${(trivial.fig.ops / 1000).toFixed(1)}k ops/s, p50 ${trivial.fig.p50.toFixed(3)} ms | |`)
+    console.log(`| trivial FCALL (HSET+SADD) | | ${c(trivial.fig)} | ${trivial.usec.toFixed(1)} us | |`)
     raw.disconnect()
     await engine.close()
   } finally {

@@ -21,8 +21,16 @@
 import type { ACL, Bytes, Data, SessionId, SessionRecord, Storage, WatchKind, ZNode, Zxid } from '../../../engine/types'
 import { num, parse } from './num'
 
-// HMGET order; the index of each field below is fixed by this list.
+// HMGET order: the 11 Stat numbers in ZNode order, then the null-data flag, data, ACL.
 const NODE_FIELDS: string[] = ['cz', 'mz', 'ct', 'mt', 'v', 'cv', 'av', 'eo', 'dl', 'nc', 'pz', 'dn', 'd', 'a']
+const STAT_FIELDS = 11
+
+/** A znode as this call read (or last wrote) it: what putNode diffs against. */
+interface Snapshot {
+  nums: number[]
+  data: Data
+  acl: ACL[]
+}
 
 type Reply = (string | false)[]
 
@@ -33,7 +41,7 @@ export class RedisStorage implements Storage {
   private zxid: Zxid | undefined
   private readonly sessions = new LuaTable<SessionId, SessionRecord | false>()
   /** fields of each znode as read in this call, so putNode writes only what changed */
-  private readonly loaded = new LuaTable<string, string[]>()
+  private readonly loaded = new LuaTable<string, Snapshot>()
 
   constructor(prefix: string, now: number) {
     this.p = prefix + ':'
@@ -44,43 +52,46 @@ export class RedisStorage implements Storage {
     const r = redis.call('HMGET', this.p + 'n:' + path, ...NODE_FIELDS) as Reply
     if (r[0] === false) return undefined
     const f = r as string[]
-    this.loaded.set(path, f)
     const where = 'znode ' + path
+    const nums: number[] = []
+    for (let i = 0; i < STAT_FIELDS; i++) nums.push(parse(f[i], where))
+    // Lua strings are the byte strings the engine calls Bytes; a flag keeps null apart from empty
+    const data: Data = f[STAT_FIELDS] === '1' ? null : (f[STAT_FIELDS + 1] as unknown as Bytes)
+    const acl = cmsgpack.unpack(f[STAT_FIELDS + 2]) as ACL[]
+    this.loaded.set(path, { nums, data, acl })
     return {
-      czxid: parse(f[0], where),
-      mzxid: parse(f[1], where),
-      ctime: parse(f[2], where),
-      mtime: parse(f[3], where),
-      version: parse(f[4], where),
-      cversion: parse(f[5], where),
-      aversion: parse(f[6], where),
-      ephemeralOwner: parse(f[7], where),
-      dataLength: parse(f[8], where),
-      numChildren: parse(f[9], where),
-      pzxid: parse(f[10], where),
-      // Lua strings are the byte strings the engine calls Bytes; a flag keeps null apart from empty
-      data: f[11] === '1' ? null : (f[12] as unknown as Bytes),
-      acl: cmsgpack.unpack(f[13]) as ACL[],
+      czxid: nums[0],
+      mzxid: nums[1],
+      ctime: nums[2],
+      mtime: nums[3],
+      version: nums[4],
+      cversion: nums[5],
+      aversion: nums[6],
+      ephemeralOwner: nums[7],
+      dataLength: nums[8],
+      numChildren: nums[9],
+      pzxid: nums[10],
+      data,
+      acl,
     }
   }
 
   putNode(path: string, n: ZNode): void {
-    const data: Data = n.data
-    const values: string[] = [
-      num(n.czxid), num(n.mzxid), num(n.ctime), num(n.mtime), num(n.version), num(n.cversion), num(n.aversion),
-      num(n.ephemeralOwner), num(n.dataLength), num(n.numChildren), num(n.pzxid),
-      data === null ? '1' : '0',
-      data === null ? '' : (data as unknown as string),
-      cmsgpack.pack(n.acl),
-    ]
+    const nums = [n.czxid, n.mzxid, n.ctime, n.mtime, n.version, n.cversion, n.aversion, n.ephemeralOwner, n.dataLength, n.numChildren, n.pzxid]
     const before = this.loaded.get(path)
-    // a parent's create/delete changes 3 stat fields: leave its data and ACL
-    // alone (Lua strings are interned, so comparing even large data is O(1))
+    // Write only what changed since this call read the node: a parent's
+    // create/delete touches 3 stat fields and must not rewrite its data and
+    // ACL (Lua strings are interned, so comparing even large data is O(1)).
     const args: string[] = []
-    for (let i = 0; i < NODE_FIELDS.length; i++) {
-      if (before === undefined || before[i] !== values[i]) args.push(NODE_FIELDS[i], values[i])
+    for (let i = 0; i < STAT_FIELDS; i++) {
+      if (before === undefined || before.nums[i] !== nums[i]) args.push(NODE_FIELDS[i], num(nums[i]))
     }
-    this.loaded.set(path, values)
+    const data: Data = n.data
+    if (before === undefined || before.data !== data) {
+      args.push('dn', data === null ? '1' : '0', 'd', data === null ? '' : (data as unknown as string))
+    }
+    if (before === undefined || before.acl !== n.acl) args.push('a', cmsgpack.pack(n.acl))
+    this.loaded.set(path, { nums, data, acl: n.acl })
     if (args.length > 0) redis.call('HSET', this.p + 'n:' + path, ...args)
   }
 

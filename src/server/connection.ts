@@ -80,6 +80,7 @@ export class Connection implements FrameSink {
   // ---- output (called by the outbox) ----
 
   writeFrame (frame: Buffer, sent: SentHook | undefined): void {
+    if (this.socket.writableEnded) return // closed for output: nothing more may follow
     this.socket.write(frame)
     this.hub.stats.packetsSent++
     this.stats.packetsSent++
@@ -164,7 +165,9 @@ export class Connection implements FrameSink {
         this.destroy('bad frame length')
         return
       }
-      throw err
+      // A bug of ours must cost one connection, not the whole server.
+      this.hub.log.error({ err, peer: this.remote, session: this.sessionHex() }, 'closing connection: unexpected error while serving it')
+      this.destroy('internal error')
     }
   }
 
@@ -182,7 +185,8 @@ export class Connection implements FrameSink {
   private fourLetterWord (word: string): void {
     this.hub.stats.packetsReceived++
     this.stats.packetsReceived++
-    this.hub.log.info({ peer: this.remote }, `processing ${word} command`)
+    // debug, not info: health checks send ruok every few seconds
+    this.hub.log.debug({ peer: this.remote }, `processing ${word} command`)
     this.state = 'closing'
     let answer: string
     try {

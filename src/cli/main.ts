@@ -9,7 +9,7 @@ import { startCommand } from './start'
 const COMMANDS: readonly Command[] = [startCommand]
 
 function help (): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4
+  const width = Math.max('-v, --version'.length, ...COMMANDS.map((c) => c.name.length)) + 4
   return 'Usage: redkeeper <command> [options]\n\n' +
     'A ZooKeeper-compatible coordination service.\n\n' +
     'Commands:\n' +

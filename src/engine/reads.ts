@@ -10,11 +10,11 @@ import { PathState, type ACL, type Context, type OpResult, type PathWatchRequest
 
 export type ReadResult = number | ReplyBody
 
+// ZooKeeper 3.8.0 (the oracle our tests run) checks no ACL on exists; later
+// 3.8.x releases check READ. Follow the oracle until the ACL work revisits it.
 export function exists(store: Storage, ctx: Context, req: PathWatchRequest): ReadResult {
   if (req.pathState === PathState.HasNul) return Err.BADARGUMENTS
-  const path = rootAlias(req.path)
-  const node = store.getNode(path)
-  if (node !== undefined && !allowed(node.acl, Perm.READ, ctx.auth)) return Err.NOAUTH
+  const node = store.getNode(rootAlias(req.path))
   if (req.watch) store.addWatch('data', req.path, ctx.session)
   if (node === undefined) return Err.NONODE
   return { stat: statOf(node) }

@@ -213,7 +213,11 @@ export class Connection implements FrameSink {
 
   private closed (): void {
     this.state = 'closed'
-    if (this.sessionId !== 0) this.hub.sessions.detach(this.sessionId, this)
+    if (this.sessionId !== 0 && this.hub.sessions.holder(this.sessionId) === this) {
+      // the session lives on until it expires; its watches went with the connection
+      this.hub.store.dropWatches(this.sessionId)
+      this.hub.sessions.detach(this.sessionId, this)
+    }
     this.hub.forget(this)
   }
 }

@@ -77,6 +77,10 @@ function resumeSession (hub: Hub, conn: Connection, req: ConnectRequest): void {
   const timeout = session === undefined ? negotiateTimeout(req.timeOut, hub.limits.minSessionTimeout, hub.limits.maxSessionTimeout) : session.timeout
   const now = Date.now()
   store.touchSession(id, now)
+  // Watches belong to a connection in ZooKeeper: a resumed session starts with
+  // none until the client re-sends them (setWatches). Dropping here, before
+  // this connection can register any, also covers the connection it moved from.
+  store.dropWatches(id)
   conn.attach(id, timeout)
   const previous = hub.sessions.attach(id, conn)
   // One connection per session, as ZooKeeper: the one it moved from is closed.

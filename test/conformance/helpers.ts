@@ -17,7 +17,7 @@ export const READ_ONLY: ACL[] = [{ perms: 1, id: { scheme: 'world', id: 'anyone'
 export class Session {
   private readonly clients: ZkClient[] = []
 
-  constructor (private readonly t: Tap, private readonly addr: () => string) {
+  constructor (t: Tap, private readonly addr: () => string) {
     t.teardown(() => {
       for (const c of this.clients) if (!c.closed) c.destroy()
     })

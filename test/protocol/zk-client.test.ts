@@ -88,6 +88,22 @@ t.test('destroy drops the connection; pending and later calls reject with Connec
   await t.rejects(c.ping(), { code: Err.CONNECTIONLOSS })
 })
 
+t.test('automatic pings keep an idle session alive', async (t) => {
+  // Both sessions get the minimum timeout (4 s at tickTime 2000). Only the
+  // one that pings must outlive the other's expiry, which the server reports
+  // by closing that connection: no clock is read by the test.
+  const pinging = await ZkClient.connect(addr(), { timeout: 4000, record: true })
+  const silent = await ZkClient.connect(addr(), { timeout: 4000, autoPing: false })
+  t.teardown(() => { pinging.destroy(); silent.destroy() })
+  await new Promise<void>((resolve, reject) => {
+    const guard = setTimeout(() => reject(new Error('the silent session was never expired')), 30_000)
+    silent.once('close', () => { clearTimeout(guard); resolve() })
+  })
+  t.notOk(pinging.closed, 'the pinging session is still connected')
+  t.ok(pinging.messages.some((m) => m.kind === 'ping'), 'it did ping')
+  t.equal((await pinging.request({ type: OpCode.exists, path: '/', watch: false })).err, Err.OK)
+})
+
 t.test('close ends the session and the connection', async (t) => {
   const c = await ZkClient.connect(addr())
   await c.request({ type: OpCode.create, path: '/zcl', data: null, dataLength: 0, acl: OPEN, flags: 1 })

@@ -77,3 +77,14 @@ export function logTail (file: string, lines = 40): string {
 export function sleep (ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/** Resolves true once `p` settles, or false after `ms` (the timer is cleared either way). */
+export async function settlesWithin (p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([p.then(() => true, () => true), timedOut])
+  } finally {
+    clearTimeout(timer)
+  }
+}

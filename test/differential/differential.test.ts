@@ -41,7 +41,7 @@ class Side {
   private async open (slot: number, gen: number, resume?: ZkClient): Promise<Slot> {
     const client = await ZkClient.connect(this.address, resume === undefined
       ? { timeout: 30000 }
-      : { timeout: 30000, sessionId: resume.sessionId, passwd: resume.passwd, lastZxidSeen: resume.lastZxid })
+      : { timeout: 30000, sessionId: resume.sessionIdBig, passwd: resume.passwd, lastZxidSeen: resume.lastZxid })
     const s: Slot = { client, events: [], gen }
     client.on('watch', (ev) => { s.events.push({ type: ev.type, state: ev.state, path: ev.path }) })
     return s
@@ -77,7 +77,7 @@ class Side {
         const resumed = await this.open(step.slot, slot.gen, slot.client)
         resumed.events = slot.events
         this.slots[step.slot] = resumed
-        return { resumed: resumed.client.sessionId === slot.client.sessionId }
+        return { resumed: resumed.client.sessionIdBig === slot.client.sessionIdBig }
       }
     }
   }

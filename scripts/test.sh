@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 npm run build --silent
-# tap only strips types; the shared helpers and these suites must type-check.
+# tap only strips types; every test file must type-check too.
 npx tsc -p scripts/tsconfig.tests.json
 
 if [ $# -gt 0 ]; then

@@ -75,7 +75,9 @@ export function getAllChildrenNumber(store: Storage, ctx: Context, path: string)
   const node = store.getNode(p)
   if (node === undefined) return Err.NONODE
   if (!allowed(node.acl, Perm.READ, ctx.auth)) return Err.NOAUTH
-  return { count: countDescendants(store, p) }
+  // ZooKeeper counts the keys that start with path + "/"; for "" (the root's
+  // other name) that includes the "/" entry itself
+  return { count: countDescendants(store, p) + (path === '' ? 1 : 0) }
 }
 
 export function getEphemerals(store: Storage, ctx: Context, prefix: string): ReplyBody {

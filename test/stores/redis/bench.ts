@@ -278,9 +278,12 @@ async function main(): Promise<void> {
 
     stamp('encoding')
     console.log('\nencoding of one create request + reply:')
-    const mp = await drive(raw, redis.port, Array.from({ length: N }, () => resp(['FCALL', 'rkbench_msgpack', '1', NS, ctx, encodeMsgpack(prepareRequest(requests('create')[0]))])))
-    const { data: _d, ...jsonReq } = prepareRequest(requests('create')[0]) as unknown as { data: Buffer }
-    const js = await drive(raw, redis.port, Array.from({ length: N }, () => resp(['FCALL', 'rkbench_json', '1', NS, JSON.stringify(CTX), JSON.stringify(jsonReq)])))
+    const one = prepareRequest(requests('create')[0])
+    const mpCmd = resp(['FCALL', 'rkbench_msgpack', '1', NS, ctx, encodeMsgpack(one)])
+    const mp = await drive(raw, redis.port, Array.from({ length: N }, () => mpCmd))
+    const { data: _d, ...jsonReq } = one as unknown as { data: Buffer }
+    const jsCmd = resp(['FCALL', 'rkbench_json', '1', NS, JSON.stringify(CTX), JSON.stringify(jsonReq)])
+    const js = await drive(raw, redis.port, Array.from({ length: N }, () => jsCmd))
     mp.fig.usec = mp.usec
     js.fig.usec = js.usec
     console.log(`  Lua decode+encode, cmsgpack   ${fmt(mp.fig)}`)

@@ -50,7 +50,7 @@ t.test('connect loads the library once; a changed build is loaded again', async 
   t.equal((await e.execute({ session: 1, now: 1, auth: [] }, { type: OpCode.exists, path: '/', watch: false })).err, Err.SESSIONEXPIRED, 'the engine still answers')
 })
 
-t.test('key layout: one hash tag, null flag, numbers as exact text', async (t) => {
+t.test('key layout: one hash tag, Stat as exact doubles, null flag', async (t) => {
   const e = await engine('layout')
   await e.createSession(2 ** 52 + 1, 10000, 'ab', 5000)
   const ctx: Context = { session: 2 ** 52 + 1, now: 6000, auth: [] }
@@ -65,10 +65,12 @@ t.test('key layout: one hash tag, null flag, numbers as exact text', async (t) =
   const slots = new Set(await Promise.all(keys.map((k) => raw.call('CLUSTER', 'KEYSLOT', k).catch(() => undefined))))
   // CLUSTER KEYSLOT works without cluster mode; every key must hash to one slot
   t.equal(slots.size, 1, 'all keys in one Cluster slot')
-  const n = await raw.hgetall('{layout}:n:/n')
-  t.equal(n.dn, '1', 'null data flagged')
-  t.equal(n.d, '')
-  t.equal(n.eo, '4503599627370497')
+  const n = await raw.hgetallBuffer('{layout}:n:/n')
+  t.same(Object.keys(n).sort(), ['a', 'd', 's'])
+  const stat = Array.from({ length: 12 }, (_, i) => n.s.readDoubleBE(i * 8))
+  // czxid mzxid ctime mtime version cversion aversion ephemeralOwner dataLength numChildren pzxid dataIsNull
+  t.same(stat, [2, 2, 6000, 6000, 0, 0, 0, 2 ** 52 + 1, 0, 0, 2, 1], 'Stat as 12 big-endian doubles, null flag last')
+  t.equal(n.d.length, 0)
   t.equal(await raw.get('{layout}:zxid'), '2')
   t.equal(await raw.zscore('{layout}:deadlines', '4503599627370497'), '16000', 'deadline = last request + timeout')
   t.same(await raw.smembers('{layout}:sw:4503599627370497'), ['d/n'])

@@ -14,6 +14,12 @@ declare namespace cmsgpack {
   function unpack(data: string): unknown
 }
 
+/** Redis's lua-struct: fixed-layout binary packing; '>d' is a big-endian IEEE double, exact for every number. */
+declare namespace struct {
+  function pack(fmt: string, ...values: number[]): string
+  function unpack(fmt: string, data: string): LuaMultiReturn<number[]>
+}
+
 declare namespace string {
   function format(fmt: string, ...args: (string | number)[]): string
 }

@@ -9,7 +9,7 @@
 // key in one Redis Cluster slot, which is what lets a single FCALL touch them
 // all atomically):
 //   P:zxid            string  last committed zxid
-//   P:n:<path>        hash    znode: stat fields, data, ACL (see NODE_FIELDS)
+//   P:n:<path>        hash    znode: s (Stat), d (data), a (ACL); see STAT below
 //   P:c:<path>        set     child names
 //   P:s:<id>          hash    session: t (timeout ms), p (password hex)
 //   P:e:<id>          set     paths of the session's ephemerals
@@ -21,13 +21,16 @@
 import type { ACL, Bytes, Data, SessionId, SessionRecord, Storage, WatchKind, ZNode, Zxid } from '../../../engine/types'
 import { num, parse } from './num'
 
-// HMGET order: the 11 Stat numbers in ZNode order, then the null-data flag, data, ACL.
-const NODE_FIELDS: string[] = ['cz', 'mz', 'ct', 'mt', 'v', 'cv', 'av', 'eo', 'dl', 'nc', 'pz', 'dn', 'd', 'a']
-const STAT_FIELDS = 11
+// A znode hash has three fields: s (the 11 Stat numbers plus a null-data
+// flag, as 12 big-endian doubles), d (data; "" when null) and a (the ACL as
+// MessagePack). Packing the Stat into one field costs one struct.pack instead
+// of 11 number-to-text conversions, and HMGET of 3 fields instead of 14: a
+// measured 2-3x less Redis time per znode read or write (docs/architecture.md).
+const STAT = '>dddddddddddd'
 
 /** A znode as this call read (or last wrote) it: what putNode diffs against. */
 interface Snapshot {
-  nums: number[]
+  stat: string
   data: Data
   acl: ACL[]
 }
@@ -49,49 +52,31 @@ export class RedisStorage implements Storage {
   }
 
   getNode(path: string): ZNode | undefined {
-    const r = redis.call('HMGET', this.p + 'n:' + path, ...NODE_FIELDS) as Reply
-    if (r[0] === false) return undefined
-    const f = r as string[]
-    const where = 'znode ' + path
-    const nums: number[] = []
-    for (let i = 0; i < STAT_FIELDS; i++) nums.push(parse(f[i], where))
-    // Lua strings are the byte strings the engine calls Bytes; a flag keeps null apart from empty
-    const data: Data = f[STAT_FIELDS] === '1' ? null : (f[STAT_FIELDS + 1] as unknown as Bytes)
-    const acl = cmsgpack.unpack(f[STAT_FIELDS + 2]) as ACL[]
-    this.loaded.set(path, { nums, data, acl })
-    return {
-      czxid: nums[0],
-      mzxid: nums[1],
-      ctime: nums[2],
-      mtime: nums[3],
-      version: nums[4],
-      cversion: nums[5],
-      aversion: nums[6],
-      ephemeralOwner: nums[7],
-      dataLength: nums[8],
-      numChildren: nums[9],
-      pzxid: nums[10],
-      data,
-      acl,
-    }
+    const r = redis.call('HMGET', this.p + 'n:' + path, 's', 'd', 'a') as Reply
+    const stat = r[0]
+    if (stat === false) return undefined
+    if (stat.length !== 96 || r[1] === false || r[2] === false) return error('redkeeper: corrupt znode ' + path)
+    const [czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, dataLength, numChildren, pzxid, isNull] = struct.unpack(STAT, stat)
+    // Lua strings are the byte strings the engine calls Bytes; the flag keeps null apart from empty
+    const data: Data = isNull === 1 ? null : (r[1] as unknown as Bytes)
+    const acl = cmsgpack.unpack(r[2]) as ACL[]
+    this.loaded.set(path, { stat, data, acl })
+    return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, dataLength, numChildren, pzxid, data, acl }
   }
 
   putNode(path: string, n: ZNode): void {
-    const nums = [n.czxid, n.mzxid, n.ctime, n.mtime, n.version, n.cversion, n.aversion, n.ephemeralOwner, n.dataLength, n.numChildren, n.pzxid]
+    const data: Data = n.data
+    const stat = struct.pack(STAT, n.czxid, n.mzxid, n.ctime, n.mtime, n.version, n.cversion, n.aversion,
+      n.ephemeralOwner, n.dataLength, n.numChildren, n.pzxid, data === null ? 1 : 0)
     const before = this.loaded.get(path)
     // Write only what changed since this call read the node: a parent's
-    // create/delete touches 3 stat fields and must not rewrite its data and
-    // ACL (Lua strings are interned, so comparing even large data is O(1)).
+    // create/delete must not rewrite its data and ACL (Lua strings are
+    // interned, so comparing even large data is O(1)).
     const args: string[] = []
-    for (let i = 0; i < STAT_FIELDS; i++) {
-      if (before === undefined || before.nums[i] !== nums[i]) args.push(NODE_FIELDS[i], num(nums[i]))
-    }
-    const data: Data = n.data
-    if (before === undefined || before.data !== data) {
-      args.push('dn', data === null ? '1' : '0', 'd', data === null ? '' : (data as unknown as string))
-    }
+    if (before === undefined || before.stat !== stat) args.push('s', stat)
+    if (before === undefined || before.data !== data) args.push('d', data === null ? '' : (data as unknown as string))
     if (before === undefined || before.acl !== n.acl) args.push('a', cmsgpack.pack(n.acl))
-    this.loaded.set(path, { nums, data, acl: n.acl })
+    this.loaded.set(path, { stat, data, acl: n.acl })
     if (args.length > 0) redis.call('HSET', this.p + 'n:' + path, ...args)
   }
 

@@ -12,18 +12,33 @@ const live = new Set<ChildProcess>()
 const tempDirs = new Set<string>()
 let hooked = false
 
+function cleanup (): void {
+  for (const c of live) {
+    try { c.kill('SIGKILL') } catch { /* already gone */ }
+  }
+  live.clear()
+  for (const d of tempDirs) {
+    try { rmSync(d, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 }) } catch { /* best effort */ }
+  }
+  tempDirs.clear()
+}
+
 function hookExit (): void {
   if (hooked) return
   hooked = true
   // 'exit' handlers must be synchronous: a plain kill and rm is all we can do.
-  process.once('exit', () => {
-    for (const c of live) {
-      try { c.kill('SIGKILL') } catch { /* already gone */ }
+  process.once('exit', cleanup)
+  // A signal (tap's timeout sends SIGALRM, a developer's Ctrl-C SIGINT)
+  // ends the process without 'exit'. Clean up, then re-raise so whatever
+  // else listens (or the default action) still decides how the process ends.
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGALRM'] as const) {
+    const onSignal = (): void => {
+      cleanup()
+      process.removeListener(sig, onSignal)
+      process.kill(process.pid, sig)
     }
-    for (const d of tempDirs) {
-      try { rmSync(d, { recursive: true, force: true }) } catch { /* best effort */ }
-    }
-  })
+    process.on(sig, onSignal)
+  }
 }
 
 /** Kills `child` when the test process exits, whatever the test did. */

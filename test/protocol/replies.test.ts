@@ -1,20 +1,12 @@
 import t from 'tap'
 import { EventType, KeeperState, OpCode } from '../../src/engine/codes'
-import type { ACL, OpResult, Stat } from '../../src/engine/types'
+import type { OpResult, Stat } from '../../src/engine/types'
 import {
-  FrameDecoder, JuteDecodeError, JuteEncodeError, JuteReader, JuteWriter, STAT_SIZE, decodeReplyBody,
+  JuteDecodeError, JuteEncodeError, JuteReader, JuteWriter, STAT_SIZE, decodeReplyBody,
   decodeReplyHeader, decodeWatchEvent, encodePing, encodeReply, encodeWatchEvent, type WireReplyBody
 } from '../../src/protocol'
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
-const OPEN: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
-
-function body (frame: Buffer): Buffer {
-  let out: Buffer | undefined
-  new FrameDecoder().push(frame, (f) => { out = Buffer.from(f) })
-  if (out === undefined) throw new Error('no frame')
-  return out
-}
+import { body, hex, OPEN } from './helpers'
 
 const stat: Stat = {
   czxid: 2, mzxid: 3, ctime: 0x10, mtime: 0x11, version: 1, cversion: 2, aversion: 3, ephemeralOwner: 0, dataLength: 5, numChildren: 0, pzxid: 2

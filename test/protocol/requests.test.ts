@@ -1,20 +1,11 @@
 import t from 'tap'
 import { OpCode } from '../../src/engine/codes'
-import type { ACL } from '../../src/engine/types'
 import {
-  FrameDecoder, JuteDecodeError, JuteReader, JuteWriter, UnknownOpcodeError, decodeRequest, decodeRequestHeader,
+  JuteDecodeError, JuteReader, JuteWriter, UnknownOpcodeError, decodeRequest, decodeRequestHeader,
   encodeRawRequest, encodeRequest, type WireRequest
 } from '../../src/protocol'
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
-const OPEN: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
-
-function body (frame: Buffer): Buffer {
-  let out: Buffer | undefined
-  new FrameDecoder().push(frame, (f) => { out = Buffer.from(f) })
-  if (out === undefined) throw new Error('no frame')
-  return out
-}
+import { body, hex, OPEN } from './helpers'
 
 function decodeFrame (frame: Buffer): { xid: number, req: WireRequest } {
   const r = new JuteReader(body(frame))

@@ -1,0 +1,222 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startHaproxy, type HaproxyHandle } from './haproxy'
+import { BIN, ensureBuilt, httpGet, pinoReady, readLogFrom, spawnLogged, waitReady, type Spawned } from './launch'
+import { hasExited, removeAtExit, terminate } from './proc'
+import { startRedis, type RedisHandle, type RedisOptions } from './redis'
+import { startRedkeeper, type RedkeeperHandle } from './redkeeper'
+
+export { startHaproxy, type HaproxyHandle } from './haproxy'
+export { startRedis, type RedisHandle, type RedisOptions } from './redis'
+
+/**
+ * The distributed deployment, as real processes on loopback:
+ *
+ *   ZooKeeper client → sidecar → [haproxy →] node × N → redis-server
+ *
+ * `startTopology(kind)` builds one of the shapes the suites run against and
+ * returns the ZooKeeper address a client connects to; the handles let a test
+ * kill -9, SIGSTOP or restart any piece.
+ */
+
+export interface NodeOptions {
+  tickMs?: number
+  namespace?: string
+  /** fixed HTTP port (restart() reuses the previous one); 0 = free port */
+  httpPort?: number
+  /** extra CLI arguments, after ours */
+  args?: string[]
+  env?: Record<string, string>
+}
+
+export interface NodeHandle {
+  /** ws://127.0.0.1:port (a sidecar's --upstream) */
+  readonly url: string
+  readonly httpPort: number
+  /** "127.0.0.1:port" (a haproxy backend) */
+  readonly hostPort: string
+  /** the current process (changes with restart) */
+  readonly pid: number
+  readonly logFile: string
+  readonly running: boolean
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>
+  /** SIGKILL and wait for exit. */
+  kill9(): Promise<void>
+  /** Sends a signal as is (SIGSTOP, SIGCONT) without waiting. */
+  signal(sig: NodeJS.Signals): void
+  /** Kills the node if it runs, then starts it again on the same HTTP port; resolves when it is ready. */
+  restart(): Promise<NodeHandle>
+}
+
+export interface SidecarOptions {
+  args?: string[]
+  env?: Record<string, string>
+}
+
+export interface SidecarHandle {
+  /** "127.0.0.1:port": the ZooKeeper connect string */
+  readonly address: string
+  readonly host: string
+  readonly port: number
+  readonly pid: number
+  readonly logFile: string
+  stop(): Promise<void>
+  kill9(): Promise<void>
+  signal(sig: NodeJS.Signals): void
+}
+
+export type TopologyKind = 'embedded' | 'node1' | 'lb3'
+
+export interface TopologyOptions {
+  /** node tick (and the embedded server's); default: the server's own default (2000 ms) */
+  tickMs?: number
+  redis?: RedisOptions
+  node?: Omit<NodeOptions, 'tickMs'>
+  sidecar?: SidecarOptions
+}
+
+export interface Topology {
+  kind: TopologyKind
+  /** "127.0.0.1:port": where ZooKeeper clients connect */
+  address: string
+  host: string
+  port: number
+  redis?: RedisHandle
+  nodes: NodeHandle[]
+  haproxy?: HaproxyHandle
+  sidecar?: SidecarHandle
+  embedded?: RedkeeperHandle
+  /** Stops every process (sidecar first, Redis last); temp dirs go at exit. */
+  stop(): Promise<void>
+}
+
+const HOST = '127.0.0.1'
+
+export async function startNode (redisUrl: string, opts: NodeOptions = {}): Promise<NodeHandle> {
+  await ensureBuilt()
+  const dir = mkdtempSync(join(tmpdir(), 'rk-node-'))
+  removeAtExit(dir)
+  const node = new NodeProcess(redisUrl, opts, join(dir, 'node.log'))
+  await node.launch(opts.httpPort ?? 0)
+  return node
+}
+
+class NodeProcess implements NodeHandle {
+  private proc: Spawned | undefined
+  private port = 0
+
+  constructor (private readonly redisUrl: string, private readonly opts: NodeOptions, readonly logFile: string) {}
+
+  get url (): string { return `ws://${HOST}:${this.port}` }
+  get httpPort (): number { return this.port }
+  get hostPort (): string { return `${HOST}:${this.port}` }
+  get pid (): number { return mustRun(this.proc, 'node').pid }
+  get running (): boolean { return this.proc !== undefined && !hasExited(this.proc.child) }
+
+  async launch (httpPort: number): Promise<void> {
+    const args = [
+      BIN, 'node',
+      '--redis', this.redisUrl,
+      '--http-port', String(httpPort),
+      '--host', HOST,
+      ...(this.opts.tickMs !== undefined ? ['--tick-ms', String(this.opts.tickMs)] : []),
+      ...(this.opts.namespace !== undefined ? ['--namespace', this.opts.namespace] : []),
+      ...(this.opts.args ?? [])
+    ]
+    const proc = spawnLogged('redkeeper node', process.execPath, args, this.logFile, { ...process.env, ...this.opts.env })
+    this.proc = proc
+    const ready = await waitReady('redkeeper node', proc, this.logFile, () => pinoReady(readLogFrom(this.logFile, proc.offset), 'httpPort'))
+    this.port = ready.httpPort as number
+    // "ready" is logged when it listens; haproxy needs /readyz too.
+    await waitReady('redkeeper node', proc, this.logFile, async () => (await httpGet(this.port, '/readyz'))?.status === 200 ? true : null)
+  }
+
+  async stop (): Promise<void> {
+    if (this.proc !== undefined) await terminate(this.proc.child, 'SIGTERM')
+  }
+
+  async kill9 (): Promise<void> {
+    if (this.proc !== undefined) await terminate(this.proc.child, 'SIGKILL')
+  }
+
+  signal (sig: NodeJS.Signals): void {
+    mustRun(this.proc, 'node').child.kill(sig)
+  }
+
+  async restart (): Promise<NodeHandle> {
+    await this.kill9()
+    await this.launch(this.port)
+    return this
+  }
+}
+
+export async function startSidecar (upstreams: string[], opts: SidecarOptions = {}): Promise<SidecarHandle> {
+  await ensureBuilt()
+  if (upstreams.length === 0) throw new Error('startSidecar: no upstreams')
+  const dir = mkdtempSync(join(tmpdir(), 'rk-sidecar-'))
+  removeAtExit(dir)
+  const logFile = join(dir, 'sidecar.log')
+  const args = [BIN, 'sidecar', '--upstream', upstreams.join(','), '--zk-port', '0', '--host', HOST, ...(opts.args ?? [])]
+  const proc = spawnLogged('redkeeper sidecar', process.execPath, args, logFile, { ...process.env, ...opts.env })
+  const ready = await waitReady('redkeeper sidecar', proc, logFile, () => pinoReady(readLogFrom(logFile, proc.offset), 'zkPort'))
+  const port = ready.zkPort as number
+  return {
+    address: `${HOST}:${port}`,
+    host: HOST,
+    port,
+    pid: proc.pid,
+    logFile,
+    stop: () => terminate(proc.child, 'SIGTERM'),
+    kill9: () => terminate(proc.child, 'SIGKILL'),
+    signal: (sig) => { proc.child.kill(sig) }
+  }
+}
+
+/**
+ * embedded: `redkeeper start` (the single-process server);
+ * node1: redis → 1 node → sidecar;
+ * lb3: redis → 3 nodes → haproxy → sidecar.
+ */
+export async function startTopology (kind: TopologyKind, opts: TopologyOptions = {}): Promise<Topology> {
+  if (kind === 'embedded') {
+    const rk = await startRedkeeper(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {})
+    return { kind, address: rk.address, host: rk.host, port: rk.port, nodes: [], embedded: rk, stop: () => rk.destroy() }
+  }
+  const started: Array<{ stop(): Promise<void> }> = []
+  const stopAll = async (): Promise<void> => {
+    // Reverse order: clients' side first, Redis last, so no node logs a
+    // storm of Redis errors on the way down.
+    for (const p of started.reverse()) await p.stop()
+  }
+  try {
+    const redis = await startRedis(opts.redis)
+    started.push(redis)
+    const nodeOpts: NodeOptions = { ...opts.node, ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}) }
+    const count = kind === 'lb3' ? 3 : 1
+    const nodes = await Promise.all(Array.from({ length: count }, () => startNode(redis.url, nodeOpts)))
+    started.push(...nodes)
+    let upstream = nodes[0].url
+    let haproxy: HaproxyHandle | undefined
+    if (kind === 'lb3') {
+      haproxy = await startHaproxy(nodes.map((n) => n.hostPort))
+      started.push(haproxy)
+      await haproxy.waitForServers('UP')
+      upstream = haproxy.url
+    }
+    const sidecar = await startSidecar([upstream], opts.sidecar)
+    started.push(sidecar)
+    const topo: Topology = { kind, address: sidecar.address, host: sidecar.host, port: sidecar.port, redis, nodes, sidecar, stop: stopAll }
+    if (haproxy !== undefined) topo.haproxy = haproxy
+    return topo
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}
+
+function mustRun (proc: Spawned | undefined, what: string): Spawned {
+  if (proc === undefined) throw new Error(`${what} was never started`)
+  return proc
+}

@@ -1,0 +1,128 @@
+// `redkeeper sidecar`: a ZooKeeper client port carried to service nodes over
+// WebSocket, until SIGTERM/SIGINT.
+
+import pino from 'pino'
+import { startSidecar, UpstreamUrlError, parseUpstreams, type RunningSidecar } from '../sidecar'
+import { REDKEEPER_VERSION } from '../server/version'
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
+import { parseFlags } from './flags'
+import { logLevel, nonEmpty, port, positiveInt, resolve, type Setting } from './settings'
+import type { Command, Io } from './command'
+
+const S = {
+  upstream: { flag: 'upstream', env: 'REDKEEPER_UPSTREAM', arg: '<urls>', parse: nonEmpty, defaultText: '(required)', help: 'node or load balancer URLs, comma-separated (ws://host:port), tried in turn' },
+  zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
+  host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '127.0.0.1', help: 'address the client port listens on' },
+  maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request frame accepted (jute.maxbuffer)' },
+  logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' }
+} satisfies Record<string, Setting<unknown>>
+
+function help (): string {
+  const rows = Object.values(S).map((s) =>
+    `  ${`--${s.flag} ${s.arg}`.padEnd(34)}${s.help}\n  ${''.padEnd(34)}env ${s.env}, default ${s.defaultText}\n`)
+  return 'Usage: redkeeper sidecar --upstream ws://host:port[,ws://…] [options]\n\n' +
+    'Serves ZooKeeper clients on a local port and carries each connection to a\n' +
+    'redkeeper node over WebSocket; when a node dies the connection moves to\n' +
+    'another one without the client noticing. Keeps no state of its own.\n' +
+    'Every option can also be set by its environment variable; a flag beats\n' +
+    'the environment, which beats the default.\n\n' +
+    'Options:\n' + rows.join('') +
+    `  ${'-h, --help'.padEnd(34)}show this help\n\n` +
+    'When the port listens, one JSON log line with "msg":"ready" and the\n' +
+    'numeric field zkPort is written to stdout.\n' +
+    'SIGTERM or SIGINT stops it (exit 0); client sessions live on.\n'
+}
+
+export interface SidecarOptions {
+  upstreams: string[]
+  zkPort: number
+  host: string
+  maxBuffer: number
+  logLevel: string
+}
+
+export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv): SidecarOptions | 'help' {
+  const { values } = parseFlags(argv, {
+    strings: Object.values(S).map((s) => s.flag),
+    booleans: ['help'],
+    short: { h: 'help' }
+  })
+  if (values.help === true) return 'help'
+  const str = (flag: string): string | undefined => {
+    const v = values[flag]
+    return typeof v === 'string' ? v : undefined
+  }
+  const upstream = resolve(S.upstream, str('upstream'), env)
+  if (upstream === undefined) throw new UsageError('missing --upstream (or REDKEEPER_UPSTREAM): where the nodes are, e.g. ws://127.0.0.1:8080')
+  try {
+    parseUpstreams(upstream)
+  } catch (err) {
+    if (err instanceof UpstreamUrlError) throw new UsageError(`${str('upstream') !== undefined ? '--upstream' : S.upstream.env}: ${err.message}`)
+    throw err
+  }
+  return {
+    upstreams: upstream.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    zkPort: resolve(S.zkPort, str('zk-port'), env) ?? 2181,
+    host: resolve(S.host, str('host'), env) ?? '127.0.0.1',
+    maxBuffer: resolve(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
+    logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info'
+  }
+}
+
+async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const parsed = parseSidecarArgs(argv, env)
+  if (parsed === 'help') {
+    io.out(help())
+    return EXIT_OK
+  }
+  const logger = pino({ level: parsed.logLevel, name: 'redkeeper-sidecar' })
+
+  let sidecar: RunningSidecar
+  try {
+    sidecar = await startSidecar({
+      upstreams: parsed.upstreams,
+      zkPort: parsed.zkPort,
+      host: parsed.host,
+      maxBuffer: parsed.maxBuffer,
+      logger
+    })
+  } catch (err) {
+    io.err(`redkeeper: ${listenFailure(err, parsed)}\n`)
+    return EXIT_FAILURE
+  }
+  logger.info({ zkPort: sidecar.zkPort, host: parsed.host, upstreams: parsed.upstreams, version: REDKEEPER_VERSION }, 'ready')
+
+  await new Promise<void>((resolve) => {
+    let signalled = false
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (signalled) {
+        logger.warn({ signal }, 'second signal: exiting without waiting for shutdown')
+        process.exit(EXIT_FAILURE)
+      }
+      signalled = true
+      logger.info({ signal }, 'shutting down')
+      void sidecar.close().then(resolve)
+    }
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  })
+  logger.info('stopped')
+  return EXIT_OK
+}
+
+/** One line saying why the port could not be opened. */
+function listenFailure (err: unknown, opts: SidecarOptions): string {
+  const e = (err !== null && typeof err === 'object' ? err : {}) as NodeJS.ErrnoException & { port?: unknown }
+  const p = typeof e.port === 'number' ? e.port : opts.zkPort
+  if (e.code === 'EADDRINUSE') return `cannot listen on ${opts.host}: port ${p} is already in use`
+  if (e.code === 'EADDRNOTAVAIL') return `cannot listen on ${opts.host}: address not available on this machine`
+  if (e.code === 'EACCES') return `cannot listen on ${opts.host}:${p}: permission denied`
+  const msg = err instanceof Error ? err.message : String(err)
+  return msg.split('\n')[0]
+}
+
+export const sidecarCommand: Command = {
+  name: 'sidecar',
+  summary: 'carry ZooKeeper client connections to redkeeper nodes (WebSocket)',
+  run
+}

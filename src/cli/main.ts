@@ -5,8 +5,10 @@ import { REDKEEPER_VERSION, ZK_VERSION } from '../server/version'
 import type { Command, Io } from './command'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors'
 import { startCommand } from './start'
+import { nodeCommand } from './node'
+import { sidecarCommand } from './sidecar'
 
-const COMMANDS: readonly Command[] = [startCommand]
+const COMMANDS: readonly Command[] = [startCommand, nodeCommand, sidecarCommand]
 
 function help (): string {
   const width = Math.max('-v, --version'.length, ...COMMANDS.map((c) => c.name.length)) + 4

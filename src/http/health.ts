@@ -20,7 +20,7 @@ export const healthRoutes: FastifyPluginCallback<HealthOptions> = (app, opts, do
   app.get('/healthz', { schema: { response: { 200: statusSchema } } }, async () => ({ status: 'ok' }))
 
   app.get('/readyz', { schema: { response: { 200: statusSchema, 503: statusSchema } } }, async (_req, reply) => {
-    if (opts.probe.ready()) return { status: 'ready' }
+    if (await opts.probe.ready()) return { status: 'ready' }
     return reply.code(503).send({ status: 'not ready' })
   })
   done()

@@ -6,7 +6,8 @@ export interface ServerStatus {
   version: string
   /** the ZooKeeper version we present to clients */
   zookeeperVersion: string
-  mode: 'standalone'
+  /** 'node': a stateless service node over Redis (`redkeeper node`) */
+  mode: 'standalone' | 'node'
   /** last committed zxid */
   zxid: number
   nodeCount: number
@@ -16,6 +17,6 @@ export interface ServerStatus {
 
 export interface ServerProbe {
   /** the store is open and the ZooKeeper port is accepting connections */
-  ready(): boolean
-  status(): ServerStatus
+  ready(): boolean | Promise<boolean>
+  status(): ServerStatus | Promise<ServerStatus>
 }

@@ -1,0 +1,183 @@
+// `redkeeper node`: run a stateless service node (the WebSocket API over
+// Redis) until SIGTERM/SIGINT.
+
+import pino from 'pino'
+import { ConfigError, startNode, type RunningNode } from '../node'
+import { redactRedisUrl } from '../node/config'
+import { REDKEEPER_VERSION } from '../server/version'
+import { BadNamespaceError, LibraryNotBuiltError, RedisEngineError } from '../stores/redis'
+import type { Command, Io } from './command'
+import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
+import { parseFlags } from './flags'
+import { logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
+
+/** A bad value from this file's parsers; resolveOrUsage says where it came from. */
+class BadNodeValue extends Error {}
+
+const redisUrl: Parser<string> = (raw) => {
+  if (!/^rediss?:\/\/\S+$/.test(raw)) throw new BadNodeValue(`'${redactRedisUrl(raw)}' is not a Redis URL (redis://host:port)`)
+  return raw
+}
+
+const namespace: Parser<string> = (raw) => {
+  if (!/^[^{}\s]{1,64}$/.test(raw)) throw new BadNodeValue(`'${raw}' is not a namespace (1-64 characters, no '{', '}' or whitespace)`)
+  return raw
+}
+
+const S = {
+  redis: { flag: 'redis', env: 'REDKEEPER_REDIS_URL', arg: '<url>', parse: redisUrl, defaultText: '(required)', help: 'the Redis every node shares: redis://host:port[/db]' },
+  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/v1/zk WebSocket API, /healthz, /readyz, /v1/status); 0 picks a free port' },
+  host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '0.0.0.0', help: 'address the HTTP port listens on' },
+  namespace: { flag: 'namespace', env: 'REDKEEPER_NAMESPACE', arg: '<name>', parse: namespace, defaultText: 'rk', help: 'key namespace in Redis (keys are {name}:...)' },
+  tickMs: { flag: 'tick-ms', env: 'REDKEEPER_TICK_MS', arg: '<ms>', parse: positiveInt, defaultText: '2000', help: "ZooKeeper's tickTime: timeout bounds, heartbeat batching (tick/2), expiry checks" },
+  maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request accepted (jute.maxbuffer)' },
+  minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
+  maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
+  logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' }
+} satisfies Record<string, Setting<unknown>>
+
+function help (): string {
+  const rows = Object.values(S).map((s) => {
+    const left = `--${s.flag} ${s.arg}`
+    return `  ${left.padEnd(34)}${s.help}\n  ${''.padEnd(34)}env ${s.env}, default ${s.defaultText}\n`
+  })
+  return 'Usage: redkeeper node --redis <url> [options]\n\n' +
+    'Runs a stateless service node: sidecars reach ZooKeeper sessions through\n' +
+    'its WebSocket API (GET /v1/zk, docs/protocol.md); all state is in Redis,\n' +
+    'so any number of nodes may run behind a load balancer.\n' +
+    'Every option can also be set by its environment variable; a flag beats\n' +
+    'the environment, which beats the default.\n\n' +
+    'Options:\n' + rows.join('') +
+    `  ${'-h, --help'.padEnd(34)}show this help\n\n` +
+    'When the HTTP port listens, one JSON log line with "msg":"ready" and the\n' +
+    'numeric field httpPort is written to stdout.\n' +
+    'SIGTERM or SIGINT closes every WebSocket (sessions stay in Redis, sidecars\n' +
+    'resume them through another node) and exits 0.\n'
+}
+
+export interface NodeOptions {
+  redisUrl: string
+  httpPort: number
+  host: string
+  namespace: string
+  tickMs: number
+  maxBuffer: number
+  minSessionTimeout: number | undefined
+  maxSessionTimeout: number | undefined
+  logLevel: string
+}
+
+export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
+  const { values } = parseFlags(argv, {
+    strings: Object.values(S).map((s) => s.flag),
+    booleans: ['help'],
+    short: { h: 'help' }
+  })
+  if (values.help === true) return 'help'
+  const str = (flag: string): string | undefined => {
+    const v = values[flag]
+    return typeof v === 'string' ? v : undefined
+  }
+  const url = resolveOrUsage(S.redis, str('redis'), env)
+  if (url === undefined) throw new UsageError(`missing --redis <url> (or ${S.redis.env})`)
+  const opts: NodeOptions = {
+    redisUrl: url,
+    httpPort: resolveOrUsage(S.httpPort, str('http-port'), env) ?? 8080,
+    host: resolveOrUsage(S.host, str('host'), env) ?? '0.0.0.0',
+    namespace: resolveOrUsage(S.namespace, str('namespace'), env) ?? 'rk',
+    tickMs: resolveOrUsage(S.tickMs, str('tick-ms'), env) ?? 2000,
+    maxBuffer: resolveOrUsage(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
+    minSessionTimeout: resolveOrUsage(S.minSessionTimeout, str('min-session-timeout'), env),
+    maxSessionTimeout: resolveOrUsage(S.maxSessionTimeout, str('max-session-timeout'), env),
+    logLevel: resolveOrUsage(S.logLevel, str('log-level'), env) ?? 'info'
+  }
+  const min = opts.minSessionTimeout ?? 2 * opts.tickMs
+  const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
+  if (min > max) throw new UsageError(`min session timeout (${min} ms) exceeds max session timeout (${max} ms)`)
+  return opts
+}
+
+/** resolve(), with this file's parsers' errors turned into UsageErrors naming where the value came from. */
+function resolveOrUsage<T> (s: Setting<T>, flagValue: string | undefined, env: NodeJS.ProcessEnv): T | undefined {
+  try {
+    return resolve(s, flagValue, env)
+  } catch (err) {
+    if (err instanceof BadNodeValue) throw new UsageError(`${flagValue !== undefined ? `--${s.flag}` : s.env}: ${err.message}`)
+    throw err
+  }
+}
+
+async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const parsed = parseNodeArgs(argv, env)
+  if (parsed === 'help') {
+    io.out(help())
+    return EXIT_OK
+  }
+  const logger = pino({ level: parsed.logLevel, name: 'redkeeper' })
+
+  let node: RunningNode
+  try {
+    node = await startNode({
+      redisUrl: parsed.redisUrl,
+      host: parsed.host,
+      httpPort: parsed.httpPort,
+      namespace: parsed.namespace,
+      tickMs: parsed.tickMs,
+      maxBuffer: parsed.maxBuffer,
+      minSessionTimeout: parsed.minSessionTimeout,
+      maxSessionTimeout: parsed.maxSessionTimeout,
+      logger
+    })
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof BadNamespaceError) throw new UsageError(err.message)
+    io.err(`redkeeper: ${startFailure(err, parsed)}\n`)
+    return EXIT_FAILURE
+  }
+
+  logger.info({ httpPort: node.httpPort, host: parsed.host, namespace: parsed.namespace, version: REDKEEPER_VERSION }, 'ready')
+
+  let exitCode = EXIT_OK
+  let stopped: (() => void) | undefined
+  const done = new Promise<void>((resolve) => { stopped = resolve })
+  let signalled = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for shutdown')
+      process.exit(EXIT_FAILURE)
+    }
+    signalled = true
+    logger.info({ signal }, 'shutting down')
+    node.close().then(() => stopped?.(), (err: unknown) => {
+      logger.error({ err }, 'shutdown failed')
+      exitCode = EXIT_FAILURE
+      stopped?.()
+    })
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  await done
+  logger.info('stopped')
+  return exitCode
+}
+
+/** One line saying why the node could not start. */
+function startFailure (err: unknown, opts: NodeOptions): string {
+  if (err instanceof LibraryNotBuiltError) return firstLine(err.message)
+  if (err instanceof RedisEngineError) return `cannot use Redis at ${redactRedisUrl(opts.redisUrl)}: ${firstLine(err.message.replace(/^connect: /, ''))}`
+  const e = (err !== null && typeof err === 'object' ? err : {}) as NodeJS.ErrnoException
+  if (e.code === 'EADDRINUSE') return `cannot listen on ${opts.host}: port ${opts.httpPort} is already in use`
+  if (e.code === 'EADDRNOTAVAIL') return `cannot listen on ${opts.host}: address not available on this machine`
+  if (e.code === 'EACCES') return `cannot listen on ${opts.host}:${opts.httpPort}: permission denied`
+  return firstLine(err instanceof Error ? err.message : String(err))
+}
+
+function firstLine (s: string): string {
+  const i = s.indexOf('\n')
+  return i === -1 ? s : s.substring(0, i)
+}
+
+export const nodeCommand: Command = {
+  name: 'node',
+  summary: 'run a stateless service node over Redis (WebSocket API for sidecars)',
+  run
+}

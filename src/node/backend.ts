@@ -1,0 +1,27 @@
+// What a service node needs from the shared store: the distributed API of
+// RedisEngine (src/stores/redis), spelt out as an interface so the node
+// depends on exactly these calls and on nothing else of ioredis. Every
+// method is one atomic FCALL; all state lives behind it.
+
+import type { Context, Outcome, Request, SessionId, Zxid } from '../engine/types'
+import type { ExecResult, Notice, QueuedEvent, RedisStats, SubscribeOptions } from '../stores/redis'
+
+export type { ExecResult, Notice, QueuedEvent }
+export type BackendStats = RedisStats
+
+export interface NodeBackend {
+  createSession(timeout: number, passwdHex: string, now: number, owner: string): Promise<{ id: SessionId, outcome: Outcome }>
+  /** dropWatches (CONNECT) also drops the previous connection's undelivered events and recorded results */
+  attachSession(id: SessionId, passwdHex: string, now: number, owner: string, dropWatches: boolean): Promise<{ ok: boolean, timeout: number }>
+  exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult>
+  closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult>
+  pollEvents(session: SessionId, deliveredSeq: number, ackSeq: number): Promise<QueuedEvent[]>
+  /** one call for all sessions heard from; returns those that no longer exist */
+  touch(now: number, sessions: SessionId[]): Promise<SessionId[]>
+  expire(now: number): Promise<{ expired: SessionId[] }>
+  detach(session: SessionId, owner: string): Promise<void>
+  subscribe(onNotice: (n: Notice) => void, opts?: SubscribeOptions): Promise<() => Promise<void>>
+  getZxid(): Promise<Zxid>
+  stats(): Promise<BackendStats>
+  close(): Promise<void>
+}

@@ -1,0 +1,100 @@
+// A service node's configuration and the defaults ZooKeeper derives from
+// tickTime.
+
+import type { Logger } from 'pino'
+import { DEFAULT_MAX_BUFFER } from '../protocol'
+import { ConfigError } from '../server/config'
+
+export interface NodeConfig {
+  /** redis://host:port[/db] (or rediss://) */
+  redisUrl: string
+  /** default 0.0.0.0: a node serves sidecars through a load balancer */
+  host?: string
+  /** 0 picks a free port; default 8080 */
+  httpPort?: number
+  /** key namespace in Redis (keys are "{namespace}:..."); default "rk" */
+  namespace?: string
+  /** ZooKeeper's tickTime: timeout bounds, heartbeat batching (tick/2), expiry (tick); default 2000 */
+  tickMs?: number
+  /** default 2 × tickMs */
+  minSessionTimeout?: number
+  /** default 20 × tickMs */
+  maxSessionTimeout?: number
+  /** jute.maxbuffer: the largest request body accepted; default 1048575 */
+  maxBuffer?: number
+  /** the Lua library's source (tests build their own); default dist/lua/redkeeper.lua */
+  library?: string
+  /** zookeeper.extendedTypesEnabled: TTL nodes */
+  extendedTypes?: boolean
+  logger: Logger
+}
+
+export interface ResolvedNodeConfig {
+  redisUrl: string
+  host: string
+  httpPort: number
+  namespace: string
+  tickMs: number
+  minSessionTimeout: number
+  maxSessionTimeout: number
+  maxBuffer: number
+  library: string | undefined
+  extendedTypes: boolean
+  logger: Logger
+}
+
+export { ConfigError }
+
+const REDIS_URL = /^rediss?:\/\/[^\s]+$/
+
+function isPort (n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 65535
+}
+
+function positiveInt (n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0
+}
+
+export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
+  if (!REDIS_URL.test(cfg.redisUrl)) throw new ConfigError(`Redis URL must look like redis://host:port, got ${JSON.stringify(cfg.redisUrl)}`)
+  const httpPort = cfg.httpPort ?? 8080
+  if (!isPort(httpPort)) throw new ConfigError(`httpPort must be an integer in 0..65535, got ${httpPort}`)
+  const tickMs = cfg.tickMs ?? 2000
+  if (!positiveInt(tickMs)) throw new ConfigError(`tickMs must be a positive integer, got ${tickMs}`)
+  const maxBuffer = cfg.maxBuffer ?? DEFAULT_MAX_BUFFER
+  if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
+  const minSessionTimeout = cfg.minSessionTimeout ?? 2 * tickMs
+  const maxSessionTimeout = cfg.maxSessionTimeout ?? 20 * tickMs
+  if (!positiveInt(minSessionTimeout)) throw new ConfigError(`minSessionTimeout must be a positive integer, got ${minSessionTimeout}`)
+  if (!positiveInt(maxSessionTimeout)) throw new ConfigError(`maxSessionTimeout must be a positive integer, got ${maxSessionTimeout}`)
+  if (minSessionTimeout > maxSessionTimeout) {
+    throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
+  }
+  return {
+    redisUrl: cfg.redisUrl,
+    host: cfg.host ?? '0.0.0.0',
+    httpPort,
+    namespace: cfg.namespace ?? 'rk',
+    tickMs,
+    minSessionTimeout,
+    maxSessionTimeout,
+    maxBuffer,
+    library: cfg.library,
+    extendedTypes: cfg.extendedTypes === true,
+    logger: cfg.logger
+  }
+}
+
+/** The Redis URL without credentials, for logs and `conf`. */
+export function redactRedisUrl (url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password !== '' || u.username !== '') {
+      u.username = ''
+      u.password = ''
+    }
+    return u.toString()
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//')
+  }
+}

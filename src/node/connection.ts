@@ -1,0 +1,494 @@
+// One WebSocket of the API (docs/protocol.md): one sidecar-carried ZooKeeper
+// client connection, hence at most one session. This file is its state
+// machine, its handshake (CONNECT / RESUME) and its output; dispatch.ts turns
+// REQUEST bodies into store calls.
+//
+// Output order is the protocol's main promise: REPLY messages in request
+// order, and every event a call returned ahead of that call's reply. All
+// output that depends on a Redis call goes through `order` (InOrder), and so
+// does output that needs none (pings, auth), so it takes its place in line.
+
+import { randomBytes } from 'node:crypto'
+import { negotiateTimeout } from '../engine'
+import { KeeperState } from '../engine/codes'
+import type { Context, Id, SessionId } from '../engine/types'
+import { decodeConnectRequest, encodeConnectResponse, encodeWatchEvent, JuteDecodeError, JuteReader } from '../protocol'
+import type { ConnectRequest } from '../protocol'
+import { ConnectionStats } from '../server/stats'
+import type { QueuedEvent } from './backend'
+import { handleRequest } from './dispatch'
+import type { NodeHub } from './hub'
+import {
+  decodeClientMessage, encodeClose, encodeConnected, encodeEventMessage, encodeReplyMessage, encodeResumed,
+  EXPIRED_MESSAGE, Msg, ProtocolError, type ClientMessage
+} from './messages'
+import { InOrder } from './ordered'
+import { isStoreRefusal } from './store-errors'
+
+/** The part of a `ws` WebSocket the node uses (the package ships no types). */
+export interface WebSocketLike {
+  readonly readyState: number
+  readonly bufferedAmount: number
+  send(data: Buffer, cb?: (err?: Error) => void): void
+  close(code?: number, reason?: string): void
+  terminate(): void
+  pause(): void
+  resume(): void
+  on(event: 'message', fn: (data: Buffer, isBinary: boolean) => void): unknown
+  on(event: 'close', fn: () => void): unknown
+  on(event: 'error', fn: (err: Error) => void): unknown
+}
+
+const WS_OPEN = 1
+/** Above this many unsent bytes we stop reading the sidecar until it catches up. */
+const HIGH_WATER = 1024 * 1024
+const LOW_WATER = HIGH_WATER / 2
+/** The expired session's ConnectResponse: ZooKeeper's zero session and password. */
+const NO_PASSWORD = Buffer.alloc(16)
+
+type State =
+  | 'new' // waiting for CONNECT or RESUME
+  | 'handshake' // CONNECT / RESUME sent to Redis; later messages wait in `early`
+  | 'open' // session attached, serving requests
+  | 'closing' // decided to close: input is ignored, what is in line still leaves
+  | 'closed' // the WebSocket is gone
+
+export class NodeConnection {
+  /** who holds the session in Redis: one random id per WebSocket */
+  readonly owner = randomBytes(8).toString('hex')
+  readonly stats = new ConnectionStats()
+  /** peer as ZooKeeper prints it: "/127.0.0.1:52110" */
+  readonly remote: string
+  sessionId: SessionId = 0
+  timeout = 0
+  /** requests received whose reply has not left yet */
+  queued = 0
+  /** reused for every request body */
+  readonly reader = new JuteReader(Buffer.alloc(0))
+  /** identities for ACL checks; replaced, never mutated, so in-flight contexts keep theirs */
+  auth: readonly Id[]
+
+  private state: State = 'new'
+  /** messages that arrived while the handshake was in Redis */
+  private early: ClientMessage[] = []
+  private readonly order: InOrder
+  /** last event seq sent to the sidecar */
+  private deliveredSeq = 0
+  /** the sidecar's ack: events up to it may be forgotten in Redis */
+  private ackSeq = 0
+  private polling = false
+  private closeQueued = false
+  private repoll = false
+  private paused = false
+  private readonly onSent = (): void => {
+    if (this.paused && this.ws.bufferedAmount <= LOW_WATER) {
+      this.paused = false
+      this.ws.resume()
+    }
+  }
+
+  constructor (private readonly hub: NodeHub, private readonly ws: WebSocketLike, readonly address: string, port: number) {
+    this.remote = `/${address}:${port}`
+    this.auth = [{ scheme: 'ip', id: address }]
+    this.order = new InOrder((err) => this.crashed(err))
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.message(data, isBinary)
+      } catch (err) {
+        this.crashed(err)
+      }
+    })
+    ws.on('close', () => this.closed())
+    ws.on('error', (err) => hub.log.debug({ err, peer: this.remote }, 'websocket error'))
+  }
+
+  get isOpen (): boolean {
+    return this.state === 'open'
+  }
+
+  /** true once the connection is going away */
+  get closing (): boolean {
+    return this.state === 'closing' || this.state === 'closed'
+  }
+
+  /** 1 while reading, 0 while paused (ZooKeeper's `cons` shows interest ops) */
+  get interestOps (): number {
+    return this.paused || this.closing ? 0 : 1
+  }
+
+  sessionHex (): string {
+    return `0x${this.sessionId.toString(16)}`
+  }
+
+  context (now: number): Context {
+    return { session: this.sessionId, now, auth: this.auth as Id[] }
+  }
+
+  addAuth (id: Id): void {
+    for (const a of this.auth) if (a.scheme === id.scheme && a.id === id.id) return
+    this.auth = [...this.auth, id]
+  }
+
+  /** The sidecar's latest ack (from REQUEST). */
+  ack (seq: number): void {
+    if (seq > this.ackSeq) this.ackSeq = seq
+  }
+
+  /** The last event seq sent: each call passes it so Redis returns only newer events. */
+  get delivered (): number {
+    return this.deliveredSeq
+  }
+
+  /** The sidecar's latest ack: each call passes it so Redis can forget what was delivered. */
+  get acked (): number {
+    return this.ackSeq
+  }
+
+  // ---- output in request order ----
+
+  /**
+   * A store call whose result leaves in line. `onValue` runs after every
+   * earlier call's output; store failures are handled here (storeFailed).
+   */
+  inLine<T> (p: Promise<T>, onValue: (v: T) => void, onRefused?: (err: unknown) => void): void {
+    this.order.add(p, (v) => {
+      if (this.state !== 'closed') onValue(v)
+    }, (err) => {
+      if (this.state === 'closed') return
+      if (onRefused !== undefined && isStoreRefusal(err)) {
+        this.hub.log.error({ err, peer: this.remote, session: this.sessionHex() }, 'the store refused a request')
+        onRefused(err)
+        return
+      }
+      this.storeUnreachable(err)
+    })
+  }
+
+  /** Output that needs no store call, in line behind everything issued before. */
+  afterPrevious (fn: () => void): void {
+    this.order.then(() => {
+      if (this.state !== 'closed') fn()
+    })
+  }
+
+  /** Sends EVENTs the sidecar has not seen yet, in seq order. */
+  deliver (events: readonly QueuedEvent[]): void {
+    for (const ev of events) {
+      if (ev.seq <= this.deliveredSeq) continue
+      this.deliveredSeq = ev.seq
+      this.send(encodeEventMessage(ev.seq, encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path)))
+      this.hub.stats.packetsSent++
+      this.stats.packetsSent++
+    }
+  }
+
+  /** A REPLY (ZooKeeper reply frame), counted as ZooKeeper counts responses. */
+  sendReply (frame: Buffer, xid: number, zxid: number, op: string, start: number): void {
+    this.send(encodeReplyMessage(frame))
+    this.hub.stats.packetsSent++
+    this.stats.packetsSent++
+    this.queued--
+    const end = Date.now()
+    this.hub.stats.latency.add(end - start)
+    this.stats.response(xid, zxid, op, start, end)
+  }
+
+  /** New events for this session are queued in Redis (a notice): fetch them in line. */
+  poll (): void {
+    if (this.state !== 'open') return
+    if (this.polling) {
+      // The poll in flight may have run in Redis before those events were
+      // queued: one more after it, however many notices come meanwhile.
+      this.repoll = true
+      return
+    }
+    this.polling = true
+    this.inLine(this.hub.backend.pollEvents(this.sessionId, this.deliveredSeq, this.ackSeq), (events) => {
+      this.polling = false
+      this.deliver(events)
+      if (this.repoll) {
+        this.repoll = false
+        this.poll()
+      }
+    })
+  }
+
+  // ---- closing ----
+
+  /** Ignore further input (the connection is going away); what is in line still leaves. */
+  stopReading (): void {
+    if (this.closing) return
+    this.state = 'closing'
+    this.unregister()
+  }
+
+  /**
+   * CLOSE once everything in line has left, then close the WebSocket. The
+   * sidecar then closes the ZooKeeper client's connection.
+   */
+  closeAfter (reason: string): void {
+    if (this.closeQueued || this.state === 'closed') return
+    this.closeQueued = true
+    this.hub.log.debug({ peer: this.remote, session: this.sessionHex() }, `closing: ${reason}`)
+    this.stopReading()
+    this.afterPrevious(() => {
+      this.send(encodeClose(reason))
+      this.ws.close(1000)
+    })
+  }
+
+  /**
+   * Leave without a word once what is in line has left (node shutdown): the
+   * sidecar takes it as a lost node and RESUMEs elsewhere; the session stays.
+   */
+  leave (): void {
+    if (this.closeQueued || this.state === 'closed') return
+    this.closeQueued = true
+    this.stopReading()
+    this.ws.pause()
+    this.afterPrevious(() => this.ws.close(1001, 'node shutting down'))
+  }
+
+  /** Drop the WebSocket at once: the sidecar RESUMEs elsewhere. */
+  terminate (why: string): void {
+    if (this.state === 'closed') return
+    this.hub.log.debug({ peer: this.remote, session: this.sessionHex() }, `dropping websocket: ${why}`)
+    this.closeQueued = true
+    this.stopReading()
+    this.ws.terminate()
+  }
+
+  /** A protocol violation: say why (CLOSE) and end, as ZooKeeper drops a misbehaving client. */
+  protocolError (why: string): void {
+    this.hub.log.warn({ peer: this.remote, session: this.sessionHex() }, `closing connection: ${why}`)
+    this.closeAfter(`protocol error: ${why}`)
+  }
+
+  /**
+   * Redis did not answer (connection lost, timeout): the outcome of the
+   * call is unknown, so no reply can be given. Dropping the WebSocket makes
+   * the sidecar RESUME through another node and re-send what is unanswered;
+   * recorded results keep that from applying anything twice.
+   */
+  private storeUnreachable (err: unknown): void {
+    this.hub.log.warn({ err, peer: this.remote, session: this.sessionHex() }, 'store call failed; dropping the websocket so the sidecar resumes elsewhere')
+    this.terminate('store unreachable')
+  }
+
+  private crashed (err: unknown): void {
+    // A bug of ours must cost one connection, not the node.
+    this.hub.log.error({ err, peer: this.remote, session: this.sessionHex() }, 'unexpected error while serving a connection')
+    this.terminate('internal error')
+  }
+
+  // ---- input ----
+
+  private message (data: Buffer, isBinary: boolean): void {
+    if (this.closing) return // as ZooKeeper disables receive once it decided to close
+    if (!isBinary) {
+      this.protocolError('text message (every message is binary)')
+      return
+    }
+    let msg: ClientMessage
+    try {
+      msg = decodeClientMessage(data)
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err
+      this.protocolError(err.message)
+      return
+    }
+    if (this.state === 'handshake') {
+      this.early.push(msg)
+      return
+    }
+    this.handle(msg)
+  }
+
+  private handle (msg: ClientMessage): void {
+    if (this.state === 'open') this.hub.heartbeats.beat(this.sessionId)
+    switch (msg.type) {
+      case Msg.CONNECT:
+      case Msg.RESUME:
+        if (this.state !== 'new') {
+          this.protocolError('a second CONNECT or RESUME on one connection')
+          return
+        }
+        this.state = 'handshake'
+        this.handshake(msg).catch((err: unknown) => {
+          if (this.state === 'handshake') this.storeUnreachable(err)
+          else this.crashed(err)
+        })
+        return
+      case Msg.REQUEST:
+        if (this.state !== 'open') {
+          this.protocolError('REQUEST before CONNECT or RESUME')
+          return
+        }
+        this.stats.packetsReceived++
+        this.hub.stats.packetsReceived++
+        this.ack(msg.ackSeq)
+        handleRequest(this.hub, this, msg.body)
+        return
+      case Msg.DETACH:
+        this.detach()
+    }
+  }
+
+  /** The ZooKeeper client's TCP closed without closeSession: its watches go, its session stays. */
+  private detach (): void {
+    const attached = this.state === 'open'
+    this.closeQueued = true
+    this.stopReading()
+    if (!attached) {
+      this.ws.close(1000)
+      return
+    }
+    this.order.add(this.hub.backend.detach(this.sessionId, this.owner), () => this.ws.close(1000), (err) => {
+      this.hub.log.warn({ err, peer: this.remote, session: this.sessionHex() }, 'detach failed; the session keeps its watches until it expires')
+      this.ws.close(1000)
+    })
+  }
+
+  private async handshake (msg: ClientMessage): Promise<void> {
+    if (msg.type === Msg.CONNECT) await this.connect(msg.body)
+    else if (msg.type === Msg.RESUME) await this.resume(msg.sessionId, msg.passwd, msg.deliveredSeq)
+  }
+
+  /** CONNECT: ZooKeeperServer.processConnectRequest over Redis. */
+  private async connect (body: Buffer): Promise<void> {
+    const start = Date.now()
+    let req: ConnectRequest
+    try {
+      req = decodeConnectRequest(body)
+    } catch (err) {
+      if (!(err instanceof JuteDecodeError)) throw err
+      this.protocolError(`malformed ConnectRequest (${err.message})`)
+      return
+    }
+    const { backend, limits, log } = this.hub
+    const zxid = await backend.getZxid()
+    this.hub.observeZxid(zxid)
+    if (this.state !== 'handshake') return
+    if (req.lastZxidSeen > zxid) {
+      // The client has seen a newer state than the store holds (its data was
+      // lost): it must not be served from the past. ZooKeeper closes without
+      // a ConnectResponse.
+      log.info({ peer: this.remote }, `refusing session request: client has seen zxid 0x${req.lastZxidSeen.toString(16)}, our last zxid is 0x${zxid.toString(16)}`)
+      this.closeAfter('client has seen a newer zxid than the store holds')
+      return
+    }
+
+    if (req.sessionId === 0) {
+      const timeout = negotiateTimeout(req.timeOut, limits.minSessionTimeout, limits.maxSessionTimeout)
+      const passwd = randomBytes(16)
+      const { id, outcome } = await backend.createSession(timeout, passwd.toString('hex'), start, this.owner)
+      this.hub.observeZxid(outcome.zxid)
+      // Socket gone meanwhile: the session was made and simply expires.
+      if (this.state !== 'handshake') return
+      this.attach(id, timeout, 0)
+      log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session established')
+      this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd, readOnly: false }, req.hasReadOnly), outcome.zxid, start)
+      this.open()
+      return
+    }
+
+    const id = req.sessionId
+    const { ok, timeout } = await backend.attachSession(id, req.passwd.toString('hex'), start, this.owner, true)
+    if (this.state !== 'handshake') return
+    if (!ok) {
+      // Expired, unknown, or the wrong password: ZooKeeper answers with a zero
+      // session, which the client reports as "session expired", then closes.
+      log.info({ peer: this.remote, session: `0x${id.toString(16)}` }, 'invalid session, probably expired')
+      this.send(encodeConnected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: 0, sessionId: 0, passwd: NO_PASSWORD, readOnly: false }, req.hasReadOnly)))
+      this.closeAfter('session expired')
+      return
+    }
+    // dropWatches: the previous connection's watches, undelivered events and
+    // recorded results went with it, as ZooKeeper loses them with the socket
+    // (the client's setWatches re-fires what changed).
+    this.attach(id, timeout, 0)
+    log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session resumed')
+    this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd: req.passwd, readOnly: false }, req.hasReadOnly), this.hub.lastZxid, start)
+    this.open()
+  }
+
+  /** RESUME: the same client connection, back after losing its node. Watches and queued events stay. */
+  private async resume (id: SessionId, passwd: Buffer, deliveredSeq: number): Promise<void> {
+    if (id < 0) {
+      this.expired()
+      return
+    }
+    const { ok, timeout } = await this.hub.backend.attachSession(id, passwd.toString('hex'), Date.now(), this.owner, false)
+    if (this.state !== 'handshake') return
+    if (!ok) {
+      this.hub.log.info({ peer: this.remote, session: `0x${id.toString(16)}` }, 'resume refused: session expired')
+      this.expired()
+      return
+    }
+    this.attach(id, timeout, deliveredSeq)
+    this.hub.log.debug({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq }, 'session re-attached')
+    this.send(encodeResumed(timeout))
+    this.open()
+    // Events queued while no node served this connection (the old node died
+    // between queueing and sending) would otherwise wait for the next request;
+    // an idle client sends only pings, which never reach Redis.
+    this.poll()
+  }
+
+  private expired (): void {
+    this.closeQueued = true
+    this.stopReading()
+    this.send(EXPIRED_MESSAGE)
+    this.ws.close(1000)
+  }
+
+  private attach (id: SessionId, timeout: number, deliveredSeq: number): void {
+    this.sessionId = id
+    this.timeout = timeout
+    this.deliveredSeq = deliveredSeq
+    const previous = this.hub.sessions.attach(id, this)
+    // One connection per session, as ZooKeeper: the one it moved from ends.
+    if (previous !== undefined) previous.closeAfter('session moved to another connection')
+  }
+
+  private connected (frame: Buffer, zxid: number, start: number): void {
+    this.send(encodeConnected(frame))
+    this.hub.stats.packetsSent++
+    this.stats.packetsSent++
+    this.stats.response(0, zxid, 'SESS', start, Date.now())
+  }
+
+  /** Serve what queued up during the handshake, in arrival order. */
+  private open (): void {
+    this.state = 'open'
+    const early = this.early
+    this.early = []
+    for (const m of early) {
+      if (this.state !== 'open') break
+      this.handle(m)
+    }
+  }
+
+  private send (msg: Buffer): void {
+    if (this.ws.readyState !== WS_OPEN) return
+    this.ws.send(msg, this.onSent)
+    if (!this.paused && this.ws.bufferedAmount > HIGH_WATER) {
+      this.paused = true
+      this.ws.pause()
+    }
+  }
+
+  private unregister (): void {
+    if (this.sessionId !== 0) this.hub.sessions.detach(this.sessionId, this)
+  }
+
+  private closed (): void {
+    this.state = 'closed'
+    this.early = []
+    this.order.drop()
+    // No DETACH: the sidecar lost us and will RESUME elsewhere, so the
+    // session and its watches stay as they are in Redis.
+    this.unregister()
+    this.hub.forget(this)
+  }
+}

@@ -1,0 +1,149 @@
+// One REQUEST body (RequestHeader + record) of an attached session, from
+// bytes to a store call. Mirrors src/server/dispatch.ts, which mirrors
+// ZooKeeper: pings and auth answered by the node itself, the opcodes the
+// engine has no notion of, and error replies. Everything else is ONE call to
+// Redis, issued at once (pipelined) and answered in line.
+
+import { Err, OpCode } from '../engine/codes'
+import type { Id, ReplyBody, Request } from '../engine/types'
+import {
+  decodeRequest, decodeRequestHeader, encodePing, encodeReply,
+  JuteDecodeError, UnknownOpcodeError
+} from '../protocol'
+import type { ClientInfo, RequestHeader, WireReplyBody, WireRequest } from '../protocol'
+import { authenticate } from '../server/auth'
+import { opName } from '../server/stats'
+import type { ExecResult } from './backend'
+import type { NodeConnection } from './connection'
+import type { NodeHub } from './hub'
+
+export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer): void {
+  const start = Date.now()
+  const r = conn.reader.reset(body)
+  let hdr: RequestHeader
+  try {
+    hdr = decodeRequestHeader(r)
+  } catch (err) {
+    if (!(err instanceof JuteDecodeError)) throw err
+    // ZooKeeper drops a connection whose header it cannot read.
+    conn.protocolError(`malformed request header (${err.message})`)
+    return
+  }
+  const { xid, type } = hdr
+  conn.queued++
+
+  if (type === OpCode.ping) {
+    // No Redis call: the heartbeat is batched (heartbeats.ts) and the zxid
+    // is the newest this node has seen.
+    conn.afterPrevious(() => {
+      const zxid = hub.lastZxid
+      conn.sendReply(encodePing(undefined, zxid), -2, zxid, 'PING', start)
+    })
+    return
+  }
+
+  let req: WireRequest
+  try {
+    req = decodeRequest(type, r)
+  } catch (err) {
+    if (err instanceof UnknownOpcodeError) {
+      unimplemented(hub, conn, xid, type, start)
+      return
+    }
+    if (err instanceof JuteDecodeError) {
+      // ZooKeeper answers a record it cannot read with MARSHALLINGERROR and
+      // keeps the connection.
+      hub.log.warn({ peer: conn.remote, session: conn.sessionHex(), type }, `malformed request: ${err.message}`)
+      answer(hub, conn, xid, type, undefined, Err.MARSHALLINGERROR, undefined, start)
+      return
+    }
+    throw err
+  }
+
+  switch (req.type) {
+    case OpCode.ping: // unreachable (handled above); keeps the union exhaustive
+      return
+    case OpCode.auth: {
+      // Identities are per connection, as in ZooKeeper. They take effect for
+      // every request after this one at once (contexts are built at issue).
+      const id = authenticate(req.scheme, req.auth, conn.address)
+      if (id !== undefined) {
+        conn.addAuth(id)
+        answer(hub, conn, xid, type, 0, Err.OK, undefined, start)
+      } else {
+        hub.stats.authFailed++
+        hub.log.warn({ peer: conn.remote, session: conn.sessionHex(), scheme: req.scheme }, 'no authentication provider for scheme')
+        answer(hub, conn, xid, type, 0, Err.AUTHFAILED, undefined, start)
+        conn.closeAfter('authentication failed')
+      }
+      return
+    }
+    case OpCode.whoAmI:
+      answer(hub, conn, xid, type, undefined, Err.OK, { clientInfo: conn.auth.map(clientInfo) }, start)
+      return
+    case OpCode.reconfig:
+      // As a ZooKeeper with reconfigEnabled=false (its default).
+      answer(hub, conn, xid, type, undefined, Err.RECONFIGDISABLED, undefined, start)
+      return
+    case OpCode.sasl:
+    case OpCode.addWatch:
+    case OpCode.checkWatches:
+    case OpCode.removeWatches:
+      // Not offered in this milestone, as the embedded server.
+      unimplemented(hub, conn, xid, type, start)
+      return
+    case OpCode.closeSession: {
+      conn.inLine(hub.backend.closeSession(conn.context(start), xid, conn.delivered, conn.acked), (res) => {
+        replyWith(hub, conn, xid, type, res, start)
+        conn.closeAfter('session closed')
+      }, () => {
+        answer(hub, conn, xid, type, undefined, Err.SYSTEMERROR, undefined, start)
+        conn.closeAfter('session close failed')
+      })
+      // ZooKeeper reads nothing more from a connection that asked to close.
+      conn.stopReading()
+      return
+    }
+    default: {
+      const engineReq: Request = req
+      conn.inLine(hub.backend.exec(conn.context(start), engineReq, xid, conn.delivered, conn.acked), (res) => {
+        replyWith(hub, conn, xid, type, res, start)
+      }, () => {
+        answer(hub, conn, xid, type, undefined, Err.SYSTEMERROR, undefined, start)
+      })
+    }
+  }
+}
+
+/** Events first, then the reply: the protocol's order guarantee. */
+function replyWith (hub: NodeHub, conn: NodeConnection, xid: number, type: number, res: ExecResult, start: number): void {
+  const out = res.outcome
+  hub.observeZxid(out.zxid)
+  conn.deliver(res.events)
+  conn.sendReply(encodeReply(undefined, xid, out.zxid, out.err, type, out.body), xid, out.zxid, opName(type), start)
+}
+
+/**
+ * A reply decided by the node, in line behind earlier requests. `zxid`
+ * undefined = the newest this node has seen when it leaves (ZooKeeper's
+ * header carries the server's last zxid).
+ */
+function answer (hub: NodeHub, conn: NodeConnection, xid: number, type: number, zxid: number | undefined, err: number, body: ReplyBody | WireReplyBody | undefined, start: number): void {
+  conn.afterPrevious(() => {
+    const z = zxid ?? hub.lastZxid
+    conn.sendReply(encodeReply(undefined, xid, z, err, type, body), xid, z, opName(type), start)
+  })
+}
+
+/** ZooKeeper's UnimplementedRequestProcessor: an error reply (zxid -1), then the connection is closed. */
+function unimplemented (hub: NodeHub, conn: NodeConnection, xid: number, type: number, start: number): void {
+  hub.log.warn({ peer: conn.remote, session: conn.sessionHex(), type }, 'received packet of unknown type')
+  answer(hub, conn, xid, type, -1, Err.UNIMPLEMENTED, undefined, start)
+  conn.closeAfter('unimplemented request')
+}
+
+/** AuthUtil.getClientInfos: the digest provider names the user before the ':'. */
+function clientInfo (id: Id): ClientInfo {
+  const user = id.scheme === 'digest' ? id.id.split(':')[0] : id.id
+  return { authScheme: id.scheme, user }
+}

@@ -1,0 +1,34 @@
+// What every connection of a node shares: the store, the local session
+// table, heartbeats and counters. Only caches and counters live here; every
+// fact a client could depend on is in Redis.
+
+import type { Logger } from 'pino'
+import type { SessionRegistry } from '../server/sessions'
+import type { ServerStats } from '../server/stats'
+import type { NodeBackend } from './backend'
+import type { Heartbeats } from './heartbeats'
+import type { NodeConnection } from './connection'
+
+export interface NodeLimits {
+  minSessionTimeout: number
+  maxSessionTimeout: number
+}
+
+export interface NodeHub {
+  readonly backend: NodeBackend
+  readonly log: Logger
+  readonly limits: NodeLimits
+  readonly stats: ServerStats
+  /** which local connection holds which session */
+  readonly sessions: SessionRegistry<NodeConnection>
+  readonly heartbeats: Heartbeats
+  /**
+   * The highest zxid this node has seen in any reply from Redis. Pings are
+   * answered with it without asking Redis; it is never ahead of Redis, so a
+   * client that reconnects with it is never refused.
+   */
+  readonly lastZxid: number
+  observeZxid(zxid: number): void
+  /** A connection is gone: stop counting it. */
+  forget(conn: NodeConnection): void
+}

@@ -1,0 +1,230 @@
+// Wires a stateless service node together: RedisEngine, the notice
+// subscription, the heartbeat and expiry clocks, and one Fastify instance
+// serving the WebSocket API, four-letter words, health and status. Per
+// connection work lives in connection.ts / dispatch.ts; this file assembles.
+//
+// Nothing here is authoritative: the local session table only routes notices
+// to sockets, and heartbeats wait at most half a tick before reaching Redis.
+// Killing the process at any moment loses nothing a client was told.
+
+import type { AddressInfo } from 'node:net'
+import websocket from '@fastify/websocket'
+import type { FastifyInstance } from 'fastify'
+import type { SessionId } from '../engine/types'
+import { buildHttpApp } from '../http/app'
+import type { ServerProbe } from '../http/probe'
+import { SessionRegistry } from '../server/sessions'
+import { ServerStats } from '../server/stats'
+import { REDKEEPER_VERSION, ZK_VERSION } from '../server/version'
+import { libraryVersion, readLibrary, RedisEngine } from '../stores/redis'
+import type { NodeBackend, Notice } from './backend'
+import { redactRedisUrl, resolveNodeConfig, type NodeConfig, type ResolvedNodeConfig } from './config'
+import { NodeConnection, type WebSocketLike } from './connection'
+import type { NodeFourLetterSource } from './fourletter'
+import { Heartbeats } from './heartbeats'
+import type { NodeHub } from './hub'
+import { nodeRoutes } from './routes'
+import { Ticker } from './ticker'
+
+export interface RunningNode {
+  httpPort: number
+  /** Stops accepting, lets what is in line leave, closes every WebSocket (sessions stay), the HTTP port and Redis. */
+  close(): Promise<void>
+}
+
+/** How long shutdown waits for in-line replies before dropping the remaining WebSockets. */
+const CLOSE_GRACE_MS = 2000
+/** /readyz gives Redis this long to answer. */
+const READY_TIMEOUT_MS = 1000
+/** A REQUEST carries an 8-byte ack and a type byte around a jute body. */
+const MESSAGE_OVERHEAD = 64
+
+export async function startNode (config: NodeConfig): Promise<RunningNode> {
+  const cfg = resolveNodeConfig(config)
+  const source = cfg.library ?? readLibrary()
+  const engine = await RedisEngine.connect(cfg.redisUrl, { namespace: cfg.namespace, library: source, extendedTypes: cfg.extendedTypes })
+  try {
+    await engine.init()
+    return await serve(cfg, engine, libraryVersion(source))
+  } catch (err) {
+    await engine.close().catch(() => {})
+    throw err
+  }
+}
+
+async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: string): Promise<RunningNode> {
+  // The compile-time check that RedisEngine offers everything the node uses.
+  const backend: NodeBackend = engine
+  const log = cfg.logger
+  const connections = new Set<NodeConnection>()
+  const sessions = new SessionRegistry<NodeConnection>()
+  const heartbeats = new Heartbeats()
+  const stats = new ServerStats()
+  let lastZxid = await backend.getZxid()
+  let closing: Promise<void> | undefined
+  let httpPort = cfg.httpPort
+
+  const hub: NodeHub = {
+    backend,
+    log,
+    limits: { minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
+    stats,
+    sessions,
+    heartbeats,
+    get lastZxid () { return lastZxid },
+    observeZxid (zxid: number) {
+      if (zxid > lastZxid) lastZxid = zxid
+    },
+    forget (conn: NodeConnection) {
+      connections.delete(conn)
+    }
+  }
+
+  const closeSessions = (ids: readonly SessionId[], why: string): void => {
+    for (const id of ids) sessions.holder(id)?.closeAfter(why)
+  }
+
+  const onNotice = (n: Notice): void => {
+    switch (n.kind) {
+      case 'events':
+        for (const id of n.sessions) sessions.holder(id)?.poll()
+        return
+      case 'expired':
+        closeSessions(n.sessions, 'session expired')
+        return
+      case 'moved': {
+        const holder = sessions.holder(n.session)
+        if (holder !== undefined && holder.owner !== n.owner) holder.closeAfter('session moved to another connection')
+      }
+    }
+  }
+  const unsubscribe = await backend.subscribe(onNotice, {
+    // Pub/sub is at-most-once: notices sent while the subscriber was away
+    // are lost, so every session served here looks at its queue.
+    onReconnect: () => {
+      log.info('notice subscription restored; polling every local session')
+      for (const c of connections) c.poll()
+    },
+    onError: (err) => log.warn({ err }, 'ignoring a message on the notice channel')
+  })
+
+  const ticker = new Ticker({ backend, heartbeats, tickMs: cfg.tickMs, log, onGone: closeSessions })
+
+  const fourLetter: NodeFourLetterSource = {
+    backend,
+    stats,
+    connections: () => Array.from(connections, (c) => ({ remote: c.remote, interestOps: c.interestOps, queued: c.queued, stats: c.stats, sessionId: c.sessionId, timeout: c.timeout })),
+    outstanding: () => {
+      let n = 0
+      for (const c of connections) n += c.queued
+      return n
+    },
+    resetConnectionStats: () => { for (const c of connections) c.stats.reset() },
+    conf: {
+      get clientPort () { return httpPort },
+      dataDir: `${redactRedisUrl(cfg.redisUrl)} {${cfg.namespace}}`,
+      tickTime: cfg.tickMs,
+      minSessionTimeout: cfg.minSessionTimeout,
+      maxSessionTimeout: cfg.maxSessionTimeout
+    }
+  }
+
+  const probe: ServerProbe = {
+    ready: () => closing === undefined && storeReady(engine, version),
+    status: async () => {
+      const s = await backend.stats()
+      hub.observeZxid(s.zxid)
+      return {
+        version: REDKEEPER_VERSION,
+        zookeeperVersion: ZK_VERSION,
+        mode: 'node',
+        zxid: s.zxid,
+        nodeCount: s.nodeCount,
+        sessions: s.sessionCount,
+        connections: connections.size
+      }
+    }
+  }
+
+  const accept = (ws: WebSocketLike, address: string, port: number): void => {
+    if (closing !== undefined) {
+      ws.terminate()
+      return
+    }
+    connections.add(new NodeConnection(hub, ws, address, port))
+  }
+
+  const http = buildHttpApp({ logger: log, probe })
+  await http.register(websocket, {
+    options: { maxPayload: cfg.maxBuffer + MESSAGE_OVERHEAD },
+    // A sidecar that vanishes mid-frame is routine (it was killed): not an error.
+    errorHandler: (err, socket) => {
+      log.debug({ err }, 'websocket error')
+      socket.terminate()
+    },
+    // Shutdown closes the WebSockets itself (close() below), in line.
+    preClose: (done) => { done() }
+  })
+  await http.register(nodeRoutes, { accept, fourLetter })
+
+  try {
+    await http.listen({ port: cfg.httpPort, host: cfg.host })
+  } catch (err) {
+    ticker.stop()
+    await unsubscribe().catch(() => {})
+    await closeHttp(http)
+    throw err
+  }
+  httpPort = (http.server.address() as AddressInfo).port
+
+  async function shutdown (): Promise<void> {
+    ticker.stop()
+    // The last heartbeats must reach Redis, or a session heard just now could
+    // expire before its sidecar has resumed elsewhere.
+    await ticker.touch()
+    for (const c of connections) c.leave()
+    await allClosed(connections, CLOSE_GRACE_MS)
+    for (const c of connections) c.terminate('shutdown')
+    await unsubscribe().catch((err: unknown) => log.warn({ err }, 'shutdown: unsubscribe failed'))
+    await closeHttp(http)
+    await engine.close().catch((err: unknown) => log.warn({ err }, 'shutdown: closing Redis failed'))
+  }
+
+  return {
+    httpPort,
+    close () {
+      closing ??= shutdown()
+      return closing
+    }
+  }
+}
+
+/** Redis answers and holds this build's library. */
+async function storeReady (engine: RedisEngine, version: string): Promise<boolean> {
+  if (engine.redis.status !== 'ready') return false
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS) })
+  const check = engine.redis.call('FCALL', 'rk_version', 0).then((v) => v === version, () => false)
+  try {
+    return await Promise.race([check, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+function allClosed (connections: Set<NodeConnection>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const started = Date.now()
+    const check = (): void => {
+      if (connections.size === 0 || Date.now() - started >= ms) resolve()
+      else setTimeout(check, 20)
+    }
+    check()
+  })
+}
+
+async function closeHttp (http: FastifyInstance): Promise<void> {
+  try {
+    await http.close()
+  } catch { /* already closed */ }
+}

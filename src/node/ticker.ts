@@ -1,0 +1,72 @@
+// The node's two clocks. Every half tick: one touch for every session heard
+// from since the last one (heartbeats.ts). Every tick: expire what is past its
+// deadline. Any node may expire any session: the FCALL is atomic, so each
+// expiry happens exactly once however many nodes race for it.
+
+import type { Logger } from 'pino'
+import type { SessionId } from '../engine/types'
+import type { NodeBackend } from './backend'
+import type { Heartbeats } from './heartbeats'
+
+export interface TickerOptions {
+  backend: NodeBackend
+  heartbeats: Heartbeats
+  tickMs: number
+  log: Logger
+  /** sessions that are gone from Redis (touch found none, or expire closed them) */
+  onGone: (sessions: readonly SessionId[], why: string) => void
+}
+
+export class Ticker {
+  private readonly touchTimer: NodeJS.Timeout
+  private readonly expireTimer: NodeJS.Timeout
+  // A slow Redis must not pile calls up: a round still running skips the next.
+  private touching = false
+  private expiring = false
+  private stopped = false
+
+  constructor (private readonly opts: TickerOptions) {
+    this.touchTimer = setInterval(() => { void this.touch() }, Math.max(1, Math.floor(opts.tickMs / 2)))
+    this.expireTimer = setInterval(() => { void this.expire() }, opts.tickMs)
+  }
+
+  stop (): void {
+    this.stopped = true
+    clearInterval(this.touchTimer)
+    clearInterval(this.expireTimer)
+  }
+
+  /** One round of heartbeats now (also used at shutdown, so the last ones are not lost). */
+  async touch (): Promise<void> {
+    if (this.touching) return
+    const ids = this.opts.heartbeats.take()
+    if (ids.length === 0) return
+    this.touching = true
+    try {
+      const gone = await this.opts.backend.touch(Date.now(), ids)
+      if (gone.length > 0 && !this.stopped) this.opts.onGone(gone, 'session expired')
+    } catch (err) {
+      this.opts.heartbeats.putBack(ids)
+      this.opts.log.warn({ err, sessions: ids.length }, 'heartbeat batch failed; retrying next round')
+    } finally {
+      this.touching = false
+    }
+  }
+
+  private async expire (): Promise<void> {
+    if (this.expiring || this.stopped) return
+    this.expiring = true
+    try {
+      const { expired } = await this.opts.backend.expire(Date.now())
+      if (expired.length === 0) return
+      for (const id of expired) this.opts.log.info({ session: `0x${id.toString(16)}` }, 'session expired')
+      // The 'expired' notice reaches every node, this one too; acting here as
+      // well costs nothing and does not depend on pub/sub.
+      if (!this.stopped) this.opts.onGone(expired, 'session expired')
+    } catch (err) {
+      this.opts.log.warn({ err }, 'session expiry round failed')
+    } finally {
+      this.expiring = false
+    }
+  }
+}

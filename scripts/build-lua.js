@@ -34,6 +34,16 @@ const FUNCTIONS = [
   ['rk_expire', 'expire', []],
   ['rk_init', 'init', []],
   ['rk_node', 'node', ['no-writes']],
+  ['rk_stats', 'stats', ['no-writes']],
+  // the distributed machinery: queued events, replays, owners, batched touches
+  ['rk_session_new', 'sessionNew', []],
+  ['rk_session_attach', 'sessionAttach', []],
+  ['rk_session_touch_many', 'sessionTouchMany', []],
+  ['rk_session_detach', 'sessionDetach', []],
+  ['rk_request', 'sessionRequest', []],
+  ['rk_session_close_q', 'sessionCloseQueued', []],
+  ['rk_poll', 'poll', []],
+  ['rk_reap', 'reap', []],
 ]
 
 const REQUIRE_LINE = 'local ____originalRequire = require'

@@ -3,6 +3,16 @@
 // atomic engine call; Redis serialises them, so any number of stateless
 // nodes may share one namespace.
 //
+// Two APIs over the same keys:
+// - stateless nodes (createSession, attachSession, exec, closeSession,
+//   pollEvents, touch, expire, detach, subscribe): watch events go to
+//   per-session queues in Redis and come back with the session's next call;
+//   writes are recorded per (session, xid) so a re-sent request is answered,
+//   not applied again; notices on pub/sub tell nodes what to poll.
+// - single caller (createSessionWithId, execute, closeSessionDirect,
+//   expireDirect): the events a call fires come back in its Outcome and the
+//   caller delivers them (the shared engine cases, tools).
+//
 // Requests are prepared here (src/engine/prepare.ts decides path and ACL-id
 // validity on JavaScript strings) and sent as MessagePack; byte data travels
 // as MessagePack str. The only key passed in KEYS is the hash-tagged
@@ -12,10 +22,11 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { prepareRequest } from '../../engine/prepare'
 import type { Context, OpResult, Outcome, Request, SessionId, ZNode, Zxid } from '../../engine/types'
-import { OpCode } from '../../engine/codes'
+import { OpCode, type EventType } from '../../engine/codes'
 import { BadNamespaceError, RedisEngineError } from './errors'
 import { libraryVersion, readLibrary } from './library'
 import { decode, encode } from './msgpack'
+import { subscribeNotices, type Notice, type SubscribeOptions } from './subscriber'
 
 export interface RedisEngineOptions {
   /** key namespace; keys are "{namespace}:..." (default "rk") */
@@ -30,12 +41,45 @@ export interface RedisEngineOptions {
 
 export type ExpireOutcome = Outcome & { expired: SessionId[] }
 
+/** A watch event waiting in its session's queue; seq grows per session and is never reused. */
+export interface QueuedEvent {
+  seq: number
+  type: EventType
+  path: string
+}
+
+/** A request's result: its Outcome (events empty: they are queued) and the caller's undelivered events, to send first. */
+export interface ExecResult {
+  outcome: Outcome
+  events: QueuedEvent[]
+}
+
+export interface RedisStats {
+  zxid: Zxid
+  nodeCount: number
+  sessionCount: number
+  watchCount: number
+}
+
+/** Sessions closed per rk_reap call, so that one call never holds Redis for long. */
+const REAP_BATCH = 1000
+
 const NAMESPACE = /^[^{}\s]{1,64}$/
 
 // Lua has no null: a getData whose znode holds null data comes back without
 // the member, which is exactly how we recognise it.
 function fixData(body: { data?: unknown } | undefined): void {
   if (body !== undefined && body.data === undefined) body.data = null
+}
+
+function queued(v: unknown): QueuedEvent[] {
+  const list = v as [number, EventType, string][]
+  const out = new Array<QueuedEvent>(list.length)
+  for (let i = 0; i < list.length; i++) {
+    const [seq, type, path] = list[i]
+    out[i] = { seq, type, path }
+  }
+  return out
 }
 
 function normalise(out: Outcome, type: number): Outcome {
@@ -107,8 +151,114 @@ export class RedisEngine {
     return decode(await this.fcall('rk_init', [])) as Zxid
   }
 
-  /** ZooKeeper's createSession txn (consumes a zxid); the deadline starts at now + timeout. */
-  async createSession(id: SessionId, timeout: number, passwdHex: string, now: number): Promise<Outcome> {
+  // ---- stateless nodes ----
+
+  /**
+   * ZooKeeper's createSession txn with an id allocated in Redis: max(now ×
+   * 2048, last + 1), unique forever in the namespace and below 2^53. The
+   * session is owned by connection `owner`; its deadline is now + timeout.
+   */
+  async createSession(timeout: number, passwdHex: string, now: number, owner: string): Promise<{ id: SessionId; outcome: Outcome }> {
+    const [id, outcome] = decode(await this.fcall('rk_session_new', [String(timeout), passwdHex, String(now), owner])) as [SessionId, Outcome]
+    return { id, outcome }
+  }
+
+  /**
+   * Attaches the session to connection `owner` (publishes 'moved', so the
+   * previous owner lets go) and refreshes its deadline. dropWatches is for a
+   * client-level reconnect (CONNECT): the old connection's watches,
+   * undelivered events and recorded outcomes go. ok is false when the session
+   * is gone or the password is wrong.
+   */
+  async attachSession(id: SessionId, passwdHex: string, now: number, owner: string, dropWatches: boolean): Promise<{ ok: boolean; timeout: number }> {
+    const t = await this.fcallNumber('rk_session_attach', [String(id), passwdHex, String(now), owner, dropWatches ? '1' : '0'])
+    return t < 0 ? { ok: false, timeout: 0 } : { ok: true, timeout: t }
+  }
+
+  /**
+   * One request for ctx.session: forgets its events up to ackSeq; answers a
+   * state-changing request whose xid has a recorded outcome with that outcome
+   * (a replay) instead of running it; queues the events it fires; returns its
+   * outcome and the caller's events after deliveredSeq (send those first).
+   * Does not push the deadline out: heartbeats are batched (touch).
+   */
+  async exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult> {
+    const prepared = prepareRequest(req)
+    const reply = await this.fcall('rk_request', [encode(ctx), encode(prepared), String(xid), String(deliveredSeq), String(ackSeq), this.extended])
+    const [outcome, events] = decode(reply) as [Outcome, unknown]
+    return { outcome: normalise(outcome, req.type), events: queued(events) }
+  }
+
+  /**
+   * closeSession as a request (replay-safe: a re-sent xid gets the recorded
+   * outcome for a while after the session is gone). Removes the session's
+   * queue, records, owner and deadline; publishes 'expired'.
+   */
+  async closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult> {
+    const reply = await this.fcall('rk_session_close_q', [encode(ctx), String(xid), String(deliveredSeq), String(ackSeq)])
+    const [outcome, events] = decode(reply) as [Outcome, unknown]
+    return { outcome, events: queued(events) }
+  }
+
+  /** The session's queued events after deliveredSeq (in seq order), after forgetting those up to ackSeq. */
+  async pollEvents(session: SessionId, deliveredSeq: number, ackSeq: number): Promise<QueuedEvent[]> {
+    return queued(decode(await this.fcall('rk_poll', [String(session), String(deliveredSeq), String(ackSeq)])))
+  }
+
+  /** Batched heartbeats, one FCALL: deadline := now + timeout for each live session; returns those that no longer exist. */
+  async touch(now: number, sessions: SessionId[]): Promise<SessionId[]> {
+    if (sessions.length === 0) return []
+    const args = new Array<string>(sessions.length + 1)
+    args[0] = String(now)
+    for (let i = 0; i < sessions.length; i++) args[i + 1] = String(sessions[i])
+    return decode(await this.fcall('rk_session_touch_many', args)) as SessionId[]
+  }
+
+  /**
+   * Closes every session whose deadline is at or before now (the engine's
+   * expiry: ephemerals deleted, watches fired and queued), publishing
+   * 'events' and 'expired'. Safe to call from every node at once: each
+   * session is expired by exactly one call.
+   */
+  async expire(now: number): Promise<{ expired: SessionId[] }> {
+    const expired: SessionId[] = []
+    for (;;) {
+      const batch = decode(await this.fcall('rk_reap', [String(now), String(REAP_BATCH)])) as SessionId[]
+      for (const id of batch) expired.push(id)
+      if (batch.length < REAP_BATCH) return { expired }
+    }
+  }
+
+  /**
+   * The client's connection ended without closeSession: if `owner` still
+   * holds the session, drop its watches (and undelivered events and records)
+   * and clear the owner; the session lives until it expires or is resumed.
+   * A detach from a connection that no longer owns the session does nothing.
+   */
+  async detach(session: SessionId, owner: string): Promise<void> {
+    await this.fcallNumber('rk_session_detach', [String(session), owner])
+  }
+
+  /** Listens to the namespace's notices on a connection of its own; resolves once subscribed, to the unsubscribe. */
+  async subscribe(onNotice: (n: Notice) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
+    const sub = this.redis.duplicate({ lazyConnect: false, autoResubscribe: false })
+    try {
+      return await subscribeNotices(sub, this.key, onNotice, opts)
+    } catch (err) {
+      sub.disconnect()
+      throw new RedisEngineError('subscribe', (err as Error).message, { cause: err })
+    }
+  }
+
+  async stats(): Promise<RedisStats> {
+    const [zxid, nodeCount, sessionCount, watchCount] = decode(await this.fcall('rk_stats', [])) as number[]
+    return { zxid, nodeCount, sessionCount, watchCount }
+  }
+
+  // ---- single caller: events come back in the Outcome ----
+
+  /** ZooKeeper's createSession txn for a caller-chosen id (consumes a zxid); the deadline starts at now + timeout. */
+  async createSessionWithId(id: SessionId, timeout: number, passwdHex: string, now: number): Promise<Outcome> {
     return decode(await this.fcall('rk_session_create', [String(id), String(timeout), passwdHex, String(now)])) as Outcome
   }
 
@@ -121,19 +271,19 @@ export class RedisEngine {
     return (await this.fcallNumber('rk_session_touch', [String(id), String(now)])) === 1
   }
 
-  /** One ZooKeeper request for ctx.session (also touches the session). */
+  /** One ZooKeeper request for ctx.session (also touches the session); its events are in the Outcome. */
   async execute(ctx: Context, req: Request): Promise<Outcome> {
     const prepared = prepareRequest(req)
     const reply = await this.fcall('rk_exec', [encode(ctx), encode(prepared), this.extended])
     return normalise(decode(reply) as Outcome, req.type)
   }
 
-  async closeSession(ctx: Context): Promise<Outcome> {
+  async closeSessionDirect(ctx: Context): Promise<Outcome> {
     return decode(await this.fcall('rk_session_close', [encode(ctx)])) as Outcome
   }
 
-  /** Closes every session whose deadline is at or before now. */
-  async expire(now: number): Promise<ExpireOutcome> {
+  /** Closes every session whose deadline is at or before now; the events are in the Outcome. */
+  async expireDirect(now: number): Promise<ExpireOutcome> {
     return decode(await this.fcall('rk_expire', [String(now)])) as ExpireOutcome
   }
 

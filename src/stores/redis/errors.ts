@@ -29,3 +29,11 @@ export class BadNamespaceError extends Error {
 export class BadLibraryError extends Error {
   override name = 'BadLibraryError'
 }
+
+/** A message on the notice channel that is not a notice. */
+export class BadNoticeError extends Error {
+  override name = 'BadNoticeError'
+  constructor(detail: string) {
+    super(`bad notice on the notice channel: ${detail}`)
+  }
+}

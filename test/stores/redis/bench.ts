@@ -237,7 +237,7 @@ async function main(): Promise<void> {
     await raw.call('FUNCTION', 'LOAD', 'REPLACE', BENCH_LIB)
     const engine = await RedisEngine.connect(redis.url, { namespace: 'bench', library })
     await engine.init()
-    await engine.createSession(CTX.session, 3_600_000, 'aa', CTX.now)
+    await engine.createSessionWithId(CTX.session, 3_600_000, 'aa', CTX.now)
     await engine.execute(CTX, { type: OpCode.create, path: '/bench', data: null, dataLength: 0, acl: OPEN, flags: 0 })
 
     console.log(`redkeeper engine benchmark: N=${N} per operation, ${CONNS} connections, one request in flight each`)

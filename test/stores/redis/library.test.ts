@@ -52,13 +52,13 @@ t.test('connect loads the library once; a changed build is loaded again', async 
 
 t.test('key layout: one hash tag, Stat as exact doubles, null flag', async (t) => {
   const e = await engine('layout')
-  await e.createSession(2 ** 52 + 1, 10000, 'ab', 5000)
+  await e.createSessionWithId(2 ** 52 + 1, 10000, 'ab', 5000)
   const ctx: Context = { session: 2 ** 52 + 1, now: 6000, auth: [] }
   await e.execute(ctx, { type: OpCode.create, path: '/n', data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.EPHEMERAL })
   await e.execute(ctx, { type: OpCode.getData, path: '/n', watch: true })
   const keys = (await raw.keys('*layout*')).sort()
   t.same(keys, [
-    '{layout}:c:/', '{layout}:c:/zookeeper', '{layout}:deadlines', '{layout}:e:4503599627370497',
+    '{layout}:c:/', '{layout}:c:/zookeeper', '{layout}:count', '{layout}:deadlines', '{layout}:e:4503599627370497',
     '{layout}:n:/', '{layout}:n:/n', '{layout}:n:/zookeeper', '{layout}:n:/zookeeper/config', '{layout}:n:/zookeeper/quota',
     '{layout}:s:4503599627370497', '{layout}:sw:4503599627370497', '{layout}:w:d:/n', '{layout}:zxid',
   ])
@@ -74,20 +74,21 @@ t.test('key layout: one hash tag, Stat as exact doubles, null flag', async (t) =
   t.equal(await raw.get('{layout}:zxid'), '2')
   t.equal(await raw.zscore('{layout}:deadlines', '4503599627370497'), '16000', 'deadline = last request + timeout')
   t.same(await raw.smembers('{layout}:sw:4503599627370497'), ['d/n'])
+  t.same(await raw.hgetall('{layout}:count'), { n: '5', w: '1' }, 'znode and watch counters')
 })
 
 t.test('extendedTypes off: TTL nodes are UNIMPLEMENTED, as in ZooKeeper by default', async (t) => {
   const e = await RedisEngine.connect(redis.url, { namespace: 'plain', library })
   t.teardown(() => e.close())
   await e.init()
-  await e.createSession(1, 10000, 'ab', 0)
+  await e.createSessionWithId(1, 10000, 'ab', 0)
   const out = await e.execute({ session: 1, now: 1, auth: [] }, { type: OpCode.createTTL, path: '/t', data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.PERSISTENT_WITH_TTL, ttl: 100 })
   t.equal(out.err, Err.UNIMPLEMENTED)
 })
 
 t.test('init is idempotent', async (t) => {
   const e = await engine('init')
-  await e.createSession(7, 10000, 'ab', 0)
+  await e.createSessionWithId(7, 10000, 'ab', 0)
   t.equal(await e.init(), 1, 'a second init writes nothing')
   t.equal((await e.getNode('/zookeeper/config'))!.aversion, -1)
 })
@@ -111,7 +112,7 @@ t.test('bad input: clear errors, nothing written', async (t) => {
 
 t.test('concurrent clients: every FCALL is atomic (sequential names never collide)', async (t) => {
   const clients = await Promise.all([0, 1, 2, 3].map(() => engine('race')))
-  await clients[0].createSession(1, 60000, 'ab', 0)
+  await clients[0].createSessionWithId(1, 60000, 'ab', 0)
   const ctx: Context = { session: 1, now: 1, auth: [] }
   await clients[0].execute(ctx, { type: OpCode.create, path: '/q', data: null, dataLength: 0, acl: OPEN, flags: 0 })
   const per = 50

@@ -8,13 +8,27 @@ import { hasExited, removeAtExit, sleep, terminate, track } from '../../support/
 
 /**
  * A private, throw-away redis-server for one test file: a free loopback port,
- * no persistence, killed when the test process exits whatever happens. Never
- * the system's Redis, never a fixed port (suites run side by side).
+ * no persistence unless asked, killed when the test process exits whatever
+ * happens. Never the system's Redis, never a fixed port (suites run side by
+ * side).
  */
 export interface RedisHandle {
   port: number
   url: string
+  /** the data dir (kept across kill9 for a restart on it) */
+  dir: string
   stop(): Promise<void>
+  /** SIGKILL: no shutdown, no final AOF flush or fsync */
+  kill9(): Promise<void>
+}
+
+export interface StartRedisOptions {
+  /** turn the append-only file on with this fsync policy */
+  appendfsync?: 'always' | 'everysec'
+  /** reuse a data dir (a restart after kill9); default: a new temp dir */
+  dir?: string
+  /** reuse a port (a restart); default: a free one */
+  port?: number
 }
 
 const READY_TIMEOUT_MS = 10_000
@@ -33,14 +47,20 @@ function ping(port: number): Promise<boolean> {
   })
 }
 
-export async function startRedis(): Promise<RedisHandle> {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'rk-redis-'))
-  removeAtExit(dir)
+export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHandle> {
+  const port = opts.port ?? await freePort()
+  let dir = opts.dir
+  if (dir === undefined) {
+    dir = mkdtempSync(join(tmpdir(), 'rk-redis-'))
+    removeAtExit(dir)
+  }
+  const aof = opts.appendfsync === undefined
+    ? ['--appendonly', 'no']
+    : ['--appendonly', 'yes', '--appendfsync', opts.appendfsync]
   // LC_ALL=C: Lua's string "<" uses strcoll, and Redis sets LC_COLLATE from the
   // environment; the engine sorts ephemeral paths on session close with it
   const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...aof,
     '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning',
   ], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } })
   track(child)
@@ -52,5 +72,11 @@ export async function startRedis(): Promise<RedisHandle> {
     if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on ${port} within ${READY_TIMEOUT_MS} ms`)
     await sleep(50)
   }
-  return { port, url: `redis://127.0.0.1:${port}`, stop: () => terminate(child, 'SIGTERM') }
+  return {
+    port,
+    dir,
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => terminate(child, 'SIGTERM'),
+    kill9: () => terminate(child, 'SIGKILL'),
+  }
 }

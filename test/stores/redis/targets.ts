@@ -59,10 +59,10 @@ export async function redisTarget(url: string, library: string): Promise<EngineT
   return {
     name: 'redis',
     execute: (ctx, req) => engine.execute(ctx, req),
-    createSession: (id, timeout, passwd, now) => engine.createSession(id, timeout, passwd, now),
+    createSession: (id, timeout, passwd, now) => engine.createSessionWithId(id, timeout, passwd, now),
     checkSession: (id, passwd) => engine.checkSession(id, passwd),
-    closeSession: (ctx) => engine.closeSession(ctx),
-    expire: (now) => engine.expire(now),
+    closeSession: (ctx) => engine.closeSessionDirect(ctx),
+    expire: (now) => engine.expireDirect(now),
     getNode: (path) => engine.getNode(path),
     getZxid: () => engine.getZxid(),
     async setZxid(z) { await engine.redis.set(`${engine.key}:zxid`, String(z)) },

@@ -16,61 +16,21 @@ import { Err } from '../../../engine/codes'
 import { executePrepared } from '../../../engine/execute'
 import { checkSession, closeSession, createSession, expireSessions } from '../../../engine/sessions'
 import { initTree } from '../../../engine/tree'
-import type { Bytes, Context, Outcome, Request, WatchEvent, ZNode } from '../../../engine/types'
+import type { Bytes, Outcome, ZNode } from '../../../engine/types'
+import { context, numberArg, prefix, request, text } from './args'
+import { parse } from './num'
 import { RedisStorage } from './storage'
 
-// Callers are our own client, but FCALL is open to anyone with access to
-// Redis: malformed arguments must fail with a clear error before any write.
-function table(arg: string | undefined, what: string): Record<string, unknown> {
-  if (arg === undefined) return error('redkeeper: missing ' + what)
-  const v = cmsgpack.unpack(arg)
-  if (typeof v !== 'object') return error('redkeeper: ' + what + ' is not a MessagePack map')
-  return v as Record<string, unknown>
-}
+// The distributed machinery (stateless nodes): queued events, replays, owners, batched touches
+export { sessionRequest, sessionCloseQueued, poll } from './requests'
+export { sessionNew, sessionAttach, sessionTouchMany, sessionDetach, reap } from './sessions'
 
-function context(arg: string | undefined): Context {
-  const c = table(arg, 'context')
-  if (typeof c.session !== 'number' || typeof c.now !== 'number' || typeof c.auth !== 'object') {
-    return error('redkeeper: context needs numbers session and now, and an auth list')
-  }
-  return c as unknown as Context
-}
+// The functions below (rk_exec, rk_session_create, rk_session_close,
+// rk_expire) are the single-caller API: the watch events a call fires come
+// back in its reply and the caller delivers them. Stateless nodes use the
+// queued functions of requests.ts and sessions.ts instead.
 
-function request(arg: string | undefined): Request {
-  const r = table(arg, 'request')
-  if (typeof r.type !== 'number') return error('redkeeper: request needs a numeric type')
-  return r as unknown as Request
-}
-
-function text(arg: string | undefined, what: string): string {
-  if (arg === undefined) return error('redkeeper: missing ' + what)
-  return arg
-}
-
-function numberArg(arg: string | undefined, what: string): number {
-  const n = tonumber(text(arg, what))
-  if (n === undefined) return error('redkeeper: ' + what + ' is not a number: ' + arg)
-  return n
-}
-
-function prefix(keys: string[]): string {
-  const ns = keys[0]
-  if (ns === undefined || ns === '') return error('redkeeper: FCALL needs the namespace key, e.g. {rk}')
-  return ns
-}
-
-/**
- * Hook for the distributed milestone: queue each event on its session's
- * outbox in Redis and announce it on pub/sub, inside the same FCALL so that
- * delivery is as atomic as the change. For now the events go back to the
- * caller in the reply, which delivers them itself.
- */
-function dispatch(_store: RedisStorage, events: WatchEvent[]): WatchEvent[] {
-  return events
-}
-
-function reply(store: RedisStorage, out: Outcome): string {
-  out.events = dispatch(store, out.events)
+function reply(out: Outcome): string {
   return cmsgpack.pack(out)
 }
 
@@ -82,7 +42,7 @@ export function exec(keys: string[], args: string[]): string {
   const store = new RedisStorage(ns, ctx.now)
   // every request from a live session pushes its deadline out (ZooKeeper's touchSession)
   store.touchSession(ctx.session)
-  return reply(store, executePrepared(store, ctx, req, { extendedTypes: args[2] === '1' }))
+  return reply(executePrepared(store, ctx, req, { extendedTypes: args[2] === '1' }))
 }
 
 /** rk_session_create: args = [id, timeout ms, password hex, now ms] -> Outcome msgpack */
@@ -93,7 +53,7 @@ export function sessionCreate(keys: string[], args: string[]): string {
   const passwd = text(args[2], 'password')
   const now = numberArg(args[3], 'now')
   const store = new RedisStorage(ns, now)
-  return reply(store, createSession(store, now, id, timeout, passwd))
+  return reply(createSession(store, now, id, timeout, passwd))
 }
 
 /** rk_session_check: args = [id, password hex] -> 1 if the session lives and the password matches */
@@ -116,9 +76,9 @@ export function sessionClose(keys: string[], args: string[]): string {
   const ctx = context(args[0])
   const store = new RedisStorage(ns, ctx.now)
   if (store.getSession(ctx.session) === undefined) {
-    return reply(store, { err: Err.SESSIONEXPIRED, zxid: store.getZxid(), events: [] })
+    return reply({ err: Err.SESSIONEXPIRED, zxid: store.getZxid(), events: [] })
   }
-  return reply(store, closeSession(store, ctx))
+  return reply(closeSession(store, ctx))
 }
 
 /** rk_expire: args = [now ms] -> Outcome msgpack with `expired` */
@@ -126,9 +86,7 @@ export function expire(keys: string[], args: string[]): string {
   const ns = prefix(keys)
   const now = numberArg(args[0], 'now')
   const store = new RedisStorage(ns, now)
-  const out = expireSessions(store, now)
-  out.events = dispatch(store, out.events)
-  return cmsgpack.pack(out)
+  return cmsgpack.pack(expireSessions(store, now))
 }
 
 /** rk_init: creates ZooKeeper's initial tree if the namespace is empty -> last zxid */
@@ -143,4 +101,14 @@ export function node(keys: string[], args: string[]): string {
   const store = new RedisStorage(prefix(keys), 0)
   const n: ZNode | undefined = store.getNode(text(args[0], 'path'))
   return cmsgpack.pack(n)
+}
+
+/** rk_stats (read-only) -> MessagePack [zxid, znodes, sessions, watches] */
+export function stats(keys: string[], _args: string[]): string {
+  const p = prefix(keys) + ':'
+  const z = redis.call('GET', p + 'zxid') as string | false
+  const c = redis.call('HMGET', p + 'count', 'n', 'w') as (string | false)[]
+  const sessions = redis.call('ZCARD', p + 'deadlines') as number
+  const count = (v: string | false, what: string): number => v === false ? 0 : parse(v, what)
+  return cmsgpack.pack([count(z, 'zxid'), count(c[0], 'znode count'), sessions, count(c[1], 'watch count')])
 }

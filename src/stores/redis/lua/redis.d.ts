@@ -22,6 +22,11 @@ declare namespace struct {
 
 declare namespace string {
   function format(fmt: string, ...args: (string | number)[]): string
+  function char(...codes: number[]): string
+}
+
+declare namespace table {
+  function concat(list: string[], sep?: string): string
 }
 
 declare function tonumber(s: string): number | undefined

@@ -17,6 +17,11 @@
 //   P:w:d:<path>      set     sessions holding a data/exists watch on path
 //   P:w:c:<path>      set     sessions holding a child watch on path
 //   P:sw:<id>         set     "d<path>" / "c<path>": the session's watches, for dropWatches
+//   P:count           hash    n: znodes, w: watches (kept here so stats need no scan)
+// and, for the distributed machinery (sessions.ts, queue.ts, replay.ts), fields
+// o (owner connection) and q (last event seq) in P:s:<id>, plus P:q:<id>,
+// P:r:<id>, P:x:<id> and P:sid. deleteSession removes the per-session ones, so
+// every way a session ends (close, expiry) leaves nothing behind.
 
 import type { ACL, Bytes, Data, SessionId, SessionRecord, Storage, WatchKind, ZNode, Zxid } from '../../../engine/types'
 import { num, parse } from './num'
@@ -46,9 +51,13 @@ export class RedisStorage implements Storage {
   /** fields of each znode as read in this call, so putNode writes only what changed */
   private readonly loaded = new LuaTable<string, Snapshot>()
 
-  constructor(prefix: string, now: number) {
+  /** at most this many sessions from expiredSessions (0: all) */
+  private readonly expireLimit: number
+
+  constructor(prefix: string, now: number, expireLimit = 0) {
     this.p = prefix + ':'
     this.now = now
+    this.expireLimit = expireLimit
   }
 
   getNode(path: string): ZNode | undefined {
@@ -77,12 +86,18 @@ export class RedisStorage implements Storage {
     if (before === undefined || before.data !== data) args.push('d', data === null ? '' : (data as unknown as string))
     if (before === undefined || before.acl !== n.acl) args.push('a', cmsgpack.pack(n.acl))
     this.loaded.set(path, { stat, data, acl: n.acl })
-    if (args.length > 0) redis.call('HSET', this.p + 'n:' + path, ...args)
+    if (args.length === 0) return
+    // an existing znode always has all three fields: fields added means a new znode
+    const added = redis.call('HSET', this.p + 'n:' + path, ...args) as number
+    if (added > 0) redis.call('HINCRBY', this.p + 'count', 'n', '1')
   }
 
   deleteNode(path: string): void {
     this.loaded.delete(path)
-    redis.call('DEL', this.p + 'n:' + path, this.p + 'c:' + path)
+    // a deleted znode has no children, so its child set is already gone and
+    // DEL counts the znode alone
+    const removed = redis.call('DEL', this.p + 'n:' + path, this.p + 'c:' + path) as number
+    if (removed > 0) redis.call('HINCRBY', this.p + 'count', 'n', '-1')
   }
 
   getChildren(path: string): string[] {
@@ -133,7 +148,8 @@ export class RedisStorage implements Storage {
 
   deleteSession(id: SessionId): void {
     const k = num(id)
-    redis.call('DEL', this.p + 's:' + k, this.p + 'e:' + k)
+    // with the session go its event queue and its recorded outcomes
+    redis.call('DEL', this.p + 's:' + k, this.p + 'e:' + k, this.p + 'q:' + k, this.p + 'r:' + k)
     redis.call('ZREM', this.p + 'deadlines', k)
     this.sessions.set(id, false)
   }
@@ -159,7 +175,9 @@ export class RedisStorage implements Storage {
   }
 
   expiredSessions(now: number): SessionId[] {
-    const ids = redis.call('ZRANGEBYSCORE', this.p + 'deadlines', '-inf', num(now)) as string[]
+    const ids = (this.expireLimit > 0
+      ? redis.call('ZRANGEBYSCORE', this.p + 'deadlines', '-inf', num(now), 'LIMIT', '0', num(this.expireLimit))
+      : redis.call('ZRANGEBYSCORE', this.p + 'deadlines', '-inf', num(now))) as string[]
     const out: SessionId[] = []
     for (const id of ids) out.push(parse(id, 'session id'))
     return out
@@ -168,8 +186,9 @@ export class RedisStorage implements Storage {
   addWatch(kind: WatchKind, path: string, session: SessionId): void {
     const k = kind === 'data' ? 'd' : 'c'
     const s = num(session)
-    redis.call('SADD', this.p + 'w:' + k + ':' + path, s)
+    if ((redis.call('SADD', this.p + 'w:' + k + ':' + path, s) as number) === 0) return
     redis.call('SADD', this.p + 'sw:' + s, k + path)
+    redis.call('HINCRBY', this.p + 'count', 'w', '1')
   }
 
   takeWatchers(kind: WatchKind, path: string): SessionId[] {
@@ -183,6 +202,7 @@ export class RedisStorage implements Storage {
       redis.call('SREM', this.p + 'sw:' + id, k + path)
       out.push(parse(id, 'watcher id'))
     }
+    redis.call('HINCRBY', this.p + 'count', 'w', num(-ids.length))
     return out
   }
 
@@ -190,10 +210,13 @@ export class RedisStorage implements Storage {
     const s = num(session)
     const key = this.p + 'sw:' + s
     const entries = redis.call('SMEMBERS', key) as string[]
+    if (entries.length === 0) return
+    let removed = 0
     for (const e of entries) {
       // "d/path" -> P:w:d:/path
-      redis.call('SREM', this.p + 'w:' + e.substring(0, 1) + ':' + e.substring(1), s)
+      removed += redis.call('SREM', this.p + 'w:' + e.substring(0, 1) + ':' + e.substring(1), s) as number
     }
     redis.call('DEL', key)
+    if (removed > 0) redis.call('HINCRBY', this.p + 'count', 'w', num(-removed))
   }
 }

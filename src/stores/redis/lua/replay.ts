@@ -1,0 +1,75 @@
+/** @noSelfInFile */
+// Idempotent replays. A sidecar that lost its node re-sends every request it
+// has no reply for, through another node; a write that did run must not run
+// again. So the outcome of every state-changing request is recorded under
+// (session, xid), in the same FCALL as the write, and a re-sent xid gets the
+// recorded outcome back.
+//
+//   P:r:<id>   zset, score xid, member = xid as 8-byte double + MessagePack outcome
+//              (the prefix keeps two equal outcomes apart); the last KEEP only
+//   P:x:<id>   the same for the session's closeSession, kept for a while after
+//              the session itself is gone (a string with a TTL)
+
+import { OpCode } from '../../../engine/codes'
+import type { SessionId } from '../../../engine/types'
+import { num } from './num'
+
+/** Outcomes kept per session: far more than any client has in flight. */
+const KEEP = 64
+const XID = '>d'
+/** ms the closeSession outcome outlives the session, at least */
+const CLOSED_TTL_MIN_MS = 30000
+
+/** False for the requests that change nothing (but watches, which are sets: re-adding is a no-op). */
+export function changesState(type: number): boolean {
+  switch (type) {
+    case OpCode.exists:
+    case OpCode.getData:
+    case OpCode.getChildren:
+    case OpCode.getChildren2:
+    case OpCode.getACL:
+    case OpCode.sync:
+    case OpCode.getAllChildrenNumber:
+    case OpCode.getEphemerals:
+    case OpCode.multiRead:
+      return false
+    default:
+      return true
+  }
+}
+
+function strip(member: string, xid: number): string | undefined {
+  if (member.substring(0, 8) !== struct.pack(XID, xid)) return undefined
+  return member.substring(8)
+}
+
+/** The recorded outcome (MessagePack) of the session's request xid, if any. */
+export function recorded(ns: string, session: SessionId, xid: number): string | undefined {
+  const x = num(xid)
+  const r = redis.call('ZRANGEBYSCORE', ns + ':r:' + num(session), x, x, 'LIMIT', '0', '1') as string[]
+  if (r.length === 0) return undefined
+  return strip(r[0], xid)
+}
+
+export function record(ns: string, session: SessionId, xid: number, outcome: string): void {
+  const key = ns + ':r:' + num(session)
+  redis.call('ZADD', key, num(xid), struct.pack(XID, xid) + outcome)
+  // lowest xids go first: clients number their requests upwards
+  redis.call('ZREMRANGEBYRANK', key, '0', num(-(KEEP + 1)))
+}
+
+export function clearRecords(ns: string, session: SessionId): void {
+  redis.call('DEL', ns + ':r:' + num(session))
+}
+
+/** Keeps a closeSession's outcome after the session is deleted (with it went P:r:<id>). */
+export function recordClose(ns: string, session: SessionId, xid: number, outcome: string, timeout: number): void {
+  const ttl = timeout * 2 > CLOSED_TTL_MIN_MS ? timeout * 2 : CLOSED_TTL_MIN_MS
+  redis.call('SET', ns + ':x:' + num(session), struct.pack(XID, xid) + outcome, 'PX', num(ttl))
+}
+
+export function recordedClose(ns: string, session: SessionId, xid: number): string | undefined {
+  const v = redis.call('GET', ns + ':x:' + num(session)) as string | false
+  if (v === false) return undefined
+  return strip(v, xid)
+}

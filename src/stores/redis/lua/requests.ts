@@ -1,0 +1,84 @@
+/** @noSelfInFile */
+// Requests from stateless nodes: one FCALL runs the request, queues the watch
+// events it fired, records its outcome for replays, and hands back the
+// caller's undelivered events, so a node needs no state of its own to keep
+// ZooKeeper's order (events before the reply that follows them).
+//
+// Reply: a MessagePack array [Outcome, [[seq, type, path]...]]; the Outcome's
+// own events are always empty (they are queued).
+
+import { Err, OpCode } from '../../../engine/codes'
+import { executePrepared } from '../../../engine/execute'
+import { closeSession } from '../../../engine/sessions'
+import type { Context, Outcome } from '../../../engine/types'
+import { NOTICE_CHANNEL, NOTICE_EXPIRED } from '../notice'
+import { context, integerArg, prefix, request } from './args'
+import { ackEvents, arrayHeader, pendingEvents, queueEvents } from './queue'
+import { changesState, record, recordClose, recorded, recordedClose } from './replay'
+import { RedisStorage } from './storage'
+
+const NO_EVENTS = arrayHeader(0)
+
+function reply(outcome: string, events: string): string {
+  return arrayHeader(2) + outcome + events
+}
+
+function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackSeq: number): string {
+  const store = new RedisStorage(ns, ctx.now)
+  const session = store.getSession(ctx.session)
+  if (session === undefined) {
+    const again = recordedClose(ns, ctx.session, xid)
+    if (again !== undefined) return reply(again, NO_EVENTS)
+    const gone: Outcome = { err: Err.SESSIONEXPIRED, zxid: store.getZxid(), events: [] }
+    return reply(cmsgpack.pack(gone), NO_EVENTS)
+  }
+  ackEvents(ns, ctx.session, ackSeq)
+  // events fired before the close are the client's, and precede its reply
+  const events = pendingEvents(ns, ctx.session, deliveredSeq)
+  const out = closeSession(store, ctx)
+  queueEvents(store, ns, out.events, ctx.session)
+  out.events = []
+  const packed = cmsgpack.pack(out)
+  recordClose(ns, ctx.session, xid, packed, session.timeout)
+  redis.call('PUBLISH', ns + NOTICE_CHANNEL, cmsgpack.pack([NOTICE_EXPIRED, [ctx.session]]))
+  return reply(packed, events)
+}
+
+/** rk_request: args = [context, request (MessagePack), xid, deliveredSeq, ackSeq, extendedTypes "1"|"0"] */
+export function sessionRequest(keys: string[], args: string[]): string {
+  const ns = prefix(keys)
+  const ctx = context(args[0])
+  const req = request(args[1])
+  const xid = integerArg(args[2], 'xid')
+  const deliveredSeq = integerArg(args[3], 'deliveredSeq')
+  const ackSeq = integerArg(args[4], 'ackSeq')
+  if (req.type === OpCode.closeSession) return close(ns, ctx, xid, deliveredSeq, ackSeq)
+  const store = new RedisStorage(ns, ctx.now)
+  ackEvents(ns, ctx.session, ackSeq)
+  const write = changesState(req.type)
+  let packed = write ? recorded(ns, ctx.session, xid) : undefined
+  if (packed === undefined) {
+    const out = executePrepared(store, ctx, req, { extendedTypes: args[5] === '1' })
+    queueEvents(store, ns, out.events, ctx.session)
+    out.events = []
+    packed = cmsgpack.pack(out)
+    if (write && store.getSession(ctx.session) !== undefined) record(ns, ctx.session, xid, packed)
+  }
+  return reply(packed, pendingEvents(ns, ctx.session, deliveredSeq))
+}
+
+/** rk_session_close_q: args = [context, xid, deliveredSeq, ackSeq] -> as rk_request */
+export function sessionCloseQueued(keys: string[], args: string[]): string {
+  const ns = prefix(keys)
+  const ctx = context(args[0])
+  return close(ns, ctx, integerArg(args[1], 'xid'), integerArg(args[2], 'deliveredSeq'), integerArg(args[3], 'ackSeq'))
+}
+
+/** rk_poll: args = [session, deliveredSeq, ackSeq] -> MessagePack array of [seq, type, path] */
+export function poll(keys: string[], args: string[]): string {
+  const ns = prefix(keys)
+  const session = integerArg(args[0], 'session id')
+  const deliveredSeq = integerArg(args[1], 'deliveredSeq')
+  ackEvents(ns, session, integerArg(args[2], 'ackSeq'))
+  return pendingEvents(ns, session, deliveredSeq)
+}

@@ -1,0 +1,131 @@
+/** @noSelfInFile */
+// Session lifecycle for stateless nodes: ids allocated in Redis, an owner
+// (the connection currently serving the session), batched heartbeats, expiry
+// that queues its events, and notices so that every node hears about it.
+//
+//   P:sid            last session id handed out (never decreases)
+//   P:s:<id> field o owner: an opaque connection name chosen by the node
+
+import { checkSession, createSession, expireSessions } from '../../../engine/sessions'
+import type { SessionId } from '../../../engine/types'
+import { NOTICE_CHANNEL, NOTICE_EXPIRED, NOTICE_MOVED } from '../notice'
+import { integerArg, prefix, text } from './args'
+import { num, parse } from './num'
+import { clearEvents, queueEvents } from './queue'
+import { clearRecords } from './replay'
+import { RedisStorage } from './storage'
+
+const MAX_ID = 9007199254740991
+/** ids are now × 2048 + a counter, as the embedded server's; unique even across Redis restarts */
+const IDS_PER_MS = 2048
+/** redis.call arguments per ZADD: Lua's C stack limits how many one call may take */
+const ZADD_CHUNK = 2000
+
+/** rk_session_new: args = [timeout ms, password hex, now ms, owner] -> MessagePack [id, Outcome] */
+export function sessionNew(keys: string[], args: string[]): string {
+  const ns = prefix(keys)
+  const timeout = integerArg(args[0], 'timeout')
+  const passwd = text(args[1], 'password')
+  const now = integerArg(args[2], 'now')
+  const owner = text(args[3], 'owner')
+  if (timeout <= 0) return error('redkeeper: timeout must be positive: ' + args[0])
+  const p = ns + ':'
+  const last = redis.call('GET', p + 'sid') as string | false
+  let id = now * IDS_PER_MS
+  if (last !== false) {
+    const l = parse(last, 'last session id')
+    if (l + 1 > id) id = l + 1
+  }
+  // ids given by the single-caller API (rk_session_create) are never taken over
+  while ((redis.call('EXISTS', p + 's:' + num(id)) as number) === 1) id = id + 1
+  if (id > MAX_ID) return error('redkeeper: session ids exhausted (now × 2048 passed 2^53)')
+  redis.call('SET', p + 'sid', num(id))
+  const store = new RedisStorage(ns, now)
+  const out = createSession(store, now, id, timeout, passwd)
+  redis.call('HSET', p + 's:' + num(id), 'o', owner)
+  return cmsgpack.pack([id, out])
+}
+
+/**
+ * rk_session_attach: args = [id, password hex, now ms, owner, "1" to drop watches]
+ * -> the session's timeout, or -1 if it is gone or the password is wrong.
+ * A client-level reconnect (a new ZooKeeper connection) drops the watches,
+ * the undelivered events and the recorded outcomes of the old connection: its
+ * requests were failed by the client and its xids may start again at 1.
+ */
+export function sessionAttach(keys: string[], args: string[]): number {
+  const ns = prefix(keys)
+  const id = integerArg(args[0], 'session id')
+  const passwd = text(args[1], 'password')
+  const now = integerArg(args[2], 'now')
+  const owner = text(args[3], 'owner')
+  const drop = text(args[4], 'drop flag') === '1'
+  const store = new RedisStorage(ns, now)
+  if (!checkSession(store, id, passwd)) return -1
+  redis.call('HSET', ns + ':s:' + num(id), 'o', owner)
+  store.touchSession(id)
+  if (drop) {
+    store.dropWatches(id)
+    clearEvents(ns, id)
+    clearRecords(ns, id)
+  }
+  redis.call('PUBLISH', ns + NOTICE_CHANNEL, cmsgpack.pack([NOTICE_MOVED, id, owner]))
+  return store.getSession(id)!.timeout
+}
+
+/** rk_session_touch_many: args = [now ms, id...] -> MessagePack array of the ids that no longer exist */
+export function sessionTouchMany(keys: string[], args: string[]): string {
+  const ns = prefix(keys)
+  const now = integerArg(args[0], 'now')
+  const p = ns + ':'
+  // every argument is checked before the first write
+  const ids: SessionId[] = []
+  for (let i = 1; i < args.length; i++) ids.push(integerArg(args[i], 'session id'))
+  const missing: SessionId[] = []
+  let pairs: string[] = []
+  for (const id of ids) {
+    const t = redis.call('HGET', p + 's:' + num(id), 't') as string | false
+    if (t === false) {
+      missing.push(id)
+      continue
+    }
+    pairs.push(num(now + parse(t, 'session timeout')), num(id))
+    if (pairs.length >= ZADD_CHUNK) {
+      redis.call('ZADD', p + 'deadlines', 'XX', ...pairs)
+      pairs = []
+    }
+  }
+  if (pairs.length > 0) redis.call('ZADD', p + 'deadlines', 'XX', ...pairs)
+  return cmsgpack.pack(missing)
+}
+
+/** rk_session_detach: args = [id, owner] -> 1 if owner held the session (its watches are dropped), else 0 */
+export function sessionDetach(keys: string[], args: string[]): number {
+  const ns = prefix(keys)
+  const id = integerArg(args[0], 'session id')
+  const owner = text(args[1], 'owner')
+  const key = ns + ':s:' + num(id)
+  if (redis.call('HGET', key, 'o') !== owner) return 0
+  new RedisStorage(ns, 0).dropWatches(id)
+  redis.call('HDEL', key, 'o')
+  clearEvents(ns, id)
+  clearRecords(ns, id)
+  return 1
+}
+
+/**
+ * rk_reap: args = [now ms, limit] -> MessagePack array of the expired ids.
+ * Closes at most `limit` sessions per call so that one call never holds
+ * Redis for long; the caller repeats while it gets `limit` back.
+ */
+export function reap(keys: string[], args: string[]): string {
+  const ns = prefix(keys)
+  const now = integerArg(args[0], 'now')
+  const limit = integerArg(args[1], 'limit')
+  if (limit <= 0) return error('redkeeper: limit must be positive: ' + args[1])
+  const store = new RedisStorage(ns, now, limit)
+  const out = expireSessions(store, now)
+  queueEvents(store, ns, out.events, undefined)
+  if (out.expired.length > 0) redis.call('PUBLISH', ns + NOTICE_CHANNEL, cmsgpack.pack([NOTICE_EXPIRED, out.expired]))
+  return cmsgpack.pack(out.expired)
+}

@@ -105,6 +105,7 @@ export class ClientLink {
   private probed = false
   private wsPaused = false
   private clientPaused = false
+  private fourLetter = false
 
   constructor (private readonly env: LinkEnv, private readonly socket: Socket) {
     this.decoder = new FrameDecoder({ maxBuffer: env.maxBuffer })
@@ -116,6 +117,7 @@ export class ClientLink {
       if (this.state === 'first' || this.state === 'handshake') this.abort('no ConnectRequest in time')
     })
     socket.on('data', (chunk: Buffer) => this.clientData(chunk))
+    socket.on('end', () => this.clientEnded())
     socket.on('drain', () => this.clientDrained())
     socket.on('error', (err) => env.log.debug({ err: err.message, session: this.sessionHex() }, 'client connection error'))
     socket.on('close', () => this.clientClosed())
@@ -152,6 +154,16 @@ export class ClientLink {
       this.env.log.error({ err, session: this.sessionHex() }, 'closing client connection: unexpected error')
       this.abort('internal error')
     }
+  }
+
+  /**
+   * The client half-closed. The server socket allows half-open connections
+   * only so that `echo ruok | nc` still gets the node's answer, which comes
+   * asynchronously; any other connection ends here, as ZooKeeper's does.
+   */
+  private clientEnded (): void {
+    if (this.state === 'closing' && this.fourLetter) return
+    this.socket.end()
   }
 
   private clientFrame (frame: Buffer): void {
@@ -511,6 +523,7 @@ export class ClientLink {
 
   private fourLetterWord (word: string): void {
     this.state = 'closing'
+    this.fourLetter = true
     this.env.log.debug(`four-letter word ${word}`)
     void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, FOUR_LETTER_TIMEOUT_MS).then((text) => {
       if (this.socket.destroyed) return

@@ -61,7 +61,10 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
     forget: (link) => { links.delete(link) }
   }
 
-  const server = createServer((socket) => { links.add(new ClientLink(env, socket)) })
+  // allowHalfOpen: a four-letter word's answer comes from a node, after the
+  // client may already have half-closed (`echo ruok | nc`); link.ts ends
+  // every other half-closed connection itself.
+  const server = createServer({ allowHalfOpen: true }, (socket) => { links.add(new ClientLink(env, socket)) })
   await listen(server, cfg.zkPort ?? 0, host)
   const address = server.address()
   const zkPort = typeof address === 'object' && address !== null ? address.port : 0

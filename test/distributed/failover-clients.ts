@@ -1,0 +1,180 @@
+// The two kinds of ZooKeeper client the failover workload drives, behind one
+// small interface: our raw ZkClient (nothing hidden: a dropped TCP
+// connection is a 'close' event, full stop) and node-zookeeper-client (a
+// real library, with its own pings and reconnect logic, whose state changes
+// we count). Both report a watch firing to one callback per registration.
+
+import { ZkClient } from '../../src/client'
+import { EventType, OpCode } from '../../src/engine/codes'
+import type { Data } from '../../src/engine/types'
+import { NodeZk } from '../support/nodezk'
+
+export const OPEN = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
+
+/** A ZooKeeper error answer (code is ZooKeeper's number), as opposed to a broken connection. */
+export class ZkAnswerError extends Error {
+  constructor (readonly op: string, readonly path: string, readonly code: number) {
+    super(`${op} ${path}: error ${code}`)
+  }
+}
+
+export type OnFire = (type: number, path: string) => void
+
+export interface FoClient {
+  readonly kind: 'ZkClient' | 'node-zookeeper-client'
+  /** the session id as ZooKeeper's Stat.ephemeralOwner shows it (our ids are < 2^53) */
+  readonly sessionId: number
+  /** connection-level trouble seen so far: ZkClient 'close', node-zookeeper-client leaving SYNC_CONNECTED */
+  readonly disconnects: string[]
+  readonly expirations: number
+  /** resolves with the created path */
+  create(path: string, data: Data, flags: number): Promise<string>
+  /** resolves with the new data version */
+  setData(path: string, data: Buffer, version: number): Promise<number>
+  /** getData with a watch; resolves with the data version read */
+  watchData(path: string, onFire: OnFire): Promise<number>
+  /** getChildren2 with a watch; resolves with the parent's cversion */
+  watchChildren(path: string, onFire: OnFire): Promise<number>
+  /** a cheap read: watch events due before it have been delivered when it resolves */
+  sync(): Promise<void>
+  /** closeSession; resolves with ZooKeeper's error code for it (0 = closed a live session) */
+  close(): Promise<number>
+  /** drop the connection, for teardown after a failure */
+  destroy(): void
+}
+
+export class RawFoClient implements FoClient {
+  readonly kind = 'ZkClient'
+  readonly disconnects: string[] = []
+  readonly expirations = 0
+  private closing = false
+  private readonly dataFire = new Map<string, OnFire>()
+  private readonly childFire = new Map<string, OnFire>()
+
+  private constructor (private readonly c: ZkClient) {
+    c.on('close', (reason) => { if (!this.closing) this.disconnects.push(reason) })
+    c.on('watch', (ev) => {
+      // One registration, one firing: the handler is consumed here.
+      const table = ev.type === EventType.NodeChildrenChanged ? this.childFire : this.dataFire
+      const fire = table.get(ev.path)
+      table.delete(ev.path)
+      if (fire !== undefined) fire(ev.type, ev.path)
+      else unexpected.push({ at: Date.now(), text: `${this.kind} 0x${this.c.sessionIdBig.toString(16)}: event ${ev.type} on ${ev.path} with no watch registered` })
+    })
+  }
+
+  static async connect (address: string, timeout: number): Promise<RawFoClient> {
+    return new RawFoClient(await ZkClient.connect(address, { timeout }))
+  }
+
+  get sessionId (): number { return this.c.sessionId }
+
+  async create (path: string, data: Data, flags: number): Promise<string> {
+    const r = await this.c.request({ type: OpCode.create, path, data, dataLength: data === null ? 0 : data.length, acl: OPEN, flags })
+    if (r.err !== 0) throw new ZkAnswerError('create', path, r.err)
+    return r.body?.path ?? ''
+  }
+
+  async setData (path: string, data: Buffer, version: number): Promise<number> {
+    const r = await this.c.request({ type: OpCode.setData, path, data, dataLength: data.length, version })
+    if (r.err !== 0) throw new ZkAnswerError('setData', path, r.err)
+    return r.body?.stat?.version ?? -1
+  }
+
+  async watchData (path: string, onFire: OnFire): Promise<number> {
+    this.dataFire.set(path, onFire)
+    const r = await this.c.request({ type: OpCode.getData, path, watch: true })
+    if (r.err !== 0) throw new ZkAnswerError('getData', path, r.err)
+    return r.body?.stat?.version ?? -1
+  }
+
+  async watchChildren (path: string, onFire: OnFire): Promise<number> {
+    this.childFire.set(path, onFire)
+    const r = await this.c.request({ type: OpCode.getChildren2, path, watch: true })
+    if (r.err !== 0) throw new ZkAnswerError('getChildren2', path, r.err)
+    return r.body?.stat?.cversion ?? -1
+  }
+
+  async sync (): Promise<void> {
+    const r = await this.c.request({ type: OpCode.exists, path: '/', watch: false })
+    if (r.err !== 0) throw new ZkAnswerError('exists', '/', r.err)
+  }
+
+  async close (): Promise<number> {
+    this.closing = true
+    return (await this.c.close()).err
+  }
+
+  destroy (): void {
+    this.closing = true
+    this.c.destroy()
+  }
+}
+
+export class NzcFoClient implements FoClient {
+  readonly kind = 'node-zookeeper-client'
+  readonly disconnects: string[] = []
+  expirations = 0
+  private closing = false
+
+  private constructor (private readonly z: NodeZk) {
+    z.raw.on('state', (s) => {
+      if (this.closing) return
+      if (s.name === 'EXPIRED') this.expirations++
+      if (s.name !== 'SYNC_CONNECTED') this.disconnects.push(s.name)
+    })
+  }
+
+  static async connect (address: string, timeout: number): Promise<NzcFoClient> {
+    return new NzcFoClient(await NodeZk.connect(address, { sessionTimeout: timeout }))
+  }
+
+  get sessionId (): number { return Number(BigInt('0x' + this.z.sessionIdHex)) }
+
+  create (path: string, data: Data, flags: number): Promise<string> {
+    return wrap('create', path, this.z.create(path, data === null ? null : Buffer.from(data), flags))
+  }
+
+  async setData (path: string, data: Buffer, version: number): Promise<number> {
+    return (await wrap('setData', path, this.z.setData(path, data, version))).version
+  }
+
+  async watchData (path: string, onFire: OnFire): Promise<number> {
+    return (await wrap('getData', path, this.z.getData(path, (ev) => onFire(ev.type, ev.path)))).stat.version
+  }
+
+  async watchChildren (path: string, onFire: OnFire): Promise<number> {
+    return (await wrap('getChildren', path, this.z.getChildren(path, (ev) => onFire(ev.type, ev.path)))).stat.cversion
+  }
+
+  async sync (): Promise<void> {
+    await wrap('exists', '/', this.z.exists('/'))
+  }
+
+  async close (): Promise<number> {
+    this.closing = true
+    const state = this.z.raw.getState().name
+    await this.z.close()
+    // The library hides closeSession's answer; a session it still holds
+    // as connected was live when it closed.
+    return state === 'SYNC_CONNECTED' ? 0 : -112
+  }
+
+  destroy (): void {
+    this.closing = true
+    this.z.abandon()
+  }
+}
+
+async function wrap<T> (op: string, path: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'number') throw new ZkAnswerError(op, path, code)
+    throw err
+  }
+}
+
+/** Events no registration asked for (a duplicate delivery, or one meant for another path), with the time they came. */
+export const unexpected: Array<{ at: number, text: string }> = []

@@ -137,7 +137,7 @@ t.test('notices: moved on attach, malformed messages refused, a dropped subscrib
   t.equal(notices.errors[1].name, 'BadNoticeError')
 
   // the subscriber connection is killed: it reconnects, subscribes again, then says so
-  const killed = await w.raw.client('KILL', 'TYPE', 'pubsub')
+  const killed = await w.raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub')
   t.ok(Number(killed) >= 1, 'a pub/sub connection was killed')
   await notices.until(() => notices.reconnects >= 1, 'resubscribed after the drop')
   await e.attachSession(a.id, 'aa', a.ctx.now, 'conn-3', false)

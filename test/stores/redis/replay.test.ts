@@ -2,7 +2,7 @@
 // node, every request it has no reply for. A write that already ran must be
 // answered with its recorded outcome and not run again; reads run again.
 import t from 'tap'
-import { CreateFlag, Err, EventType, OpCode } from '../../../src/engine'
+import { CreateFlag, Err, EventType, OpCode, type Request, type SubRequest } from '../../../src/engine'
 import { call, create, getData, remove, session, setData, world, type World } from './dist-helpers'
 
 let w: World
@@ -45,7 +45,7 @@ t.test('a re-sent write gets its recorded outcome and is not applied twice', asy
   t.same((await e.pollEvents(b.id, 0, 0)).map((x) => x.type), [EventType.NodeDataChanged], 'one event, not two')
 
   // multi: recorded whole
-  const multi = { type: OpCode.multi, ops: [seq, seq] } as const
+  const multi: Request = { type: OpCode.multi, ops: [seq as SubRequest, seq as SubRequest] }
   const m1 = await e.exec(a.ctx, multi, 21, 0, 0)
   t.same(await e.exec(a.ctx, multi, 21, 0, 0), m1)
   t.equal((await e.getNode('/q'))!.numChildren, 5)

@@ -85,16 +85,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
   }
 }
 
-/** The Redis URL without credentials, for logs and `conf`. */
+/** The Redis URL without credentials, for logs, errors and `conf`. */
 export function redactRedisUrl (url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '' || u.username !== '') {
-      u.username = ''
-      u.password = ''
-    }
-    return u.toString()
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//')
-  }
+  return url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1')
 }

@@ -23,6 +23,7 @@ import { NodeConnection, type WebSocketLike } from './connection'
 import type { NodeFourLetterSource } from './fourletter'
 import { Heartbeats } from './heartbeats'
 import type { NodeHub } from './hub'
+import { probeRedis } from './redis-probe'
 import { nodeRoutes } from './routes'
 import { Ticker } from './ticker'
 
@@ -34,6 +35,8 @@ export interface RunningNode {
 
 /** How long shutdown waits for in-line replies before dropping the remaining WebSockets. */
 const CLOSE_GRACE_MS = 2000
+/** Shutdown gives each Redis step this long. */
+const REDIS_GRACE_MS = 1000
 /** /readyz gives Redis this long to answer. */
 const READY_TIMEOUT_MS = 1000
 /** A REQUEST carries an 8-byte ack and a type byte around a jute body. */
@@ -42,6 +45,7 @@ const MESSAGE_OVERHEAD = 64
 export async function startNode (config: NodeConfig): Promise<RunningNode> {
   const cfg = resolveNodeConfig(config)
   const source = cfg.library ?? readLibrary()
+  await probeRedis(cfg.redisUrl)
   const engine = await RedisEngine.connect(cfg.redisUrl, { namespace: cfg.namespace, library: source, extendedTypes: cfg.extendedTypes })
   try {
     await engine.init()
@@ -60,6 +64,19 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   const sessions = new SessionRegistry<NodeConnection>()
   const heartbeats = new Heartbeats()
   const stats = new ServerStats()
+  // ioredis reconnects by itself; without a listener it prints every failed
+  // attempt to stderr. One warning per outage is what an operator needs.
+  let redisDown = false
+  engine.redis.on('error', (err: Error) => {
+    if (redisDown) return
+    redisDown = true
+    log.warn({ err }, 'lost Redis; ioredis keeps reconnecting')
+  })
+  engine.redis.on('ready', () => {
+    if (!redisDown) return
+    redisDown = false
+    log.info('Redis is back')
+  })
   let lastZxid = await backend.getZxid()
   let closing: Promise<void> | undefined
   let httpPort = cfg.httpPort
@@ -180,14 +197,15 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   async function shutdown (): Promise<void> {
     ticker.stop()
     // The last heartbeats must reach Redis, or a session heard just now could
-    // expire before its sidecar has resumed elsewhere.
-    await ticker.touch()
+    // expire before its sidecar has resumed elsewhere. Every Redis step is
+    // bounded: a node must be able to stop while Redis is down.
+    if (!await within(ticker.touch(), REDIS_GRACE_MS)) log.warn('shutdown: the last heartbeats did not reach Redis')
     for (const c of connections) c.leave()
     await allClosed(connections, CLOSE_GRACE_MS)
     for (const c of connections) c.terminate('shutdown')
-    await unsubscribe().catch((err: unknown) => log.warn({ err }, 'shutdown: unsubscribe failed'))
+    await within(unsubscribe(), REDIS_GRACE_MS)
     await closeHttp(http)
-    await engine.close().catch((err: unknown) => log.warn({ err }, 'shutdown: closing Redis failed'))
+    if (!await within(engine.close(), REDIS_GRACE_MS)) engine.redis.disconnect()
   }
 
   return {
@@ -207,6 +225,17 @@ async function storeReady (engine: RedisEngine, version: string): Promise<boolea
   const check = engine.redis.call('FCALL', 'rk_version', 0).then((v) => v === version, () => false)
   try {
     return await Promise.race([check, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** true if `p` settled within `ms` (its failure is not ours to report at shutdown). */
+async function within (p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([p.then(() => true, () => true), late])
   } finally {
     clearTimeout(timer)
   }

@@ -29,6 +29,8 @@ const MIN_CONNECT_WAIT = 1000
 const MAX_CONNECT_WAIT = 60000
 /** No single WebSocket handshake may take longer: the next node may answer at once. */
 const MAX_HANDSHAKE_MS = 5000
+/** The shortest wait for RESUMED before another node is tried. */
+const MIN_ATTEMPT_MS = 500
 /** A peer that never sends a ConnectRequest is dropped, as ZooKeeper does. */
 const HANDSHAKE_IDLE_MS = 60000
 const FOUR_LETTER_TIMEOUT_MS = 5000
@@ -79,6 +81,7 @@ export class ClientLink {
   private ready = false
   private upstream: number
   private attempt = 0
+  private attemptStarted = 0
   private retryTimer: NodeJS.Timeout | undefined
   /** give up re-attaching at this time (ms); 0 while attached */
   private deadline = 0
@@ -106,6 +109,11 @@ export class ClientLink {
   private wsPaused = false
   private clientPaused = false
   private fourLetter = false
+  private corked = false
+  private readonly uncork = (): void => {
+    this.corked = false
+    this.socket.uncork()
+  }
 
   constructor (private readonly env: LinkEnv, private readonly socket: Socket) {
     this.decoder = new FrameDecoder({ maxBuffer: env.maxBuffer })
@@ -252,6 +260,7 @@ export class ClientLink {
     })
     this.ws = ws
     this.wsPaused = false
+    this.attemptStarted = Date.now()
     ws.on('open', () => this.upstreamOpen(ws))
     ws.on('message', (data, isBinary) => this.upstreamMessage(ws, data, isBinary))
     ws.on('close', (code) => this.upstreamLost(ws, `WebSocket closed (${code})`))
@@ -463,16 +472,13 @@ export class ClientLink {
     if (this.state !== 'connecting' && this.state !== 'open') return
     if (!this.ready) {
       if (this.deadline > 0 && now >= this.deadline) {
-        if (this.ws !== undefined) {
-          const ws = this.ws
-          this.ws = undefined
-          ws.removeAllListeners()
-          ws.on('error', () => {})
-          ws.terminate()
-        }
-        if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
         this.giveUp()
+        return
       }
+      // A node that took the WebSocket but does not answer the handshake is
+      // as good as dead: the next one may answer while there is time left.
+      const wait = this.state === 'open' ? Math.max(MIN_ATTEMPT_MS, this.timeout / 4) : MAX_HANDSHAKE_MS
+      if (this.ws !== undefined && now - this.attemptStarted >= wait) this.upstreamLost(this.ws, `no answer within ${wait} ms`)
       return
     }
     if (this.heard || this.wsPaused) {
@@ -494,6 +500,13 @@ export class ClientLink {
   // ---- plumbing ----
 
   private writeClient (frame: Buffer): void {
+    if (!this.corked) {
+      // Replies and events that arrive together (one read from the node)
+      // leave together: one writev instead of one write each.
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(this.uncork)
+    }
     this.socket.write(frame)
     if (!this.wsPaused && this.ws !== undefined && this.socket.writableLength > HIGH_WATER) {
       // The client does not read: stop reading the node for it.

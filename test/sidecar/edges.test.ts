@@ -160,6 +160,31 @@ t.test('a hung node (no close, no pongs) is given up for another one', async (t)
   t.notOk(c.closed)
 })
 
+t.test('a node that takes RESUME but never answers is passed over for the next', async (t) => {
+  const s = await setup(t, 3)
+  const c = await s.client({ timeout: 2000 })
+  t.equal((await create(c, '/r')).err, Err.OK)
+  s.nodes[1].hangOnResume = true
+  s.nodes[0].kill()
+  t.equal((await within(getData(c, '/r'), 'a reply after the failover')).err, Err.OK)
+  t.ok(s.nodes[1].received.some((m) => m.type === 'RESUME'), 'node 1 was tried first')
+  t.ok(s.nodes[2].received.some((m) => m.type === 'RESUME'), 'then node 2')
+  t.equal(s.sidecar.stats.resumes, 1)
+  t.notOk(c.closed)
+})
+
+t.test('EXPIRED in answer to RESUME: the client connection is closed', async (t) => {
+  const s = await setup(t)
+  const c = await s.client()
+  t.equal((await create(c, '/x')).err, Err.OK)
+  s.cluster.store.deleteSession(c.sessionId) // gone while the client was away from it
+  s.nodes[0].kill()
+  await closedByServer(c)
+  t.ok(s.nodes[1].received.some((m) => m.type === 'RESUME'))
+  t.equal(s.sidecar.stats.expired, 1)
+  t.equal(s.sidecar.stats.resumes, 0)
+})
+
 t.test('client closes its TCP connection: the node gets DETACH', async (t) => {
   const s = await setup(t, 1)
   const c = await s.client()

@@ -145,6 +145,8 @@ export class FakeNode {
   readonly received: Received[] = []
   /** decides each REQUEST's fate (default: run) */
   fate: (r: { xid: number, op: number, n: number }) => Fate = () => 'run'
+  /** take RESUME and never answer it, nor anything else on that WebSocket */
+  hangOnResume = false
   private requests = 0
   private readonly conns = new Set<FakeConn>()
   private readonly sockets = new Set<Duplex>()
@@ -296,6 +298,11 @@ export class FakeConn {
         const passwd = Buffer.from(data.subarray(9, 25))
         const deliveredSeq = readI64(data, 25)
         this.node.received.push({ type: 'RESUME', sessionId, passwd, deliveredSeq })
+        if (this.node.hangOnResume) {
+          this.hung = true
+          this.ws.pause()
+          return
+        }
         if (!checkSession(store, sessionId, passwd.toString('hex'))) {
           this.send(Buffer.from([T.EXPIRED]))
           this.ws.close(1000)

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis'
 import { httpGet } from '../support/launch'
 import { renderHaproxyConfig, startHaproxy } from '../support/haproxy'
 import { startRedis } from '../support/topology'
+import { waitAofWritten } from '../support/redis'
 import { sleep } from '../support/proc'
 
 // `ws` comes with @fastify/websocket and ships no types: declare what we use.
@@ -39,11 +40,13 @@ t.test('redis: restart keeps the port; an AOF brings acknowledged writes back af
     t.equal(await c.call('CONFIG', 'GET', 'save').then((r) => (r as string[])[1]), '', 'no RDB snapshots')
     for (let i = 0; i < 100; i++) await c.set(`k${i}`, String(i))
     const before = redis.pid
+    // Outside everysec's documented postponed-write window (see waitAofWritten).
+    await waitAofWritten(redis)
     await redis.kill9()
     await redis.restart()
     t.not(redis.pid, before, 'a new process')
     t.equal(await c.get('k99'), '99', `${fsync}: the last acknowledged write survived kill -9 (same URL, ioredis reconnected)`)
-    t.equal(await c.dbsize(), 100)
+    t.equal(await c.dbsize(), 100, 'all 100 keys are back')
   }
 
   const plain = await startRedis()

@@ -33,6 +33,8 @@ export interface RedisHandle {
   kill9(): Promise<void>
   /** Kills the server if it runs, then starts it again on the same port and dir (AOF replayed); resolves when it answers PING. */
   restart(): Promise<RedisHandle>
+  /** `INFO <section>` as a map (e.g. persistence: aof_buffer_length, aof_pending_bio_fsync). */
+  info(section: string): Promise<Map<string, string>>
 }
 
 const READY_TIMEOUT_MS = 30_000
@@ -77,8 +79,17 @@ class RedisServer implements RedisHandle {
     // from the environment; the engine's ordering must be byte order.
     const proc = spawnLogged('redis-server', 'redis-server', args, this.logFile, { ...process.env, LC_ALL: 'C' })
     this.proc = proc
-    // PING answers -LOADING while the AOF is replayed: ready means +PONG.
-    await waitReady('redis-server', proc, this.logFile, async () => (await ping(this.port)) ? true : null, READY_TIMEOUT_MS)
+    // Ready = answers INFO (it answers -LOADING while the AOF is replayed)
+    // with OUR pid: after a restart on a fixed port, anything else answering
+    // there is another suite's server that took the port meanwhile.
+    await waitReady('redis-server', proc, this.logFile, async () => {
+      const pid = (await infoOf(this.port, 'server').catch(() => null))?.get('process_id')
+      return pid === String(proc.pid) ? true : null
+    }, READY_TIMEOUT_MS)
+  }
+
+  info (section: string): Promise<Map<string, string>> {
+    return infoOf(this.port, section)
   }
 
   async stop (): Promise<void> {
@@ -96,16 +107,47 @@ class RedisServer implements RedisHandle {
   }
 }
 
-function ping (port: number): Promise<boolean> {
-  return new Promise((resolve) => {
+/** `INFO <section>` over a raw connection (inline command, one bulk reply). */
+function infoOf (port: number, section: string): Promise<Map<string, string>> {
+  return new Promise((resolve, reject) => {
     const s = createConnection({ host: '127.0.0.1', port })
-    let buf = ''
-    s.setTimeout(1000, () => { s.destroy(); resolve(false) })
-    s.on('error', () => resolve(false))
-    s.on('connect', () => s.write('PING\r\n'))
+    let buf = Buffer.alloc(0)
+    s.setTimeout(2000, () => { s.destroy(); reject(new Error(`redis INFO on ${port}: timed out`)) })
+    s.on('error', reject)
+    s.on('connect', () => s.write(`INFO ${section}\r\n`))
     s.on('data', (d: Buffer) => {
-      buf += d.toString()
-      if (buf.includes('\r\n')) { s.destroy(); resolve(buf.startsWith('+PONG')) }
+      buf = Buffer.concat([buf, d])
+      const eol = buf.indexOf('\r\n')
+      if (eol < 0) return
+      const head = buf.subarray(0, eol).toString()
+      if (!head.startsWith('$')) { s.destroy(); reject(new Error(`redis INFO on ${port}: ${head}`)); return }
+      const len = Number(head.slice(1))
+      if (buf.length < eol + 2 + len) return
+      s.destroy()
+      const out = new Map<string, string>()
+      for (const line of buf.subarray(eol + 2, eol + 2 + len).toString().split('\r\n')) {
+        const i = line.indexOf(':')
+        if (i > 0 && !line.startsWith('#')) out.set(line.slice(0, i), line.slice(i + 1))
+      }
+      resolve(out)
     })
   })
+}
+
+/**
+ * Resolves once Redis has written everything it acknowledged to its AOF
+ * file: no background fsync running (with `appendfsync everysec`, Redis
+ * postpones the write while one runs yet still replies: the documented
+ * exception in docs/architecture.md, "Durability in Redis") and an empty AOF
+ * buffer. A kill -9 right after loses nothing acknowledged before.
+ */
+export async function waitAofWritten (redis: RedisHandle, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const p = await redis.info('persistence')
+    if (p.get('aof_enabled') !== '1') throw new Error('waitAofWritten: this redis-server has no AOF')
+    if (p.get('aof_pending_bio_fsync') === '0' && p.get('aof_buffer_length') === '0') return
+    if (Date.now() > deadline) throw new Error(`waitAofWritten: AOF not settled within ${timeoutMs} ms (buffer ${p.get('aof_buffer_length')}, pending fsync ${p.get('aof_pending_bio_fsync')})`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
 }

@@ -78,6 +78,10 @@ export class NodeConnection {
   private ackSeq = 0
   private polling = false
   private closeQueued = false
+  /** after RESUME: polls wait until the sidecar's replays are in line (see holdPollsAfterResume) */
+  private pollsHeld = false
+  private pollOwed = false
+  private holdTimer: NodeJS.Timeout | undefined
   private repoll = false
   private paused = false
   private readonly onSent = (): void => {
@@ -196,6 +200,10 @@ export class NodeConnection {
   /** New events for this session are queued in Redis (a notice): fetch them in line. */
   poll (): void {
     if (this.state !== 'open') return
+    if (this.pollsHeld) {
+      this.pollOwed = true
+      return
+    }
     if (this.polling) {
       // The poll in flight may have run in Redis before those events were
       // queued: one more after it, however many notices come meanwhile.
@@ -211,6 +219,21 @@ export class NodeConnection {
         this.poll()
       }
     })
+  }
+
+  /**
+   * The sidecar's replays are in line (its first ping after RESUMED comes
+   * after them, or half a tick has passed): polls may run again.
+   */
+  releasePolls (): void {
+    if (!this.pollsHeld) return
+    this.pollsHeld = false
+    clearTimeout(this.holdTimer)
+    this.holdTimer = undefined
+    if (this.pollOwed) {
+      this.pollOwed = false
+      this.poll()
+    }
   }
 
   // ---- closing ----
@@ -428,11 +451,24 @@ export class NodeConnection {
     this.attach(id, timeout, deliveredSeq)
     this.hub.log.debug({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq }, 'session re-attached')
     this.send(encodeResumed(timeout))
+    this.holdPollsAfterResume()
     this.open()
-    // Events queued while no node served this connection (the old node died
-    // between queueing and sending) would otherwise wait for the next request;
-    // an idle client sends only pings, which never reach Redis.
-    this.poll()
+  }
+
+  /**
+   * Events queued while no node served this connection (the old node died
+   * between queueing and sending) must still come, and an idle client sends
+   * only pings, which never reach Redis: so one poll is owed. But not at
+   * once: after RESUMED the sidecar re-sends its unanswered requests, and an
+   * event queued after one of them ran on the dead node must come after its
+   * (replayed) reply, as it would have. Polls (this one and those of
+   * notices) therefore wait until the replays are in line: the sidecar's
+   * first ping comes after them; half a tick is the backstop.
+   */
+  private holdPollsAfterResume (): void {
+    this.pollsHeld = true
+    this.pollOwed = true
+    this.holdTimer = setTimeout(() => this.releasePolls(), this.hub.resumeHoldMs)
   }
 
   private expired (): void {
@@ -484,6 +520,7 @@ export class NodeConnection {
 
   private closed (): void {
     this.state = 'closed'
+    clearTimeout(this.holdTimer)
     this.early = []
     this.order.drop()
     // No DETACH: the sidecar lost us and will RESUME elsewhere, so the

@@ -33,6 +33,8 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
   conn.queued++
 
   if (type === OpCode.ping) {
+    // A ping after RESUME comes after the sidecar's replays: owed polls may go.
+    conn.releasePolls()
     // No Redis call: the heartbeat is batched (heartbeats.ts) and the zxid
     // is the newest this node has seen.
     conn.afterPrevious(() => {

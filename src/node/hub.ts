@@ -22,6 +22,8 @@ export interface NodeHub {
   /** which local connection holds which session */
   readonly sessions: SessionRegistry<NodeConnection>
   readonly heartbeats: Heartbeats
+  /** after RESUME, how long polls wait at most for the sidecar's replays (connection.ts) */
+  readonly resumeHoldMs: number
   /**
    * The highest zxid this node has seen in any reply from Redis. Pings are
    * answered with it without asking Redis; it is never ahead of Redis, so a

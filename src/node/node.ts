@@ -88,6 +88,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     stats,
     sessions,
     heartbeats,
+    resumeHoldMs: Math.max(1, Math.floor(cfg.tickMs / 2)),
     get lastZxid () { return lastZxid },
     observeZxid (zxid: number) {
       if (zxid > lastZxid) lastZxid = zxid

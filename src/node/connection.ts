@@ -67,6 +67,16 @@ export class NodeConnection {
   readonly reader = new JuteReader(Buffer.alloc(0))
   /** identities for ACL checks; replaced, never mutated, so in-flight contexts keep theirs */
   auth: readonly Id[]
+  /**
+   * The zxid for replies the node answers itself (pings, auth, whoAmI,
+   * MARSHALLINGERROR): the newest this connection has had from Redis.
+   * ZooKeeper clients remember a reply's zxid and later re-arm their watches
+   * "since" it, so it must never run ahead of the events this connection has
+   * been sent: every store call returns the caller's events up to its zxid,
+   * which makes that zxid safe, and nothing newer is. 0 (which clients
+   * ignore) until then.
+   */
+  zxid = 0
 
   private state: State = 'new'
   /** messages that arrived while the handshake was in Redis */
@@ -152,7 +162,9 @@ export class NodeConnection {
 
   /**
    * A store call whose result leaves in line. `onValue` runs after every
-   * earlier call's output; store failures are handled here (storeFailed).
+   * earlier call's output. Redis answering with an error goes to
+   * `onRefused` (if given); no answer at all drops the WebSocket
+   * (storeUnreachable).
    */
   inLine<T> (p: Promise<T>, onValue: (v: T) => void, onRefused?: (err: unknown) => void): void {
     this.order.add(p, (v) => {
@@ -390,7 +402,6 @@ export class NodeConnection {
     }
     const { backend, limits, log } = this.hub
     const zxid = await backend.getZxid()
-    this.hub.observeZxid(zxid)
     if (this.state !== 'handshake') return
     if (req.lastZxidSeen > zxid) {
       // The client has seen a newer state than the store holds (its data was
@@ -405,10 +416,10 @@ export class NodeConnection {
       const timeout = negotiateTimeout(req.timeOut, limits.minSessionTimeout, limits.maxSessionTimeout)
       const passwd = randomBytes(16)
       const { id, outcome } = await backend.createSession(timeout, passwd.toString('hex'), start, this.owner)
-      this.hub.observeZxid(outcome.zxid)
       // Socket gone meanwhile: the session was made and simply expires.
       if (this.state !== 'handshake') return
       this.attach(id, timeout, 0)
+      this.zxid = outcome.zxid
       log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session established')
       this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd, readOnly: false }, req.hasReadOnly), outcome.zxid, start)
       this.open()
@@ -430,8 +441,10 @@ export class NodeConnection {
     // recorded results went with it, as ZooKeeper loses them with the socket
     // (the client's setWatches re-fires what changed).
     this.attach(id, timeout, 0)
+    // No watches, no queued events since the attach: the zxid read before it is safe.
+    this.zxid = zxid
     log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session resumed')
-    this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd: req.passwd, readOnly: false }, req.hasReadOnly), this.hub.lastZxid, start)
+    this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd: req.passwd, readOnly: false }, req.hasReadOnly), zxid, start)
     this.open()
   }
 

@@ -36,9 +36,9 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
     // A ping after RESUME comes after the sidecar's replays: owed polls may go.
     conn.releasePolls()
     // No Redis call: the heartbeat is batched (heartbeats.ts) and the zxid
-    // is the newest this node has seen.
+    // is the connection's (see NodeConnection.zxid).
     conn.afterPrevious(() => {
-      const zxid = hub.lastZxid
+      const zxid = conn.zxid
       conn.sendReply(encodePing(undefined, zxid), -2, zxid, 'PING', start)
     })
     return
@@ -120,19 +120,18 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
 /** Events first, then the reply: the protocol's order guarantee. */
 function replyWith (hub: NodeHub, conn: NodeConnection, xid: number, type: number, res: ExecResult, start: number): void {
   const out = res.outcome
-  hub.observeZxid(out.zxid)
+  if (out.zxid > conn.zxid) conn.zxid = out.zxid
   conn.deliver(res.events)
   conn.sendReply(encodeReply(undefined, xid, out.zxid, out.err, type, out.body), xid, out.zxid, opName(type), start)
 }
 
 /**
  * A reply decided by the node, in line behind earlier requests. `zxid`
- * undefined = the newest this node has seen when it leaves (ZooKeeper's
- * header carries the server's last zxid).
+ * undefined = the connection's when it leaves (NodeConnection.zxid).
  */
 function answer (hub: NodeHub, conn: NodeConnection, xid: number, type: number, zxid: number | undefined, err: number, body: ReplyBody | WireReplyBody | undefined, start: number): void {
   conn.afterPrevious(() => {
-    const z = zxid ?? hub.lastZxid
+    const z = zxid ?? conn.zxid
     conn.sendReply(encodeReply(undefined, xid, z, err, type, body), xid, z, opName(type), start)
   })
 }

@@ -24,13 +24,6 @@ export interface NodeHub {
   readonly heartbeats: Heartbeats
   /** after RESUME, how long polls wait at most for the sidecar's replays (connection.ts) */
   readonly resumeHoldMs: number
-  /**
-   * The highest zxid this node has seen in any reply from Redis. Pings are
-   * answered with it without asking Redis; it is never ahead of Redis, so a
-   * client that reconnects with it is never refused.
-   */
-  readonly lastZxid: number
-  observeZxid(zxid: number): void
   /** A connection is gone: stop counting it. */
   forget(conn: NodeConnection): void
 }

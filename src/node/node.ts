@@ -77,7 +77,6 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     redisDown = false
     log.info('Redis is back')
   })
-  let lastZxid = await backend.getZxid()
   let closing: Promise<void> | undefined
   let httpPort = cfg.httpPort
 
@@ -89,10 +88,6 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     sessions,
     heartbeats,
     resumeHoldMs: Math.max(1, Math.floor(cfg.tickMs / 2)),
-    get lastZxid () { return lastZxid },
-    observeZxid (zxid: number) {
-      if (zxid > lastZxid) lastZxid = zxid
-    },
     forget (conn: NodeConnection) {
       connections.delete(conn)
     }
@@ -151,7 +146,6 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     ready: () => closing === undefined && storeReady(engine, version),
     status: async () => {
       const s = await backend.stats()
-      hub.observeZxid(s.zxid)
       return {
         version: REDKEEPER_VERSION,
         zookeeperVersion: ZK_VERSION,

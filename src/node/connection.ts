@@ -332,6 +332,10 @@ export class NodeConnection {
       this.protocolError(err.message)
       return
     }
+    if ((msg.type === Msg.REQUEST || msg.type === Msg.CONNECT) && msg.body.length > this.hub.limits.maxBuffer) {
+      this.protocolError(`a request of ${msg.body.length} bytes is over jute.maxbuffer (${this.hub.limits.maxBuffer})`)
+      return
+    }
     if (this.state === 'handshake') {
       this.early.push(msg)
       return

@@ -12,6 +12,8 @@ import type { NodeConnection } from './connection'
 export interface NodeLimits {
   minSessionTimeout: number
   maxSessionTimeout: number
+  /** jute.maxbuffer: the largest ConnectRequest or request body accepted */
+  maxBuffer: number
 }
 
 export interface NodeHub {

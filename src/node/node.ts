@@ -39,8 +39,14 @@ const CLOSE_GRACE_MS = 2000
 const REDIS_GRACE_MS = 1000
 /** /readyz gives Redis this long to answer. */
 const READY_TIMEOUT_MS = 1000
-/** A REQUEST carries an 8-byte ack and a type byte around a jute body. */
-const MESSAGE_OVERHEAD = 64
+/**
+ * WebSocket messages may exceed jute.maxbuffer by this much before `ws`
+ * drops the socket: up to there the node refuses a too-large body itself,
+ * with a CLOSE saying why, as ZooKeeper closes a connection for a frame over
+ * jute.maxbuffer. (A bare socket drop would make a sidecar re-send it
+ * elsewhere.)
+ */
+const MESSAGE_SLACK = 1024 * 1024
 
 export async function startNode (config: NodeConfig): Promise<RunningNode> {
   const cfg = resolveNodeConfig(config)
@@ -83,7 +89,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   const hub: NodeHub = {
     backend,
     log,
-    limits: { minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
+    limits: { minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer },
     stats,
     sessions,
     heartbeats,
@@ -168,7 +174,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
 
   const http = buildHttpApp({ logger: log, probe })
   await http.register(websocket, {
-    options: { maxPayload: cfg.maxBuffer + MESSAGE_OVERHEAD },
+    options: { maxPayload: cfg.maxBuffer + MESSAGE_SLACK },
     // A sidecar that vanishes mid-frame is routine (it was killed): not an error.
     errorHandler: (err, socket) => {
       log.debug({ err }, 'websocket error')

@@ -1,7 +1,8 @@
 // Two kinds of store failure call for opposite reactions. Redis answered
-// with an error (a Lua error, OOM, a refused argument): the call is known to
-// have done nothing, and trying again elsewhere would fail the same way, so
-// the client gets ZooKeeper's SYSTEMERROR. Redis did not answer (connection
+// with an error (a Lua error, OOM, a refused argument): the call failed
+// inside Redis, before writing anything in all but an engine bug (see
+// docs/architecture.md, Atomicity), and trying again elsewhere would fail the
+// same way, so the client gets ZooKeeper's SYSTEMERROR. Redis did not answer (connection
 // lost, timeout): the outcome is unknown, so the node gives no reply at all
 // and drops the WebSocket; the sidecar re-sends through another node, and the
 // recorded results keep that from applying anything twice.

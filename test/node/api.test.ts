@@ -264,6 +264,11 @@ t.test('a node over one Redis', async (t) => {
     header.c.sendRaw(encodeRequestMessage(0, Buffer.from([0, 0, 0, 2, 0, 0])))
     t.match(await header.c.next(), { kind: 'close', reason: /malformed request header/ })
 
+    const big = await newSession(port)
+    big.c.send(create('/big', Buffer.alloc(1048576)))
+    t.match(await big.c.next(), { kind: 'close', reason: /a request of \d+ bytes is over jute\.maxbuffer \(1048575\)/ }, 'as ZooKeeper closes a connection for a frame over jute.maxbuffer')
+    await big.c.waitClosed()
+
     const x = bystander.c.send({ type: OpCode.exists, path: '/', watch: false })
     t.equal((await bystander.c.reply(x)).err, Err.OK, 'the bystander is still served')
   })

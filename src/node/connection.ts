@@ -268,7 +268,7 @@ export class NodeConnection {
     this.stopReading()
     this.afterPrevious(() => {
       this.send(encodeClose(reason))
-      this.ws.close(1000)
+      this.closeSocket(1000)
     })
   }
 
@@ -280,8 +280,7 @@ export class NodeConnection {
     if (this.closeQueued || this.state === 'closed') return
     this.closeQueued = true
     this.stopReading()
-    this.ws.pause()
-    this.afterPrevious(() => this.ws.close(1001, 'node shutting down'))
+    this.afterPrevious(() => this.closeSocket(1001, 'node shutting down'))
   }
 
   /** Drop the WebSocket at once: the sidecar RESUMEs elsewhere. */
@@ -379,12 +378,12 @@ export class NodeConnection {
     this.closeQueued = true
     this.stopReading()
     if (!attached) {
-      this.ws.close(1000)
+      this.closeSocket(1000)
       return
     }
-    this.order.add(this.hub.backend.detach(this.sessionId, this.owner), () => this.ws.close(1000), (err) => {
+    this.order.add(this.hub.backend.detach(this.sessionId, this.owner), () => this.closeSocket(1000), (err) => {
       this.hub.log.warn({ err, peer: this.remote, session: this.sessionHex() }, 'detach failed; the session keeps its watches until it expires')
-      this.ws.close(1000)
+      this.closeSocket(1000)
     })
   }
 
@@ -492,7 +491,7 @@ export class NodeConnection {
     this.closeQueued = true
     this.stopReading()
     this.send(EXPIRED_MESSAGE)
-    this.ws.close(1000)
+    this.closeSocket(1000)
   }
 
   private attach (id: SessionId, timeout: number, deliveredSeq: number): void {
@@ -529,6 +528,18 @@ export class NodeConnection {
       this.paused = true
       this.ws.pause()
     }
+  }
+
+  /**
+   * The WebSocket closing handshake needs the peer's close frame read, so a
+   * socket paused for backpressure reads again (input is ignored by now).
+   */
+  private closeSocket (code: number, reason?: string): void {
+    if (this.paused) {
+      this.paused = false
+      this.ws.resume()
+    }
+    this.ws.close(code, reason)
   }
 
   private unregister (): void {

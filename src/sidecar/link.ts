@@ -34,6 +34,8 @@ const MIN_ATTEMPT_MS = 500
 /** A peer that never sends a ConnectRequest is dropped, as ZooKeeper does. */
 const HANDSHAKE_IDLE_MS = 60000
 const FOUR_LETTER_TIMEOUT_MS = 5000
+/** RequestHeader of a ping: xid -2, opcode 11. */
+const PING_BODY = Buffer.from([0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 11])
 /** ReplyHeader: xid, zxid, err. */
 const REPLY_HEADER = 16
 /** ConnectResponse: protocolVersion, timeOut, sessionId, password length. */
@@ -101,6 +103,8 @@ export class ClientLink {
   private readonly auths: Sent[] = []
   /** replies to auth packets re-sent only to restore identities, which the client must not see twice */
   private swallowAuthReplies = 0
+  /** replies to the sidecar's own pings, which the client never sent */
+  private swallowPingReplies = 0
 
   /** liveness of the current WebSocket, checked by tick() */
   private heard = false
@@ -312,7 +316,16 @@ export class ClientLink {
       this.swallowAuthReplies--
       return
     }
-    if (xid !== Xid.PING) this.answered(xid)
+    if (xid === Xid.PING) {
+      if (this.swallowPingReplies > 0) {
+        // Pings carry nothing but liveness: dropping any one of them stands
+        // for dropping ours, whichever came first.
+        this.swallowPingReplies--
+        return
+      }
+    } else {
+      this.answered(xid)
+    }
     this.writeClient(frame)
   }
 
@@ -383,6 +396,7 @@ export class ClientLink {
     this.attempt = 0
     this.deadline = 0
     this.swallowAuthReplies = 0
+    this.swallowPingReplies = 0
     if (resumed) {
       // Identities first, as the client established them; the replies to
       // those already answered are dropped, the others are still pending.
@@ -397,6 +411,13 @@ export class ClientLink {
     for (const s of this.pending) {
       setAckSeq(s.msg, this.deliveredSeq)
       this.sendUp(s.msg)
+    }
+    if (resumed) {
+      // A ping marks the end of the replays: the node holds back events
+      // queued meanwhile until the replayed requests are in line, and this
+      // tells it so at once instead of after its backstop delay.
+      this.sendUp(requestMessage(this.deliveredSeq, PING_BODY))
+      this.swallowPingReplies++
     }
     if (this.clientPaused && (this.ws as WsClient).bufferedAmount <= HIGH_WATER) this.resumeClient()
   }

@@ -119,7 +119,7 @@ t.test('node dies after running a request, before its reply: re-sent, applied on
 
 t.test('node dies on receiving a request, before running it: re-sent, applied once', async (t) => {
   const s = await setup(t)
-  const c = await s.client()
+  const c = await s.client({ autoPing: false })
   let armed = true
   s.nodes[0].fate = ({ op }) => {
     if (op !== OpCode.create || !armed) return 'run'
@@ -130,6 +130,10 @@ t.test('node dies on receiving a request, before running it: re-sent, applied on
   const replies = await within(Promise.all([create(c, '/p1'), create(c, '/p2'), create(c, '/p3'), getData(c, '/p1')]), 'the replies')
   t.same(replies.map((r) => r.err), [Err.OK, Err.OK, Err.OK, Err.OK], 'answered in order, none lost')
   t.equal(s.nodes[1].received.filter((m) => m.type === 'REQUEST' && m.op === OpCode.create).length, 3, 'all three creates were re-sent to the new node')
+  t.same(s.nodes[1].received.slice(0, 6).map((m) => m.type === 'REQUEST' ? m.op : m.type),
+    ['RESUME', OpCode.create, OpCode.create, OpCode.create, OpCode.getData, OpCode.ping],
+    'RESUME, the replays in order, then a ping marking their end')
+  t.equal(c.messages.filter((m) => m.kind === 'ping').length, 0, 'the client never sees a reply to a ping it did not send')
   t.notOk(c.closed)
 })
 

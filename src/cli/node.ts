@@ -2,7 +2,7 @@
 // Redis) until SIGTERM/SIGINT.
 
 import pino from 'pino'
-import { ConfigError, startNode, type RunningNode } from '../node'
+import { ConfigError, RedisUnreachableError, startNode, type RunningNode } from '../node'
 import { redactRedisUrl } from '../node/config'
 import { REDKEEPER_VERSION } from '../server/version'
 import { BadNamespaceError, LibraryNotBuiltError, RedisEngineError } from '../stores/redis'
@@ -162,7 +162,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
 
 /** One line saying why the node could not start. */
 function startFailure (err: unknown, opts: NodeOptions): string {
-  if (err instanceof LibraryNotBuiltError) return firstLine(err.message)
+  if (err instanceof LibraryNotBuiltError || err instanceof RedisUnreachableError) return firstLine(err.message)
   if (err instanceof RedisEngineError) return `cannot use Redis at ${redactRedisUrl(opts.redisUrl)}: ${firstLine(err.message.replace(/^connect: /, ''))}`
   const e = (err !== null && typeof err === 'object' ? err : {}) as NodeJS.ErrnoException
   if (e.code === 'EADDRINUSE') return `cannot listen on ${opts.host}: port ${opts.httpPort} is already in use`

@@ -48,6 +48,11 @@ export interface Session {
 /** The opcode each xid was sent with, to decode its reply body. */
 type Pending = Map<number, number>
 
+// One increasing xid sequence for every client in the process: a RESUME
+// carries the same ZooKeeper client on, whose xids never go back, and the
+// node's replay records are keyed by (session, xid).
+let nextXid = 1
+
 export class ApiClient {
   /** every message received, in order */
   readonly log: NodeMessage[] = []
@@ -58,7 +63,6 @@ export class ApiClient {
   private readonly waiters: Array<() => void> = []
   private readonly pending: Pending = new Map()
   private read = 0
-  private nextXid = 1
 
   private constructor (private readonly ws: RawWs) {
     ws.on('message', (data, isBinary) => {
@@ -105,7 +109,7 @@ export class ApiClient {
 
   /** REQUEST with the next xid (or the given one); returns the xid. */
   send (req: WireRequest, xid?: number): number {
-    const x = xid ?? this.nextXid++
+    const x = xid ?? nextXid++
     if (req.type !== OpCode.ping) this.pending.set(x, req.type)
     this.ws.send(encodeRequestMessage(this.lastSeq, encodeRequest(undefined, x, req)))
     return x

@@ -2,7 +2,10 @@
 // small interface: our raw ZkClient (nothing hidden: a dropped TCP
 // connection is a 'close' event, full stop) and node-zookeeper-client (a
 // real library, with its own pings and reconnect logic, whose state changes
-// we count). Both report a watch firing to one callback per registration.
+// we count). Both report a watch firing to one callback per registration,
+// and both take a watch as set when the reply of the request setting it
+// arrives (an event before that is dropped by the libraries; here it is
+// reported).
 
 import { ZkClient } from '../../src/client'
 import { EventType, OpCode } from '../../src/engine/codes'
@@ -50,16 +53,38 @@ export class RawFoClient implements FoClient {
   private closing = false
   private readonly dataFire = new Map<string, OnFire>()
   private readonly childFire = new Map<string, OnFire>()
+  // A watch counts as set when its request's reply arrives, as in the Java
+  // client and node-zookeeper-client: ZooKeeper answers the request that
+  // sets a watch before it sends any event for that watch. One outstanding
+  // watch request per kind (the workload sends them one at a time).
+  private pendingData: { path: string, onFire: OnFire } | undefined
+  private pendingChild: { path: string, onFire: OnFire } | undefined
 
   private constructor (private readonly c: ZkClient) {
     c.on('close', (reason) => { if (!this.closing) this.disconnects.push(reason) })
-    c.on('watch', (ev) => {
-      // One registration, one firing: the handler is consumed here.
-      const table = ev.type === EventType.NodeChildrenChanged ? this.childFire : this.dataFire
-      const fire = table.get(ev.path)
-      table.delete(ev.path)
-      if (fire !== undefined) fire(ev.type, ev.path)
-      else unexpected.push({ at: Date.now(), text: `${this.kind} 0x${this.c.sessionIdBig.toString(16)}: event ${ev.type} on ${ev.path} with no watch registered` })
+    // 'message' is emitted synchronously in arrival order, unlike the
+    // promise a reply resolves, so replies and events are seen in wire order.
+    c.on('message', (m) => {
+      if (m.kind === 'reply' && m.opcode === OpCode.getData && this.pendingData !== undefined) {
+        if (m.err === 0) this.dataFire.set(this.pendingData.path, this.pendingData.onFire)
+        this.pendingData = undefined
+      } else if (m.kind === 'reply' && m.opcode === OpCode.getChildren2 && this.pendingChild !== undefined) {
+        if (m.err === 0) this.childFire.set(this.pendingChild.path, this.pendingChild.onFire)
+        this.pendingChild = undefined
+      } else if (m.kind === 'watch') {
+        const child = m.type === EventType.NodeChildrenChanged
+        const table = child ? this.childFire : this.dataFire
+        const fire = table.get(m.path)
+        table.delete(m.path)
+        if (fire !== undefined) { fire(m.type, m.path); return }
+        const early = (child ? this.pendingChild : this.pendingData)?.path === m.path
+        unexpected.push({
+          at: Date.now(),
+          kind: early ? 'early' : 'stray',
+          text: `${this.kind} 0x${this.c.sessionIdBig.toString(16)}: event ${m.type} on ${m.path} ` +
+            (early ? `before the reply to the ${child ? 'getChildren2' : 'getData'} that set its watch` : 'with no watch set')
+        })
+      }
     })
   }
 
@@ -82,14 +107,14 @@ export class RawFoClient implements FoClient {
   }
 
   async watchData (path: string, onFire: OnFire): Promise<number> {
-    this.dataFire.set(path, onFire)
+    this.pendingData = { path, onFire }
     const r = await this.c.request({ type: OpCode.getData, path, watch: true })
     if (r.err !== 0) throw new ZkAnswerError('getData', path, r.err)
     return r.body?.stat?.version ?? -1
   }
 
   async watchChildren (path: string, onFire: OnFire): Promise<number> {
-    this.childFire.set(path, onFire)
+    this.pendingChild = { path, onFire }
     const r = await this.c.request({ type: OpCode.getChildren2, path, watch: true })
     if (r.err !== 0) throw new ZkAnswerError('getChildren2', path, r.err)
     return r.body?.stat?.cversion ?? -1
@@ -176,5 +201,10 @@ async function wrap<T> (op: string, path: string, p: Promise<T>): Promise<T> {
   }
 }
 
-/** Events no registration asked for (a duplicate delivery, or one meant for another path), with the time they came. */
-export const unexpected: Array<{ at: number, text: string }> = []
+/**
+ * Events that came when no watch was set for them, with the time they came:
+ * 'early' while the request setting that watch was still unanswered (stock
+ * clients, which set a watch when its reply arrives, drop these), 'stray'
+ * with no such request (a duplicate, or an event nobody asked for).
+ */
+export const unexpected: Array<{ at: number, kind: 'early' | 'stray', text: string }> = []

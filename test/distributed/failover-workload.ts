@@ -17,8 +17,10 @@
 //     increments (a lost increment or one applied twice shows);
 //   - queues: exactly the acknowledged names, no more (a replayed create
 //     applied twice leaves an extra sequential node), no fewer;
-//   - watches: a watch still armed at version v must see the watched node
-//     still at v (otherwise its event was lost); no event without a watch;
+//   - watches (set when the reply of the request setting them arrives, as
+//     stock clients do): a watch still armed at version v must find the
+//     watched node still at v (otherwise its event was lost); no event
+//     without a watch set or being set;
 //   - sessions: no disconnect, no expiry; every ephemeral still owned by its
 //     session; closeSession answers OK, and then the ephemerals are gone.
 
@@ -57,7 +59,12 @@ export interface FailoverFigures {
   lost: number
   duplicated: number
   lostEvents: number
-  unexpectedEvents: number
+  /** events for a watch whose setting request was still unanswered (stock clients drop them) */
+  earlyEvents: number
+  /** events with no watch set or being set */
+  strayEvents: number
+  /** what the early events were, for the output */
+  notes: string[]
   errors: string[]
 }
 
@@ -65,7 +72,7 @@ const ROOT = '/fo'
 /** a request unanswered this long counts as hung (far above any failover pause) */
 const STALL_MS = 20_000
 
-type Watch = { state: 'armed', at: number } | { state: 'fired' } | { state: 'arming' }
+type Watch = { state: 'armed', at: number, sent: number, answered: number } | { state: 'fired' } | { state: 'arming' }
 
 class Worker {
   count = 0
@@ -109,21 +116,23 @@ class Worker {
     const j = this.neighbour
     if (this.data.state === 'fired') {
       this.data = { state: 'arming' }
+      const sent = Date.now()
       const at = await stall(this.c.watchData(`${ROOT}/c/s${j}`, (type) => this.fired('data', type, EventType.NodeDataChanged)))
       // An event may be handled before the reply's continuation runs.
-      if (this.data.state === 'arming') this.data = { state: 'armed', at }
+      if (this.data.state === 'arming') this.data = { state: 'armed', at, sent, answered: Date.now() }
     }
     if (this.child.state === 'fired') {
       this.child = { state: 'arming' }
+      const sent = Date.now()
       const at = await stall(this.c.watchChildren(`${ROOT}/q/s${j}`, (type) => this.fired('child', type, EventType.NodeChildrenChanged)))
-      if (this.child.state === 'arming') this.child = { state: 'armed', at }
+      if (this.child.state === 'arming') this.child = { state: 'armed', at, sent, answered: Date.now() }
     }
   }
 
   private fired (which: 'data' | 'child', type: number, expected: EventType): void {
     this.events++
-    if (type !== expected) unexpected.push({ at: Date.now(), text: `session ${this.i}: ${which} watch fired with event type ${type}` })
-    if (this[which].state === 'fired') unexpected.push({ at: Date.now(), text: `session ${this.i}: ${which} watch fired twice` })
+    if (type !== expected) unexpected.push({ at: Date.now(), kind: 'stray', text: `session ${this.i}: ${which} watch fired with event type ${type}` })
+    if (this[which].state === 'fired') unexpected.push({ at: Date.now(), kind: 'stray', text: `session ${this.i}: ${which} watch fired twice` })
     this[which] = { state: 'fired' }
   }
 }
@@ -142,7 +151,7 @@ export async function runFailover (t: Test, topo: Topology, opts: FailoverOption
   const timeout = opts.sessionTimeout ?? 30_000
   const figures: FailoverFigures = {
     sessions: n, kills: 0, writes: 0, increments: 0, creates: 0, watchEvents: 0,
-    disconnects: 0, expired: 0, lost: 0, duplicated: 0, lostEvents: 0, unexpectedEvents: 0, errors: []
+    disconnects: 0, expired: 0, lost: 0, duplicated: 0, lostEvents: 0, earlyEvents: 0, strayEvents: 0, notes: [], errors: []
   }
 
   // The tree, from a setup client.
@@ -239,6 +248,12 @@ export async function runFailover (t: Test, topo: Topology, opts: FailoverOption
     if (eph === null || eph.owner !== w.c.sessionId) figures.errors.push(`session ${w.i}: ephemeral ${w.ephemeral} is ${eph === null ? 'gone' : `owned by ${eph.owner}`}`)
   }
 
+  // When something happened relative to the kills says whether failover caused it.
+  const sinceKill = (at: number): string => {
+    const before = killedAt.filter((k) => k <= at)
+    return before.length === 0 ? 'before any kill' : `${at - before[before.length - 1]} ms after kill ${before.length}`
+  }
+
   // A watch still armed must be armed at the watched node's final state.
   const byIndex = new Map<number, { version: number, cversion: number }>()
   for (const w of workers) {
@@ -251,19 +266,22 @@ export async function runFailover (t: Test, topo: Topology, opts: FailoverOption
     if (final === undefined) continue
     if (w.data.state === 'armed' && w.data.at !== final.version) {
       figures.lostEvents++
-      figures.errors.push(`session ${w.i}: data watch armed at version ${w.data.at}, the node is at ${final.version}, no event came`)
+      figures.errors.push(`session ${w.i} (${w.c.kind}): data watch armed at version ${w.data.at} (sent ${sinceKill(w.data.sent)}, answered ${sinceKill(w.data.answered)}), the node is at ${final.version}, no event came`)
     }
     if (w.child.state === 'armed' && w.child.at !== final.cversion) {
       figures.lostEvents++
-      figures.errors.push(`session ${w.i}: child watch armed at cversion ${w.child.at}, the node is at ${final.cversion}, no event came`)
+      figures.errors.push(`session ${w.i} (${w.c.kind}): child watch armed at cversion ${w.child.at} (sent ${sinceKill(w.child.sent)}, answered ${sinceKill(w.child.answered)}), the node is at ${final.cversion}, no event came`)
     }
   }
-  figures.unexpectedEvents = unexpected.length
-  // When each came relative to the kills says whether failover caused it.
   for (const u of unexpected) {
-    const before = killedAt.filter((k) => k <= u.at)
-    const since = before.length === 0 ? 'before any kill' : `${u.at - before[before.length - 1]} ms after kill ${before.length}`
-    figures.errors.push(`${u.text} (${since})`)
+    const since = sinceKill(u.at)
+    if (u.kind === 'early') {
+      figures.earlyEvents++
+      figures.notes.push(`${u.text} (${since})`)
+    } else {
+      figures.strayEvents++
+      figures.errors.push(`${u.text} (${since})`)
+    }
   }
 
   // Close every session: a live session answers OK, then its ephemeral goes.
@@ -288,7 +306,7 @@ export async function runFailover (t: Test, topo: Topology, opts: FailoverOption
 export function describeFigures (f: FailoverFigures): string {
   return `sessions ${f.sessions}, kills ${f.kills}, writes ${f.writes} (${f.increments} increments, ${f.creates} sequential creates), ` +
     `watch events ${f.watchEvents}, disconnects ${f.disconnects}, expired ${f.expired}, lost ${f.lost}, duplicated ${f.duplicated}, ` +
-    `lost events ${f.lostEvents}, unexpected events ${f.unexpectedEvents}, errors ${f.errors.length}`
+    `lost events ${f.lostEvents}, early events ${f.earlyEvents}, stray events ${f.strayEvents}, errors ${f.errors.length}`
 }
 
 /** The assertions shared by the default and the long run. */
@@ -302,6 +320,11 @@ export function assertFigures (t: Test, f: FailoverFigures, minKills: number): v
   t.equal(f.lost, 0, 'no acknowledged write lost')
   t.equal(f.duplicated, 0, 'no write applied twice')
   t.equal(f.lostEvents, 0, 'no watch event lost')
-  t.equal(f.unexpectedEvents, 0, 'no watch event without a watch')
+  t.equal(f.strayEvents, 0, 'no watch event without a watch set or being set')
+  // Not asserted: an event that overtakes the (replayed) reply of the request
+  // that set its watch. ZooKeeper never sends one; stock clients (Java, C,
+  // node-zookeeper-client) set a watch when its reply arrives and drop it,
+  // and the watch they then hold fires on the next change (checked above).
+  for (const n of f.notes.slice(0, 5)) t.comment(`early event: ${n}`)
   t.same(f.errors.slice(0, 20), [], 'no errors')
 }

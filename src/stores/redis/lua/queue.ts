@@ -39,6 +39,12 @@ export function queueEvents(store: RedisStorage, ns: string, events: WatchEvent[
   if (targets.length > 0) redis.call('PUBLISH', ns + NOTICE_CHANNEL, cmsgpack.pack([NOTICE_EVENTS, targets]))
 }
 
+/** The last seq handed out for the session (0 before its first event). */
+export function lastSeq(ns: string, session: SessionId): number {
+  const v = redis.call('HGET', ns + ':s:' + num(session), 'q') as string | false
+  return v === false ? 0 : (tonumber(v) as number)
+}
+
 /** Forgets the events the client has been given (seq <= ackSeq). */
 export function ackEvents(ns: string, session: SessionId, ackSeq: number): void {
   if (ackSeq > 0) redis.call('ZREMRANGEBYSCORE', ns + ':q:' + num(session), '-inf', num(ackSeq))
@@ -56,8 +62,9 @@ export function arrayHeader(n: number): string {
  * MessagePack array of [seq, type, path]: the stored members are already
  * MessagePack, so they are concatenated, not decoded and encoded again.
  */
-export function pendingEvents(ns: string, session: SessionId, deliveredSeq: number): string {
-  const members = redis.call('ZRANGEBYSCORE', ns + ':q:' + num(session), '(' + num(deliveredSeq), '+inf') as string[]
+export function pendingEvents(ns: string, session: SessionId, deliveredSeq: number, upToSeq?: number): string {
+  const max = upToSeq === undefined ? '+inf' : num(upToSeq)
+  const members = redis.call('ZRANGEBYSCORE', ns + ':q:' + num(session), '(' + num(deliveredSeq), max) as string[]
   return arrayHeader(members.length) + table.concat(members)
 }
 

@@ -1,17 +1,21 @@
 /** @noSelfInFile */
 // Idempotent replays. A sidecar that lost its node re-sends every request it
 // has no reply for, through another node; a write that did run must not run
-// again. So the outcome of every state-changing request is recorded under
+// again. So the outcome of every state-changing request (writes, and reads
+// that set a watch) is recorded under
 // (session, xid), in the same FCALL as the write, and a re-sent xid gets the
 // recorded outcome back.
 //
-//   P:r:<id>   zset, score xid, member = xid as 8-byte double + MessagePack outcome
-//              (the prefix keeps two equal outcomes apart); the last KEEP only
+//   P:r:<id>   zset, score xid, member = xid and the session's last event seq
+//              when the request ran, as two 8-byte doubles, + MessagePack
+//              outcome (the prefix keeps two equal outcomes apart); the last
+//              KEEP only. The seq lets a replay answer in its original place:
+//              events queued after the request first ran follow its reply.
 //   P:x:<id>   the same for the session's closeSession, kept for a while after
 //              the session itself is gone (a string with a TTL)
 
 import { OpCode } from '../../../engine/codes'
-import type { SessionId } from '../../../engine/types'
+import type { Request, SessionId } from '../../../engine/types'
 import { num } from './num'
 
 /** Outcomes kept per session: far more than any client has in flight. */
@@ -20,18 +24,28 @@ const XID = '>d'
 /** ms the closeSession outcome outlives the session, at least */
 const CLOSED_TTL_MIN_MS = 30000
 
-/** False for the requests that change nothing (but watches, which are sets: re-adding is a no-op). */
-export function changesState(type: number): boolean {
-  switch (type) {
+/**
+ * True for the requests whose effect must not happen twice. A read that sets
+ * a watch counts: once its watch has fired, running the read again would arm
+ * a second watch and the client would get an event it never asked for. Only
+ * reads without a watch run again on replay.
+ */
+export function changesState(req: Request): boolean {
+  switch (req.type) {
     case OpCode.exists:
     case OpCode.getData:
     case OpCode.getChildren:
     case OpCode.getChildren2:
+      return req.watch
+    case OpCode.multiRead:
+      for (const op of req.ops) {
+        if ((op.type === OpCode.getData || op.type === OpCode.getChildren) && op.watch) return true
+      }
+      return false
     case OpCode.getACL:
     case OpCode.sync:
     case OpCode.getAllChildrenNumber:
     case OpCode.getEphemerals:
-    case OpCode.multiRead:
       return false
     default:
       return true
@@ -43,17 +57,26 @@ function strip(member: string, xid: number): string | undefined {
   return member.substring(8)
 }
 
-/** The recorded outcome (MessagePack) of the session's request xid, if any. */
-export function recorded(ns: string, session: SessionId, xid: number): string | undefined {
+/** A recorded outcome (MessagePack) and the session's last event seq when it ran. */
+export interface Recorded {
+  outcome: string
+  seq: number
+}
+
+/** The recorded outcome of the session's request xid, if any. */
+export function recorded(ns: string, session: SessionId, xid: number): Recorded | undefined {
   const x = num(xid)
   const r = redis.call('ZRANGEBYSCORE', ns + ':r:' + num(session), x, x, 'LIMIT', '0', '1') as string[]
   if (r.length === 0) return undefined
-  return strip(r[0], xid)
+  const rest = strip(r[0], xid)
+  if (rest === undefined) return undefined
+  const [seq] = struct.unpack(XID, rest.substring(0, 8))
+  return { outcome: rest.substring(8), seq }
 }
 
-export function record(ns: string, session: SessionId, xid: number, outcome: string): void {
+export function record(ns: string, session: SessionId, xid: number, outcome: string, seq: number): void {
   const key = ns + ':r:' + num(session)
-  redis.call('ZADD', key, num(xid), struct.pack(XID, xid) + outcome)
+  redis.call('ZADD', key, num(xid), struct.pack(XID, xid) + struct.pack(XID, seq) + outcome)
   // lowest xids go first: clients number their requests upwards
   redis.call('ZREMRANGEBYRANK', key, '0', num(-(KEEP + 1)))
 }

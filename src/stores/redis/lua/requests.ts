@@ -13,7 +13,7 @@ import { closeSession } from '../../../engine/sessions'
 import type { Context, Outcome } from '../../../engine/types'
 import { NOTICE_CHANNEL, NOTICE_EXPIRED } from '../notice'
 import { context, integerArg, prefix, request } from './args'
-import { ackEvents, arrayHeader, pendingEvents, queueEvents } from './queue'
+import { ackEvents, arrayHeader, lastSeq, pendingEvents, queueEvents } from './queue'
 import { changesState, record, recordClose, recorded, recordedClose } from './replay'
 import { RedisStorage } from './storage'
 
@@ -55,15 +55,16 @@ export function sessionRequest(keys: string[], args: string[]): string {
   if (req.type === OpCode.closeSession) return close(ns, ctx, xid, deliveredSeq, ackSeq)
   const store = new RedisStorage(ns, ctx.now)
   ackEvents(ns, ctx.session, ackSeq)
-  const write = changesState(req.type)
-  let packed = write ? recorded(ns, ctx.session, xid) : undefined
-  if (packed === undefined) {
-    const out = executePrepared(store, ctx, req, { extendedTypes: args[5] === '1' })
-    queueEvents(store, ns, out.events, ctx.session)
-    out.events = []
-    packed = cmsgpack.pack(out)
-    if (write && store.getSession(ctx.session) !== undefined) record(ns, ctx.session, xid, packed)
-  }
+  const write = changesState(req)
+  const again = write ? recorded(ns, ctx.session, xid) : undefined
+  // a replay answers in its original place: only the events queued up to
+  // then precede it; later ones follow (with the next request or poll)
+  if (again !== undefined) return reply(again.outcome, pendingEvents(ns, ctx.session, deliveredSeq, again.seq))
+  const out = executePrepared(store, ctx, req, { extendedTypes: args[5] === '1' })
+  queueEvents(store, ns, out.events, ctx.session)
+  out.events = []
+  const packed = cmsgpack.pack(out)
+  if (write && store.getSession(ctx.session) !== undefined) record(ns, ctx.session, xid, packed, lastSeq(ns, ctx.session))
   return reply(packed, pendingEvents(ns, ctx.session, deliveredSeq))
 }
 

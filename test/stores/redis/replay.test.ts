@@ -72,7 +72,7 @@ t.test('the record window keeps the last 64 per session; records go with the ses
   for (let i = 0; i < 100; i++) await call(e, a, setData('/win', String(i)))
   const key = `${e.key}:r:${a.id}`
   t.equal(await w.raw.zcard(key), 64)
-  const xids = (await w.raw.zrange(key, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number)
+  const xids = (await w.raw.zrange(key, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number)
   t.same(xids, Array.from({ length: 64 }, (_, i) => 101 - 63 + i), 'the newest xids')
   // outside the window a re-sent write runs again: that is the window's meaning
   t.equal((await e.exec(a.ctx, setData('/win', 'old', 2), 3, 0, 0)).outcome.err, Err.BADVERSION)

@@ -17,7 +17,8 @@ export interface NodeBackend {
   closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult>
   pollEvents(session: SessionId, deliveredSeq: number, ackSeq: number): Promise<QueuedEvent[]>
   /** one call for all sessions heard from; returns those that no longer exist */
-  touch(now: number, sessions: SessionId[]): Promise<SessionId[]>
+  /** deadline := heardAt + timeout for each (session, heardAt); returns the sessions that no longer exist */
+  touch(beats: ReadonlyArray<readonly [SessionId, number]>): Promise<SessionId[]>
   expire(now: number): Promise<{ expired: SessionId[] }>
   detach(session: SessionId, owner: string): Promise<void>
   subscribe(onNotice: (n: Notice) => void, opts?: SubscribeOptions): Promise<() => Promise<void>>

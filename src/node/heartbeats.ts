@@ -5,28 +5,34 @@
 
 import type { SessionId } from '../engine/types'
 
-export class Heartbeats {
-  private heard = new Set<SessionId>()
+export type Beat = readonly [SessionId, number]
 
-  /** Called on every message of an attached session: a Set add, nothing more. */
-  beat (session: SessionId): void {
-    this.heard.add(session)
+export class Heartbeats {
+  /** session → when it was last heard from (ms) */
+  private heard = new Map<SessionId, number>()
+
+  /** Called on every message of an attached session: a Map set, nothing more. */
+  beat (session: SessionId, now = Date.now()): void {
+    this.heard.set(session, now)
   }
 
   /**
-   * The sessions heard from since the last take. Only those are touched:
-   * touching a quiet session again would push its deadline past "timeout
-   * after the last heartbeat" (docs/protocol.md, Liveness).
+   * The sessions heard from since the last take, with when. Only those are
+   * touched, each to "its last heartbeat + timeout" (docs/protocol.md,
+   * Liveness): touching a quiet one again would push its deadline out.
    */
-  take (): SessionId[] {
+  take (): Beat[] {
     if (this.heard.size === 0) return []
-    const ids = Array.from(this.heard)
-    this.heard = new Set()
-    return ids
+    const beats = Array.from(this.heard)
+    this.heard = new Map()
+    return beats
   }
 
-  /** A touch that failed: try these again next round. */
-  putBack (ids: readonly SessionId[]): void {
-    for (const id of ids) this.heard.add(id)
+  /** A touch that failed: try these again next round (a newer beat wins). */
+  putBack (beats: readonly Beat[]): void {
+    for (const [id, at] of beats) {
+      const newer = this.heard.get(id)
+      if (newer === undefined || newer < at) this.heard.set(id, at)
+    }
   }
 }

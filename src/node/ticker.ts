@@ -39,15 +39,15 @@ export class Ticker {
   /** One round of heartbeats now (also used at shutdown, so the last ones are not lost). */
   async touch (): Promise<void> {
     if (this.touching) return
-    const ids = this.opts.heartbeats.take()
-    if (ids.length === 0) return
+    const beats = this.opts.heartbeats.take()
+    if (beats.length === 0) return
     this.touching = true
     try {
-      const gone = await this.opts.backend.touch(Date.now(), ids)
+      const gone = await this.opts.backend.touch(beats)
       if (gone.length > 0 && !this.stopped) this.opts.onGone(gone, 'session expired')
     } catch (err) {
-      this.opts.heartbeats.putBack(ids)
-      this.opts.log.warn({ err, sessions: ids.length }, 'heartbeat batch failed; retrying next round')
+      this.opts.heartbeats.putBack(beats)
+      this.opts.log.warn({ err, sessions: beats.length }, 'heartbeat batch failed; retrying next round')
     } finally {
       this.touching = false
     }

@@ -206,11 +206,13 @@ export class RedisEngine {
   }
 
   /** Batched heartbeats, one FCALL: deadline := now + timeout for each live session; returns those that no longer exist. */
-  async touch(now: number, sessions: SessionId[]): Promise<SessionId[]> {
-    if (sessions.length === 0) return []
-    const args = new Array<string>(sessions.length + 1)
-    args[0] = String(now)
-    for (let i = 0; i < sessions.length; i++) args[i + 1] = String(sessions[i])
+  async touch(beats: ReadonlyArray<readonly [SessionId, number]>): Promise<SessionId[]> {
+    if (beats.length === 0) return []
+    const args = new Array<string>(beats.length * 2)
+    for (let i = 0; i < beats.length; i++) {
+      args[2 * i] = String(beats[i][0])
+      args[2 * i + 1] = String(beats[i][1])
+    }
     return decode(await this.fcall('rk_session_touch_many', args)) as SessionId[]
   }
 

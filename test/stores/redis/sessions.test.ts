@@ -4,8 +4,12 @@
 import t from 'tap'
 import { CreateFlag, Err, EventType } from '../../../src/engine'
 import {
+
   byNumber, call, create, exists, getChildren, getData, listen, remove, session, setData, T, world, type World,
 } from './dist-helpers'
+
+/** (session, heardAt) pairs, all heard at `at` */
+const beats = (at: number, ids: number[]): Array<[number, number]> => ids.map((id) => [id, at])
 
 let w: World
 t.before(async () => { w = await world() })
@@ -83,10 +87,14 @@ t.test('touch batches heartbeats; expire closes the rest exactly once, from two 
   }
   const kept = sessions.slice(0, 5).map((s) => s.id)
   const dropped = sessions.slice(5).map((s) => s.id)
-  t.same(await e1.touch(T + 8000, [...kept, 4242]), [4242], 'one call; the unknown id is reported')
+  t.same(await e1.touch(beats(T + 8000, [...kept, 4242])), [4242], 'one call; the unknown id is reported')
   for (const id of kept) t.equal(await w.raw.zscore(`${e1.key}:deadlines`, String(id)), String(T + 18000))
   t.equal(await w.raw.zscore(`${e1.key}:deadlines`, '4242'), null, 'touch creates no deadline')
-  t.same(await e1.touch(T, []), [], 'nothing to touch: no call')
+  // each session's deadline follows its own last heartbeat, not the batch's time
+  t.same(await e1.touch([[kept[0], T + 8000], [kept[1], T + 8500]]), [])
+  t.equal(await w.raw.zscore(`${e1.key}:deadlines`, String(kept[1])), String(T + 18500), 'heard at + timeout')
+  t.equal(await w.raw.zscore(`${e1.key}:deadlines`, String(kept[0])), String(T + 18000))
+  t.same(await e1.touch([]), [], 'nothing to touch: no call')
 
   t.same((await e1.expire(T + 9999)).expired, [], 'nobody is due yet')
   const [r1, r2] = await Promise.all([e1.expire(T + 12000), e2.expire(T + 12000)])
@@ -101,7 +109,7 @@ t.test('touch batches heartbeats; expire closes the rest exactly once, from two 
   await notices.until(() => notices.all.filter((n) => n.kind === 'expired').flatMap((n) => n.kind === 'expired' ? n.sessions : []).length === 5,
     'expired notices for the five')
   t.ok(notices.all.some((n) => n.kind === 'events' && n.sessions.includes(watcher.id)), 'and an events notice for the watcher')
-  t.same(await e1.touch(T + 12000, dropped), dropped, 'touching an expired session reports it gone')
+  t.same(await e1.touch(beats(T + 12000, dropped)), dropped, 'touching an expired session reports it gone')
 
   t.same((await e2.expire(T + 17999)).expired, [])
   t.same((await e2.expire(T + 18000)).expired.sort(byNumber), [...kept].sort(byNumber))
@@ -116,7 +124,7 @@ t.test('touch handles thousands of sessions in one call', async (t) => {
     const batch = await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => e.createSession(5000, 'aa', T, 'c')))
     for (const s of batch) ids.push(s.id)
   }
-  t.same(await e.touch(T + 60000, ids), [])
+  t.same(await e.touch(beats(T + 60000, ids)), [])
   t.equal(await w.raw.zcount(`${e.key}:deadlines`, T + 65000, T + 65000), n, 'every deadline moved')
   t.same((await e.expire(T + 64999)).expired, [])
   t.equal((await e.expire(T + 65000)).expired.length, n, 'expired in batches, all of them')
@@ -189,7 +197,7 @@ t.test('bad input to the new functions: clear errors, nothing written', async (t
   await t.rejects(e.exec(ctx, create('/bad'), 1, 2 ** 60, 0), /deliveredSeq is not an integer below 2\^53/)
   await t.rejects(e.createSession(0, 'aa', T, 'c'), /timeout must be positive/)
   await t.rejects(e.createSession(1000, 'aa', 2 ** 45, 'c'), /session ids exhausted/)
-  await t.rejects(e.touch(T + 1000, [a.id, 0.5]), /session id is not an integer/)
+  await t.rejects(e.touch(beats(T + 1000, [a.id, 0.5])), /session id is not an integer/)
   await t.rejects(w.raw.call('FCALL', 'rk_session_attach', 1, e.key, String(a.id), 'aa'), /missing now/)
   await t.rejects(w.raw.call('FCALL', 'rk_reap', 1, e.key, String(T), '0'), /limit must be positive/)
   t.equal(await e.getNode('/bad'), undefined)

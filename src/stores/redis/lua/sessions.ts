@@ -73,23 +73,32 @@ export function sessionAttach(keys: string[], args: string[]): number {
   return store.getSession(id)!.timeout
 }
 
-/** rk_session_touch_many: args = [now ms, id...] -> MessagePack array of the ids that no longer exist */
+/**
+ * rk_session_touch_many: args = [id, heardAt ms, id, heardAt ms, ...] -> MessagePack
+ * array of the ids that no longer exist. Each deadline is heardAt + timeout:
+ * "timeout after the last heartbeat", however late the batch reaches Redis.
+ */
 export function sessionTouchMany(keys: string[], args: string[]): string {
   const ns = prefix(keys)
-  const now = integerArg(args[0], 'now')
   const p = ns + ':'
+  if (args.length % 2 !== 0) return error('redkeeper: touch takes (session id, heard at) pairs')
   // every argument is checked before the first write
   const ids: SessionId[] = []
-  for (let i = 1; i < args.length; i++) ids.push(integerArg(args[i], 'session id'))
+  const heard: number[] = []
+  for (let i = 0; i < args.length; i += 2) {
+    ids.push(integerArg(args[i], 'session id'))
+    heard.push(integerArg(args[i + 1], 'heard at'))
+  }
   const missing: SessionId[] = []
   let pairs: string[] = []
-  for (const id of ids) {
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]
     const t = redis.call('HGET', p + 's:' + num(id), 't') as string | false
     if (t === false) {
       missing.push(id)
       continue
     }
-    pairs.push(num(now + parse(t, 'session timeout')), num(id))
+    pairs.push(num(heard[i] + parse(t, 'session timeout')), num(id))
     if (pairs.length >= ZADD_CHUNK) {
       redis.call('ZADD', p + 'deadlines', 'XX', ...pairs)
       pairs = []

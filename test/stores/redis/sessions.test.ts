@@ -94,6 +94,7 @@ t.test('touch batches heartbeats; expire closes the rest exactly once, from two 
   t.same(await e1.touch([[kept[0], T + 8000], [kept[1], T + 8500]]), [])
   t.equal(await w.raw.zscore(`${e1.key}:deadlines`, String(kept[1])), String(T + 18500), 'heard at + timeout')
   t.equal(await w.raw.zscore(`${e1.key}:deadlines`, String(kept[0])), String(T + 18000))
+  await e1.touch([[kept[1], T + 8000]]) // back in line with the others for what follows
   t.same(await e1.touch([]), [], 'nothing to touch: no call')
 
   t.same((await e1.expire(T + 9999)).expired, [], 'nobody is due yet')

@@ -1,17 +1,18 @@
 // A quick side-by-side figure: create and getData throughput and latency of
-// redkeeper (embedded) and a real Apache ZooKeeper 3.8, driven by the same
-// client from this process (the servers run in their own processes), in one
-// run on one machine. The full suite (workloads W1–W5, worker processes,
-// charts) is issue 8's `npm run bench`.
+// a real Apache ZooKeeper 3.8 and redkeeper (embedded; sidecar → 1 node →
+// Redis; sidecar → haproxy → 3 nodes → Redis), driven by the same client from
+// this process (the servers run in their own processes), in one run on one
+// machine. The full suite (workloads W1–W5, worker processes, charts) is
+// issue 8's `npm run bench`.
 //
-//   npm run bench:quick [-- --sessions 16 --depth 8 --seconds 5 --size 100]
+//   npm run bench:quick [-- --systems zookeeper,embedded,node1,lb3 --sessions 16 --depth 8 --seconds 5 --size 100]
 
 import { parseArgs } from 'node:util'
 import { ZkClient } from '../src/client'
 import { OpCode, Perm } from '../src/engine/codes'
 import type { Request } from '../src/engine/types'
 import { startZooKeeper } from '../test/support/zookeeper'
-import { startRedkeeper } from '../test/support/redkeeper'
+import { startTopology, type TopologyKind } from '../test/support/topology'
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     depth: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '5' },
     size: { type: 'string', default: '100' },
+    systems: { type: 'string', default: 'zookeeper,embedded,node1,lb3' },
     json: { type: 'boolean', default: false },
   },
 })
@@ -72,20 +74,30 @@ async function measure (system: string, address: string): Promise<Figure[]> {
   return out
 }
 
+const NAMES: Record<string, string> = { embedded: 'redkeeper-embedded', node1: 'redkeeper-node1', lb3: 'redkeeper-lb3' }
+
 async function main (): Promise<void> {
   const figures: Figure[] = []
-  const zk = await startZooKeeper()
-  try { figures.push(...await measure('zookeeper-3.8', zk.address)) } finally { await zk.stop() }
-  const rk = await startRedkeeper()
-  try { figures.push(...await measure('redkeeper-embedded', rk.address)) } finally { await rk.destroy() }
+  for (const system of values.systems.split(',')) {
+    if (system === 'zookeeper') {
+      const zk = await startZooKeeper()
+      try { figures.push(...await measure('zookeeper-3.8', zk.address)) } finally { await zk.stop() }
+      continue
+    }
+    if (NAMES[system] === undefined) throw new Error(`unknown system ${system}: use zookeeper, embedded, node1, lb3`)
+    // Redis as issue 8 measures it: AOF with appendfsync everysec
+    const topo = await startTopology(system as TopologyKind, { redis: { appendonly: true, appendfsync: 'everysec' } })
+    try { figures.push(...await measure(NAMES[system], topo.address)) } finally { await topo.stop() }
+  }
 
   if (values.json) { console.log(JSON.stringify(figures, null, 2)); return }
-  console.log(`# ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${DATA.length}-byte data, fsync on (both)`)
+  console.log(`# ${SESSIONS} sessions x ${DEPTH} in flight, ${SECONDS} s per phase, ${DATA.length}-byte data; ZooKeeper and embedded fsync every write, Redis AOF everysec`)
   console.log('| system | op | ops/s | p50 ms | p99 ms | errors | ratio vs ZooKeeper |')
   console.log('|---|---|---|---|---|---|---|')
   for (const f of figures) {
-    const base = figures.find((g) => g.system === 'zookeeper-3.8' && g.op === f.op)!
-    console.log(`| ${f.system} | ${f.op} | ${f.opsPerSec} | ${f.p50.toFixed(3)} | ${f.p99.toFixed(3)} | ${f.errors} | ${(f.opsPerSec / base.opsPerSec).toFixed(2)}x |`)
+    const base = figures.find((g) => g.system === 'zookeeper-3.8' && g.op === f.op)
+    const ratio = base === undefined ? 'n/a' : `${(f.opsPerSec / base.opsPerSec).toFixed(2)}x`
+    console.log(`| ${f.system} | ${f.op} | ${f.opsPerSec} | ${f.p50.toFixed(3)} | ${f.p99.toFixed(3)} | ${f.errors} | ${ratio} |`)
   }
 }
 

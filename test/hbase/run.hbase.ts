@@ -8,7 +8,7 @@
  * (default all; 1 always runs since the others need its cluster),
  * HBASE_KEEP=1 keeps the cluster dirs (logs) for inspection.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sleep } from '../support/proc'
@@ -37,7 +37,7 @@ async function zookeeperCoordinator (): Promise<Coordinator> {
   return { connectString: async () => zk.address, stop: () => zk.stop() }
 }
 
-async function redkeeperCoordinator (): Promise<Coordinator> {
+async function redkeeperCoordinator (dir: string): Promise<Coordinator> {
   const redis: RedisHandle = await startRedis()
   const nodes = [await startNode(redis.url), await startNode(redis.url)]
   const sidecars = new Map<string, SidecarHandle>()
@@ -56,11 +56,18 @@ async function redkeeperCoordinator (): Promise<Coordinator> {
       return s.address
     },
     async stop () {
+      // The node and sidecar logs go next to HBase's (kept with HBASE_KEEP=1).
+      nodes.forEach((n, i) => copyLog(n.logFile, join(dir, `node${i}.log`)))
+      for (const [label, s] of sidecars) copyLog(s.logFile, join(dir, `sidecar-${label}.log`))
       for (const s of sidecars.values()) await s.stop()
       for (const n of nodes) await n.stop()
       await redis.stop()
     }
   }
+}
+
+function copyLog (from: string, to: string): void {
+  if (existsSync(from)) copyFileSync(from, to)
 }
 
 interface StepResult { ok: boolean, ms: number, note: string }
@@ -293,7 +300,7 @@ async function zkRegistryClient (target: Target, c: Cluster): Promise<void> {
 async function runTarget (kit: HBaseKit, target: Target, scenarios: Set<number>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `rk-hbase-${target}-`))
   console.error(`[${target}] cluster dir ${dir}`)
-  const coord = target === 'zookeeper' ? await zookeeperCoordinator() : await redkeeperCoordinator()
+  const coord = target === 'zookeeper' ? await zookeeperCoordinator() : await redkeeperCoordinator(dir)
   const c = new Cluster(kit, coord, dir)
   try {
     await coldStart(target, c, 2)

@@ -87,5 +87,5 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
 
 /** The Redis URL without credentials, for logs, errors and `conf`. */
 export function redactRedisUrl (url: string): string {
-  return url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1')
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1')
 }

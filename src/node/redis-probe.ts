@@ -3,7 +3,7 @@
 // not ioredis's retry loop printing stack traces while "Connection is
 // closed." is all the caller learns.
 
-import { Redis } from 'ioredis'
+import { createRedis } from '../stores/redis/url'
 import { redactRedisUrl } from './config'
 
 /** Redis could not be reached or refused us at start. */
@@ -13,7 +13,7 @@ export class RedisUnreachableError extends Error {
 
 export async function probeRedis (url: string, timeoutMs = 5000): Promise<void> {
   let lastError: Error | undefined
-  const r = new Redis(url, {
+  const r = createRedis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,

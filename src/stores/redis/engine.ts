@@ -19,6 +19,7 @@
 // namespace "{ns}": every key the library touches starts with it, so they all
 // live in one Redis Cluster slot (see docs/architecture.md).
 
+import { createRedis } from './url'
 import { Redis, type RedisOptions } from 'ioredis'
 import { prepareRequest } from '../../engine/prepare'
 import type { Context, OpResult, Outcome, Request, SessionId, ZNode, Zxid } from '../../engine/types'
@@ -110,7 +111,7 @@ export class RedisEngine {
     if (!NAMESPACE.test(ns)) throw new BadNamespaceError(ns)
     const source = opts.library ?? readLibrary()
     const version = libraryVersion(source)
-    const redis = new Redis(url, { lazyConnect: true, ...opts.redis })
+    const redis = createRedis(url, { lazyConnect: true, ...opts.redis })
     try {
       await redis.connect()
       let loaded: unknown

@@ -5,3 +5,4 @@ export { decodeNotice, noticeChannel, type Notice, type SubscribeOptions } from 
 export { BadLibraryError, BadNamespaceError, BadNoticeError, LibraryNotBuiltError, RedisEngineError } from './errors'
 export { defaultLibraryPath, readLibrary, libraryVersion, LIBRARY_NAME } from './library'
 export { encode as encodeMsgpack, decode as decodeMsgpack, MsgpackError } from './msgpack'
+export { createRedis, sentinelOptions, RedisUrlError } from './url'

@@ -6,7 +6,7 @@ import { CreateFlag, Err, OpCode } from './codes'
 import { Txn } from './txn'
 import * as reads from './reads'
 import * as writes from './writes'
-import { setWatches } from './watches'
+import { addWatch, setWatches, watchesRequest } from './watches'
 import { closeSession } from './sessions'
 import type { Context, MultiRequest, OpResult, Outcome, ReplyBody, Request, Storage, SubRequest } from './types'
 import type { Applied } from './writes'
@@ -169,6 +169,11 @@ export function executePrepared(store: Storage, ctx: Context, req: Request, opts
     case OpCode.setWatches:
     case OpCode.setWatches2:
       return { err: Err.OK, zxid: store.getZxid(), events: setWatches(store, ctx, req) }
+    case OpCode.addWatch:
+      return addWatch(store, ctx, req)
+    case OpCode.checkWatches:
+    case OpCode.removeWatches:
+      return watchesRequest(store, ctx, req)
     case OpCode.closeSession:
       return closeSession(store, ctx)
     case OpCode.check:

@@ -5,7 +5,8 @@
 // script half-way, and the embedded log must see a transaction whole.
 
 import { EventType } from './codes'
-import type { Storage, WatchEvent, ZNode, SessionId, Zxid } from './types'
+import { lastSlash } from './paths'
+import type { Storage, WatchEvent, WatchKind, ZNode, SessionId, Zxid } from './types'
 
 type Mutation =
   | { kind: 'addChild'; parent: string; name: string }
@@ -134,22 +135,51 @@ function emit(events: WatchEvent[], sessions: SessionId[], type: EventType, path
   }
 }
 
+/**
+ * ZooKeeper's WatchManager.triggerWatch for one table: the watchers of
+ * exactly `path` (one-shot ones are consumed), plus the recursive watchers of
+ * its ancestors, except for NodeChildrenChanged, which recursive watches
+ * never see. A session appears once however many of its watches match.
+ */
+function trigger(store: Storage, kind: WatchKind, path: string, type: EventType): SessionId[] {
+  const recursive = type !== EventType.NodeChildrenChanged
+  const here = store.takeWatchers(kind, path, recursive)
+  if (!recursive || !store.hasRecursiveWatches()) return here
+  const seen = new Map<SessionId, boolean>()
+  const out: SessionId[] = []
+  for (const s of here) {
+    seen.set(s, true)
+    out.push(s)
+  }
+  let p = path
+  while (p !== '/' && p !== '') {
+    const slash = lastSlash(p)
+    p = slash <= 0 ? '/' : p.substring(0, slash)
+    for (const s of store.recursiveWatchers(kind, p)) {
+      if (seen.has(s)) continue
+      seen.set(s, true)
+      out.push(s)
+    }
+  }
+  return out
+}
+
 // ZooKeeper's DataTree.createNode / deleteNode / setData trigger order.
 function fire(store: Storage, t: Trigger, events: WatchEvent[]): void {
   if (t.kind === 'changed') {
-    emit(events, store.takeWatchers('data', t.path), EventType.NodeDataChanged, t.path)
+    emit(events, trigger(store, 'data', t.path, EventType.NodeDataChanged), EventType.NodeDataChanged, t.path)
     return
   }
   const parent = t.parent === '' ? '/' : t.parent
   if (t.kind === 'created') {
-    emit(events, store.takeWatchers('data', t.path), EventType.NodeCreated, t.path)
+    emit(events, trigger(store, 'data', t.path, EventType.NodeCreated), EventType.NodeCreated, t.path)
   } else {
     // one NodeDeleted per session, even if it held both a data and a child watch
-    const dataWatchers = store.takeWatchers('data', t.path)
+    const dataWatchers = trigger(store, 'data', t.path, EventType.NodeDeleted)
     emit(events, dataWatchers, EventType.NodeDeleted, t.path)
     const notified = new Map<SessionId, boolean>()
     for (const s of dataWatchers) notified.set(s, true)
-    emit(events, store.takeWatchers('child', t.path), EventType.NodeDeleted, t.path, notified)
+    emit(events, trigger(store, 'child', t.path, EventType.NodeDeleted), EventType.NodeDeleted, t.path, notified)
   }
-  emit(events, store.takeWatchers('child', parent), EventType.NodeChildrenChanged, parent)
+  emit(events, trigger(store, 'child', parent, EventType.NodeChildrenChanged), EventType.NodeChildrenChanged, parent)
 }

@@ -66,6 +66,21 @@ export interface SessionRecord {
 /** Server-side watch tables. `exists` watches live in the data table, as in ZooKeeper. */
 export type WatchKind = 'data' | 'child'
 
+/**
+ * How a registration fires (ZooKeeper's WatcherMode). One mode per (table,
+ * path, session): a later registration replaces the mode, as
+ * WatcherModeManager does, so getData(watch) over a persistent watch makes it
+ * one-shot again.
+ */
+export enum WatchMode {
+  /** fires once, then is removed */
+  Standard = 0,
+  /** fires on every change of exactly its path */
+  Persistent = 1,
+  /** fires on every change of its path or below, except NodeChildrenChanged */
+  Recursive = 2,
+}
+
 export interface WatchEvent {
   session: SessionId
   type: EventType
@@ -101,9 +116,22 @@ export interface Storage {
   /** sessions whose deadline is at or before `now` (the session tracker's job is the store's) */
   expiredSessions(now: number): SessionId[]
 
-  addWatch(kind: WatchKind, path: string, session: SessionId): void
-  /** removes and returns the sessions watching `path` in table `kind` (watches are one-shot) */
-  takeWatchers(kind: WatchKind, path: string): SessionId[]
+  /** register (or re-register with a new mode); mode defaults to Standard */
+  addWatch(kind: WatchKind, path: string, session: SessionId, mode?: WatchMode): void
+  /**
+   * The sessions watching exactly `path` in table `kind`, in any mode but
+   * Recursive unless `withRecursive`. Standard registrations are removed
+   * (they are one-shot); persistent and recursive ones stay.
+   */
+  takeWatchers(kind: WatchKind, path: string, withRecursive?: boolean): SessionId[]
+  /** sessions holding a Recursive registration on exactly `path` in table `kind` (nothing is removed) */
+  recursiveWatchers(kind: WatchKind, path: string): SessionId[]
+  /** whether any session holds a Recursive registration anywhere: lets a trigger skip the ancestor walk */
+  hasRecursiveWatches(): boolean
+  /** whether any session watches exactly `path` in table `kind` */
+  hasWatchers(kind: WatchKind, path: string): boolean
+  /** remove one session's registration (any mode); false when it held none */
+  removeWatch(kind: WatchKind, path: string, session: SessionId): boolean
   /** forget every watch a session holds (on close or expiry) */
   dropWatches(session: SessionId): void
 }
@@ -209,6 +237,19 @@ export interface SetWatchesRequest {
 export interface CloseSessionRequest {
   type: OpCode.closeSession
 }
+export interface AddWatchRequest {
+  type: OpCode.addWatch
+  path: string
+  /** AddWatchMode: 0 persistent, 1 persistent recursive */
+  mode: number
+}
+/** CheckWatchesRequest / RemoveWatchesRequest; jute's `type` field is `watcherType` here. */
+export interface WatchesRequest {
+  type: OpCode.checkWatches | OpCode.removeWatches
+  path: string
+  /** WatcherType: 1 children, 2 data, 3 any */
+  watcherType: number
+}
 
 export type Request =
   | CreateRequest
@@ -223,6 +264,8 @@ export type Request =
   | MultiRequest
   | SetWatchesRequest
   | CloseSessionRequest
+  | AddWatchRequest
+  | WatchesRequest
 
 // ---- replies ----
 

@@ -88,9 +88,6 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
       answer(hub, conn, xid, type, undefined, Err.RECONFIGDISABLED, undefined, start)
       return
     case OpCode.sasl:
-    case OpCode.addWatch:
-    case OpCode.checkWatches:
-    case OpCode.removeWatches:
       // Not offered in this milestone, as the embedded server.
       unimplemented(hub, conn, xid, type, start)
       return

@@ -83,9 +83,6 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
       reply(hub, conn, xid, type, hub.store.getZxid(), Err.RECONFIGDISABLED, undefined, start)
       return
     case OpCode.sasl:
-    case OpCode.addWatch:
-    case OpCode.checkWatches:
-    case OpCode.removeWatches:
       // Not offered in this milestone: ZooKeeper's answer to an opcode it
       // does not implement.
       unimplemented(hub, conn, xid, type, start)

@@ -8,6 +8,7 @@
 
 import type { Test } from 'tap'
 import { multiCases } from './multi'
+import { persistentWatchCases } from './persistent-watches'
 import { sessionCases } from './sessions'
 import { treeCases } from './tree'
 import { watchCases } from './watches'
@@ -17,6 +18,7 @@ export function conformance (t: Test, addr: () => string): void {
   treeCases(t, addr)
   multiCases(t, addr)
   watchCases(t, addr)
+  persistentWatchCases(t, addr)
   sessionCases(t, addr)
   wireCases(t, addr)
 }

@@ -83,8 +83,26 @@ export class Generator {
     return { type: OpCode.check, path: this.path(), version: this.version() }
   }
 
+  private watchPath (): string {
+    return this.chance(0.15) ? this.pick(['/', this.root]) : this.path()
+  }
+
+  /** addWatch, checkWatches, removeWatches, setWatches2's persistent lists (ZooKeeper 3.6+ watch requests) */
+  private watchRequest (): WireRequest {
+    const k = this.int(10)
+    // mode 2 and watcher type 0/4 are invalid: the server's error is compared too
+    if (k < 4) return { type: OpCode.addWatch, path: this.watchPath(), mode: this.chance(0.03) ? 2 : this.int(2) }
+    if (k < 6) return { type: OpCode.checkWatches, path: this.watchPath(), watcherType: this.chance(0.03) ? 4 : 1 + this.int(3) }
+    if (k < 9) return { type: OpCode.removeWatches, path: this.watchPath(), watcherType: this.chance(0.03) ? 0 : 1 + this.int(3) }
+    // relativeZxid 0: zxids differ per server, and with 0 every standard
+    // watch on an existing node fires at once on both
+    const paths = (n: number): string[] => { const out: string[] = []; const m = this.int(n); for (let i = 0; i < m; i++) out.push(this.watchPath()); return out }
+    return { type: OpCode.setWatches2, relativeZxid: 0, dataWatches: paths(2), existWatches: paths(2), childWatches: paths(2), persistentWatches: paths(3), persistentRecursiveWatches: paths(2) }
+  }
+
   next (): Step {
     const slot = this.int(this.sessions)
+    if (this.chance(0.08)) return { kind: 'request', slot, req: this.watchRequest() }
     const k = this.int(1000)
     if (k < 240) return { kind: 'request', slot, req: this.create() }
     if (k < 360) return { kind: 'request', slot, req: { type: OpCode.delete, path: this.path(), version: this.version() } }

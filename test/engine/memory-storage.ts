@@ -1,14 +1,15 @@
 // A plain in-memory Storage for unit tests of the engine's pure semantics.
 // (The real stores are tested against the same engine by the conformance and
 // differential suites.)
-import type { SessionId, SessionRecord, Storage, WatchKind, ZNode } from '../../src/engine'
+import { WatchMode, type SessionId, type SessionRecord, type Storage, type WatchKind, type ZNode } from '../../src/engine'
 
 export class MemoryStorage implements Storage {
   nodes = new Map<string, ZNode>()
   children = new Map<string, Set<string>>()
   sessions = new Map<SessionId, SessionRecord>()
   ephemerals = new Map<SessionId, Set<string>>()
-  watches = { data: new Map<string, Set<SessionId>>(), child: new Map<string, Set<SessionId>>() }
+  /** table → path → session → mode */
+  watches = { data: new Map<string, Map<SessionId, WatchMode>>(), child: new Map<string, Map<SessionId, WatchMode>>() }
   deadlines = new Map<SessionId, number>()
   zxid = 0
   getNode(p: string) { return this.nodes.get(p) }
@@ -26,7 +27,22 @@ export class MemoryStorage implements Storage {
   addEphemeral(id: SessionId, p: string) { let s = this.ephemerals.get(id); if (!s) this.ephemerals.set(id, (s = new Set())); s.add(p) }
   removeEphemeral(id: SessionId, p: string) { this.ephemerals.get(id)?.delete(p) }
   expiredSessions(now: number) { return [...this.deadlines].filter(([, d]) => d <= now).map(([id]) => id) }
-  addWatch(k: WatchKind, p: string, s: SessionId) { let w = this.watches[k].get(p); if (!w) this.watches[k].set(p, (w = new Set())); w.add(s) }
-  takeWatchers(k: WatchKind, p: string) { const w = this.watches[k].get(p); this.watches[k].delete(p); return [...(w ?? [])] }
-  dropWatches(s: SessionId) { for (const t of [this.watches.data, this.watches.child]) for (const w of t.values()) w.delete(s) }
+  addWatch(k: WatchKind, p: string, s: SessionId, mode = WatchMode.Standard) { let w = this.watches[k].get(p); if (!w) this.watches[k].set(p, (w = new Map())); w.set(s, mode) }
+  takeWatchers(k: WatchKind, p: string, withRecursive = false) {
+    const w = this.watches[k].get(p)
+    if (!w) return []
+    const out: SessionId[] = []
+    for (const [s, m] of w) {
+      if (m === WatchMode.Recursive && !withRecursive) continue
+      out.push(s)
+      if (m === WatchMode.Standard) w.delete(s)
+    }
+    if (w.size === 0) this.watches[k].delete(p)
+    return out
+  }
+  recursiveWatchers(k: WatchKind, p: string) { return [...(this.watches[k].get(p) ?? [])].filter(([, m]) => m === WatchMode.Recursive).map(([s]) => s) }
+  hasRecursiveWatches() { for (const t of [this.watches.data, this.watches.child]) for (const w of t.values()) for (const m of w.values()) if (m === WatchMode.Recursive) return true; return false }
+  hasWatchers(k: WatchKind, p: string) { return this.watches[k].has(p) }
+  removeWatch(k: WatchKind, p: string, s: SessionId) { const w = this.watches[k].get(p); if (!w || !w.delete(s)) return false; if (w.size === 0) this.watches[k].delete(p); return true }
+  dropWatches(s: SessionId) { for (const t of [this.watches.data, this.watches.child]) for (const [p, w] of t) { w.delete(s); if (w.size === 0) t.delete(p) } }
 }

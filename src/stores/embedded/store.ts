@@ -7,7 +7,7 @@ import { mkdirSync, openSync, statSync, unlink, unlinkSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
-import type { SessionId, SessionRecord, Storage, WatchKind, ZNode, Zxid } from '../../engine/types'
+import type { SessionId, SessionRecord, Storage, WatchKind, WatchMode, ZNode, Zxid } from '../../engine/types'
 import {
   OP_ADD_CHILD,
   OP_ADD_EPHEMERAL,
@@ -477,12 +477,28 @@ export class EmbeddedStore extends EventEmitter implements Storage {
 
   // ---- Storage: watches (memory only, never logged) ----
 
-  addWatch(kind: WatchKind, path: string, session: SessionId): void {
-    this.watches.add(kind, path, session)
+  addWatch(kind: WatchKind, path: string, session: SessionId, mode?: WatchMode): void {
+    this.watches.add(kind, path, session, mode)
   }
 
-  takeWatchers(kind: WatchKind, path: string): SessionId[] {
-    return this.watches.take(kind, path)
+  takeWatchers(kind: WatchKind, path: string, withRecursive?: boolean): SessionId[] {
+    return this.watches.take(kind, path, withRecursive === true)
+  }
+
+  recursiveWatchers(kind: WatchKind, path: string): SessionId[] {
+    return this.watches.recursiveAt(kind, path)
+  }
+
+  hasRecursiveWatches(): boolean {
+    return this.watches.recursive > 0
+  }
+
+  hasWatchers(kind: WatchKind, path: string): boolean {
+    return this.watches.has(kind, path)
+  }
+
+  removeWatch(kind: WatchKind, path: string, session: SessionId): boolean {
+    return this.watches.remove(kind, path, session)
   }
 
   dropWatches(session: SessionId): void {

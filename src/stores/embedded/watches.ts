@@ -1,11 +1,14 @@
 // Server-side watch tables, in memory only: ZooKeeper does not persist
 // watches either (clients re-register them with setWatches on reconnect).
 // A per-session reverse index makes dropWatches proportional to what that
-// session holds, not to the whole table.
+// session holds, not to the whole table. Each registration carries its mode
+// (engine/types.ts WatchMode); a count of recursive ones lets triggers skip
+// the ancestor walk when there are none, as ZooKeeper's WatcherModeManager.
 
-import type { SessionId, WatchKind } from '../../engine/types'
+import { WatchMode, type SessionId, type WatchKind } from '../../engine/types'
 
-type Table = Map<string, Set<SessionId>>
+/** path → session → mode */
+type Table = Map<string, Map<SessionId, WatchMode>>
 
 interface Held {
   data: Set<string>
@@ -17,16 +20,25 @@ export class WatchTables {
   private readonly bySession = new Map<SessionId, Held>()
   /** number of (kind, path, session) registrations */
   count = 0
+  /** how many of them are Recursive */
+  recursive = 0
 
-  add(kind: WatchKind, path: string, session: SessionId): void {
+  add(kind: WatchKind, path: string, session: SessionId, mode: WatchMode = WatchMode.Standard): void {
     const table = this.tables[kind]
     let watchers = table.get(path)
     if (watchers === undefined) {
-      watchers = new Set()
+      watchers = new Map()
       table.set(path, watchers)
     }
-    if (watchers.has(session)) return
-    watchers.add(session)
+    const before = watchers.get(session)
+    watchers.set(session, mode)
+    if (before !== undefined) {
+      // a new registration replaces the mode
+      if (before === WatchMode.Recursive) this.recursive--
+      if (mode === WatchMode.Recursive) this.recursive++
+      return
+    }
+    if (mode === WatchMode.Recursive) this.recursive++
     let held = this.bySession.get(session)
     if (held === undefined) {
       held = { data: new Set(), child: new Set() }
@@ -36,23 +48,42 @@ export class WatchTables {
     this.count++
   }
 
-  /** remove and return the sessions watching path (watches are one-shot) */
-  take(kind: WatchKind, path: string): SessionId[] {
+  /** the sessions watching exactly path (Recursive ones only if asked); one-shot registrations are consumed */
+  take(kind: WatchKind, path: string, withRecursive: boolean): SessionId[] {
     const table = this.tables[kind]
     const watchers = table.get(path)
     if (watchers === undefined) return []
-    table.delete(path)
     const out: SessionId[] = []
-    for (const session of watchers) {
+    for (const [session, mode] of watchers) {
+      if (mode === WatchMode.Recursive && !withRecursive) continue
       out.push(session)
-      const held = this.bySession.get(session)
-      if (held !== undefined) {
-        held[kind].delete(path)
-        if (held.data.size === 0 && held.child.size === 0) this.bySession.delete(session)
-      }
+      if (mode === WatchMode.Standard) this.forget(kind, path, session, watchers)
     }
-    this.count -= out.length
+    if (watchers.size === 0) table.delete(path)
     return out
+  }
+
+  recursiveAt(kind: WatchKind, path: string): SessionId[] {
+    const watchers = this.tables[kind].get(path)
+    const out: SessionId[] = []
+    if (watchers === undefined) return out
+    for (const [session, mode] of watchers) {
+      if (mode === WatchMode.Recursive) out.push(session)
+    }
+    return out
+  }
+
+  has(kind: WatchKind, path: string): boolean {
+    return this.tables[kind].has(path)
+  }
+
+  remove(kind: WatchKind, path: string, session: SessionId): boolean {
+    const table = this.tables[kind]
+    const watchers = table.get(path)
+    if (watchers === undefined || !watchers.has(session)) return false
+    this.forget(kind, path, session, watchers)
+    if (watchers.size === 0) table.delete(path)
+    return true
   }
 
   drop(session: SessionId): void {
@@ -63,11 +94,27 @@ export class WatchTables {
     this.dropFrom('child', held.child, session)
   }
 
+  /** one registration out of the path's map and the session's index; the caller removes an emptied path */
+  private forget(kind: WatchKind, path: string, session: SessionId, watchers: Map<SessionId, WatchMode>): void {
+    if (watchers.get(session) === WatchMode.Recursive) this.recursive--
+    watchers.delete(session)
+    this.count--
+    const held = this.bySession.get(session)
+    if (held !== undefined) {
+      held[kind].delete(path)
+      if (held.data.size === 0 && held.child.size === 0) this.bySession.delete(session)
+    }
+  }
+
   private dropFrom(kind: WatchKind, paths: Set<string>, session: SessionId): void {
     const table = this.tables[kind]
     for (const path of paths) {
       const watchers = table.get(path)
-      if (watchers === undefined || !watchers.delete(session)) continue
+      if (watchers === undefined) continue
+      const mode = watchers.get(session)
+      if (mode === undefined) continue
+      watchers.delete(session)
+      if (mode === WatchMode.Recursive) this.recursive--
       this.count--
       if (watchers.size === 0) table.delete(path)
     }

@@ -16,14 +16,18 @@
 //   P:deadlines       zset    session id -> deadline (ms), for expiredSessions
 //   P:w:d:<path>      set     sessions holding a data/exists watch on path
 //   P:w:c:<path>      set     sessions holding a child watch on path
+//   P:wm:d:<path>     hash    session -> mode ("1" persistent, "2" recursive) for the
+//   P:wm:c:<path>     hash      registrations of P:w:*:<path> that are not one-shot
 //   P:sw:<id>         set     "d<path>" / "c<path>": the session's watches, for dropWatches
-//   P:count           hash    n: znodes, w: watches (kept here so stats need no scan)
+//   P:count           hash    n: znodes, w: watches, r: recursive watches (kept here
+//                             so stats need no scan, and triggers skip the ancestor
+//                             walk while r is 0)
 // and, for the distributed machinery (sessions.ts, queue.ts, replay.ts), fields
 // o (owner connection) and q (last event seq) in P:s:<id>, plus P:q:<id>,
 // P:r:<id>, P:x:<id> and P:sid. deleteSession removes the per-session ones, so
 // every way a session ends (close, expiry) leaves nothing behind.
 
-import type { ACL, Bytes, Data, SessionId, SessionRecord, Storage, WatchKind, ZNode, Zxid } from '../../../engine/types'
+import { WatchMode, type ACL, type Bytes, type Data, type SessionId, type SessionRecord, type Storage, type WatchKind, type ZNode, type Zxid } from '../../../engine/types'
 import { num, parse } from './num'
 
 // A znode hash has three fields: s (the 11 Stat numbers plus a null-data
@@ -183,27 +187,93 @@ export class RedisStorage implements Storage {
     return out
   }
 
-  addWatch(kind: WatchKind, path: string, session: SessionId): void {
+  addWatch(kind: WatchKind, path: string, session: SessionId, mode?: WatchMode): void {
     const k = kind === 'data' ? 'd' : 'c'
     const s = num(session)
-    if ((redis.call('SADD', this.p + 'w:' + k + ':' + path, s) as number) === 0) return
+    const added = redis.call('SADD', this.p + 'w:' + k + ':' + path, s) as number
+    const modes = this.p + 'wm:' + k + ':' + path
+    const m = mode === undefined ? WatchMode.Standard : mode
+    // a new registration replaces the mode; a fresh one-shot watch had none
+    if (m !== WatchMode.Standard || added === 0) {
+      const before = redis.call('HGET', modes, s) as string | false
+      if (m === WatchMode.Standard) {
+        if (before !== false) redis.call('HDEL', modes, s)
+      } else {
+        redis.call('HSET', modes, s, num(m))
+      }
+      const was = before === '2'
+      const is = m === WatchMode.Recursive
+      if (was !== is) redis.call('HINCRBY', this.p + 'count', 'r', is ? '1' : '-1')
+    }
+    if (added === 0) return
     redis.call('SADD', this.p + 'sw:' + s, k + path)
     redis.call('HINCRBY', this.p + 'count', 'w', '1')
   }
 
-  takeWatchers(kind: WatchKind, path: string): SessionId[] {
+  /** session -> mode of the registrations on path that are not one-shot */
+  private modes(k: string, path: string): LuaTable<string, string> {
+    const flat = redis.call('HGETALL', this.p + 'wm:' + k + ':' + path) as string[]
+    const out = new LuaTable<string, string>()
+    for (let i = 0; i + 1 < flat.length; i += 2) out.set(flat[i], flat[i + 1])
+    return out
+  }
+
+  takeWatchers(kind: WatchKind, path: string, withRecursive?: boolean): SessionId[] {
     const k = kind === 'data' ? 'd' : 'c'
     const key = this.p + 'w:' + k + ':' + path
     const ids = redis.call('SMEMBERS', key) as string[]
     const out: SessionId[] = []
     if (ids.length === 0) return out
-    redis.call('DEL', key)
+    const modes = this.modes(k, path)
+    let removed = 0
     for (const id of ids) {
-      redis.call('SREM', this.p + 'sw:' + id, k + path)
+      const mode = modes.get(id)
+      if (mode === '2' && withRecursive !== true) continue
       out.push(parse(id, 'watcher id'))
+      if (mode !== undefined) continue
+      // one-shot: consumed by firing
+      redis.call('SREM', key, id)
+      redis.call('SREM', this.p + 'sw:' + id, k + path)
+      removed++
     }
-    redis.call('HINCRBY', this.p + 'count', 'w', num(-ids.length))
+    if (removed > 0) redis.call('HINCRBY', this.p + 'count', 'w', num(-removed))
     return out
+  }
+
+  recursiveWatchers(kind: WatchKind, path: string): SessionId[] {
+    const flat = redis.call('HGETALL', this.p + 'wm:' + (kind === 'data' ? 'd' : 'c') + ':' + path) as string[]
+    const out: SessionId[] = []
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      if (flat[i + 1] === '2') out.push(parse(flat[i], 'watcher id'))
+    }
+    return out
+  }
+
+  hasRecursiveWatches(): boolean {
+    const r = redis.call('HGET', this.p + 'count', 'r') as string | false
+    return r !== false && r !== '0'
+  }
+
+  hasWatchers(kind: WatchKind, path: string): boolean {
+    return (redis.call('EXISTS', this.p + 'w:' + (kind === 'data' ? 'd' : 'c') + ':' + path) as number) === 1
+  }
+
+  removeWatch(kind: WatchKind, path: string, session: SessionId): boolean {
+    const k = kind === 'data' ? 'd' : 'c'
+    const s = num(session)
+    if ((redis.call('SREM', this.p + 'w:' + k + ':' + path, s) as number) === 0) return false
+    redis.call('SREM', this.p + 'sw:' + s, k + path)
+    redis.call('HINCRBY', this.p + 'count', 'w', '-1')
+    this.forgetMode(this.p + 'wm:' + k + ':' + path, s)
+    return true
+  }
+
+  /** drop a registration's mode entry, keeping the recursive count right */
+  private forgetMode(modes: string, s: string): void {
+    const before = redis.call('HGET', modes, s) as string | false
+    if (before === false) return
+    redis.call('HDEL', modes, s)
+    if (before === '2') redis.call('HINCRBY', this.p + 'count', 'r', '-1')
   }
 
   dropWatches(session: SessionId): void {
@@ -214,7 +284,10 @@ export class RedisStorage implements Storage {
     let removed = 0
     for (const e of entries) {
       // "d/path" -> P:w:d:/path
-      removed += redis.call('SREM', this.p + 'w:' + e.substring(0, 1) + ':' + e.substring(1), s) as number
+      const k = e.substring(0, 1)
+      const path = e.substring(1)
+      removed += redis.call('SREM', this.p + 'w:' + k + ':' + path, s) as number
+      this.forgetMode(this.p + 'wm:' + k + ':' + path, s)
     }
     redis.call('DEL', key)
     if (removed > 0) redis.call('HINCRBY', this.p + 'count', 'w', num(-removed))

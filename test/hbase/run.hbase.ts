@@ -27,8 +27,10 @@ type Target = 'zookeeper' | 'redkeeper'
 interface Coordinator {
   /** the ZooKeeper address for the JVM/client called label (same label → same address) */
   connectString(label: string): Promise<string>
-  /** kill -9 one service node (redkeeper only) */
+  /** the service nodes (redkeeper only) */
   nodes?: NodeHandle[]
+  /** the node the sidecar of label tries first (redkeeper only) */
+  primaryNode?(label: string): NodeHandle | undefined
   stop(): Promise<void>
 }
 
@@ -41,16 +43,18 @@ async function redkeeperCoordinator (dir: string): Promise<Coordinator> {
   const redis: RedisHandle = await startRedis()
   const nodes = [await startNode(redis.url), await startNode(redis.url)]
   const sidecars = new Map<string, SidecarHandle>()
+  const primary = new Map<string, NodeHandle>()
   return {
     nodes,
+    primaryNode: (label) => primary.get(label),
     async connectString (label) {
       let s = sidecars.get(label)
       if (s === undefined) {
         // Half the sidecars try node 0 first, half node 1: killing either
         // node moves some HBase sessions.
-        const urls = nodes.map((n) => n.url)
-        if (sidecars.size % 2 === 1) urls.reverse()
-        s = await startSidecar(urls)
+        const order = sidecars.size % 2 === 1 ? [...nodes].reverse() : nodes
+        s = await startSidecar(order.map((n) => n.url))
+        primary.set(label, order[0])
         sidecars.set(label, s)
       }
       return s.address
@@ -237,14 +241,19 @@ async function nodeDeath (target: Target, c: Cluster): Promise<void> {
   }
   await step(target, '4 service node kill -9 under load: HBase sees nothing', async () => {
     const live = [...c.jvms.values()].filter((j) => j.running)
+    // Kill the node a live region server's session went through first, so
+    // the kill really moves HBase sessions (not just idle sidecars).
+    const rs = live.find((j) => j.spec.role === 'regionserver')
+    const victim = (rs !== undefined ? c.coord.primaryNode?.(rs.spec.label) : undefined) ?? nodes[0]
+    const moved = live.filter((j) => c.coord.primaryNode?.(j.spec.label) === victim).map((j) => j.spec.label)
     const before = await c.znodes()
     const logLen = new Map(live.map((j) => [j.spec.label, j.log().length]))
     const load = c.check(['load', TABLE, '20000'], 'loader')
     await sleep(6000)
-    await nodes[0].kill9()
+    await victim.kill9()
     const l = await load
     const after = await c.znodes()
-    await nodes[0].restart()
+    await victim.restart()
     if (!l.ok) throw new Error(`load saw errors: ${JSON.stringify(l)}`)
     c.assertAlive(live.map((j) => j.spec.label))
     if (JSON.stringify(after.rs) !== JSON.stringify(before.rs)) throw new Error(`/hbase/rs changed: ${before.rs.join(' ')} → ${after.rs.join(' ')}`)
@@ -255,7 +264,7 @@ async function nodeDeath (target: Target, c: Cluster): Promise<void> {
       const bad = j.log().slice(logLen.get(j.spec.label) ?? 0).split('\n').filter((line) => TROUBLE.test(line))
       if (bad.length > 0) throw new Error(`${j.spec.label} logged: ${bad.slice(0, 3).join(' | ')}`)
     }
-    return `${String(l.ops)} put+get pairs, 0 errors; node ${nodes[0].hostPort} killed at 6 s`
+    return `${String(l.ops)} put+get pairs, 0 errors; node ${victim.hostPort} killed at 6 s, under ${moved.join(', ')}`
   })
 }
 

@@ -1,6 +1,8 @@
 // ACL checks as ZooKeeperServer.checkACL and PrepRequestProcessor.fixupACL do
 // them. Scheme-specific validity of ids is decided in prepare.ts (JavaScript);
-// matching here is exact-id, which is what the digest and sasl providers do.
+// matching is each provider's `matches`: exact for digest, exact or "super"
+// for sasl, a masked IPv4 prefix for ip. This file is compiled to Lua too, so
+// it parses with charCodeAt and arithmetic only (no regexps, no split).
 
 import type { ACL, Id } from './types'
 
@@ -18,10 +20,83 @@ export function allowed(acl: ACL[], perm: number, auth: Id[]): boolean {
     if ((a.perms & perm) === 0) continue
     if (a.id.scheme === 'world' && a.id.id === 'anyone') return true
     for (const id of auth) {
-      if (id.scheme === a.id.scheme && id.id === a.id.id) return true
+      if (id.scheme === a.id.scheme && matches(id.scheme, id.id, a.id.id)) return true
     }
   }
   return false
+}
+
+/** AuthenticationProvider.matches of the provider for `scheme`. */
+function matches(scheme: string, id: string, aclExpr: string): boolean {
+  if (scheme === 'ip') return ipMatches(id, aclExpr)
+  if (scheme === 'sasl') return id === 'super' || id === aclExpr
+  return id === aclExpr
+}
+
+/** Java's Integer.parseInt for ASCII input: optional sign, digits, int32 range. */
+function javaInt(s: string): number | undefined {
+  const n = s.length
+  let i = 0
+  let negative = false
+  if (n > 0 && (s.charCodeAt(0) === 0x2b || s.charCodeAt(0) === 0x2d)) {
+    negative = s.charCodeAt(0) === 0x2d
+    i = 1
+  }
+  if (i === n) return undefined
+  let v = 0
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x30 || c > 0x39) return undefined
+    v = v * 10 + (c - 0x30)
+    if (v > 2147483648) return undefined
+  }
+  if (negative) return -v
+  return v <= 2147483647 ? v : undefined
+}
+
+/**
+ * IPAuthenticationProvider.v4addr2Bytes: exactly four dot-separated ints in
+ * 0..255. ZooKeeper 3.8 has no IPv6 parser here (its own TODO), so an IPv6
+ * peer or expression never matches.
+ */
+function v4Bytes(addr: string): number[] | undefined {
+  const out: number[] = []
+  let start = 0
+  const n = addr.length
+  for (let i = 0; i <= n; i++) {
+    if (i === n || addr.charCodeAt(i) === 0x2e) {
+      const v = javaInt(addr.substring(start, i))
+      if (v === undefined || v < 0 || v > 255) return undefined
+      out.push(v)
+      start = i + 1
+    }
+  }
+  return out.length === 4 ? out : undefined
+}
+
+const POW2 = [1, 2, 4, 8, 16, 32, 64, 128, 256]
+
+/** IPAuthenticationProvider.matches: `aclExpr` is "a.b.c.d" or "a.b.c.d/bits". */
+export function ipMatches(id: string, aclExpr: string): boolean {
+  const slash = aclExpr.indexOf('/')
+  const acl = v4Bytes(slash === -1 ? aclExpr : aclExpr.substring(0, slash))
+  if (acl === undefined) return false
+  let bits = 32
+  if (slash !== -1) {
+    const b = javaInt(aclExpr.substring(slash + 1))
+    if (b === undefined || b < 0 || b > 32) return false
+    bits = b
+  }
+  const remote = v4Bytes(id)
+  if (remote === undefined) return false
+  for (let i = 0; i < 4; i++) {
+    const keep = bits - i * 8
+    if (keep <= 0) return true
+    // the first `keep` bits of this byte: divide away the rest
+    const unit = keep >= 8 ? 1 : POW2[8 - keep]
+    if (Math.floor(remote[i] / unit) !== Math.floor(acl[i] / unit)) return false
+  }
+  return true
 }
 
 /**

@@ -46,7 +46,43 @@ function javaSplitCount(s: string, sep: string): number {
   return parts.length
 }
 
-/** ServerAuthenticationProvider.isValid for the providers a default ZooKeeper registers. */
+/**
+ * The auth providers registered besides ZooKeeper's defaults (ip, digest).
+ * Process-wide, as ZooKeeper's ProviderRegistry is: a server configured with
+ * SASL users registers `sasl` at start.
+ */
+const extraSchemes = new Set<string>()
+
+/** ProviderRegistry.addOrUpdateProvider: ACL ids of `scheme` become valid. */
+export function registerAuthScheme(scheme: 'sasl'): void {
+  extraSchemes.add(scheme)
+}
+
+/** KerberosName's parser: a name with '@' must be service[/host]@realm. */
+function kerberosNameValid(id: string): boolean {
+  return id.indexOf('@') === -1 || /^[^/@]+(\/[^/@]+)?@[^/@]+$/.test(id)
+}
+
+/** IPAuthenticationProvider.isValid: ZooKeeper 3.8 parses IPv4 only (IPv6 ids are INVALIDACL there). */
+function ipIdValid(id: string): boolean {
+  const slash = id.indexOf('/')
+  const addr = slash === -1 ? id : id.slice(0, slash)
+  if (isIP(addr) !== 4 && !javaV4(addr)) return false
+  if (slash === -1) return true
+  const bits = id.slice(slash + 1)
+  if (!/^[+-]?\d+$/.test(bits)) return false
+  const b = Number(bits)
+  return b >= 0 && b <= 32
+}
+
+/** Four dot-separated Integer.parseInt values in 0..255 ("010.+1.0.0" included, as Java accepts it). */
+function javaV4(addr: string): boolean {
+  const parts = addr.split('.')
+  if (parts.length !== 4) return false
+  return parts.every((p) => /^[+-]?\d{1,10}$/.test(p) && Number(p) >= 0 && Number(p) <= 255)
+}
+
+/** ServerAuthenticationProvider.isValid for the providers a ZooKeeper registers. */
 function aclIdValid(acl: ACL): boolean {
   const { scheme, id } = acl.id
   switch (scheme) {
@@ -56,17 +92,10 @@ function aclIdValid(acl: ACL): boolean {
       return true // expanded by the engine from the session's identities
     case 'digest':
       return javaSplitCount(id, ':') === 2
-    case 'ip': {
-      const slash = id.indexOf('/')
-      const addr = slash === -1 ? id : id.slice(0, slash)
-      const family = isIP(addr)
-      if (family === 0) return false
-      if (slash === -1) return true
-      const bits = id.slice(slash + 1)
-      if (!/^[+-]?\d+$/.test(bits)) return false
-      const b = Number(bits)
-      return b >= 0 && b <= (family === 4 ? 32 : 128)
-    }
+    case 'ip':
+      return ipIdValid(id)
+    case 'sasl':
+      return extraSchemes.has('sasl') && kerberosNameValid(id)
     default:
       return false
   }

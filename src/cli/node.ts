@@ -9,6 +9,8 @@ import { BadNamespaceError, LibraryNotBuiltError, RedisEngineError } from '../st
 import type { Command, Io } from './command'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags } from './flags'
+import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
+import type { AuthConfig } from '../server/auth'
 import { logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 
 /** A bad value from this file's parsers; resolveOrUsage says where it came from. */
@@ -33,7 +35,8 @@ const S = {
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request accepted (jute.maxbuffer)' },
   minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
-  logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' }
+  logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  ...AUTH_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 function help (): string {
@@ -65,6 +68,7 @@ export interface NodeOptions {
   minSessionTimeout: number | undefined
   maxSessionTimeout: number | undefined
   logLevel: string
+  auth: AuthConfig
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
@@ -89,7 +93,8 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     maxBuffer: resolveOrUsage(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
     minSessionTimeout: resolveOrUsage(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolveOrUsage(S.maxSessionTimeout, str('max-session-timeout'), env),
-    logLevel: resolveOrUsage(S.logLevel, str('log-level'), env) ?? 'info'
+    logLevel: resolveOrUsage(S.logLevel, str('log-level'), env) ?? 'info',
+    auth: resolveAuth(str, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -126,6 +131,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       maxBuffer: parsed.maxBuffer,
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
+      auth: parsed.auth,
       logger
     })
   } catch (err) {

@@ -9,6 +9,8 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags } from './flags'
 import { bool, logLevel, nonEmpty, port, positiveInt, resolve, type Setting } from './settings'
 import type { Command, Io } from './command'
+import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
+import type { AuthConfig } from '../server/auth'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
@@ -20,7 +22,8 @@ const S = {
   minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
-  fsync: { flag: 'fsync', env: 'REDKEEPER_FSYNC', arg: '<bool>', parse: bool, defaultText: 'true', help: 'fsync the log before acknowledging (--no-fsync: tests and benchmarks only)' }
+  fsync: { flag: 'fsync', env: 'REDKEEPER_FSYNC', arg: '<bool>', parse: bool, defaultText: 'true', help: 'fsync the log before acknowledging (--no-fsync: tests and benchmarks only)' },
+  ...AUTH_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 const STRING_FLAGS = Object.values(S).filter((s) => s.flag !== 'fsync').map((s) => s.flag)
@@ -52,6 +55,7 @@ interface StartOptions {
   maxSessionTimeout: number | undefined
   logLevel: string
   fsync: boolean
+  auth: AuthConfig
 }
 
 export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
@@ -77,7 +81,8 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOp
     minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
-    fsync: resolve(S.fsync, fsyncFlag, env) ?? true
+    fsync: resolve(S.fsync, fsyncFlag, env) ?? true,
+    auth: resolveAuth(str, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -117,6 +122,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
       fsync: parsed.fsync,
+      auth: parsed.auth,
       logger,
       onFatal: () => stop(EXIT_FAILURE)
     })

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ConfigError } from '../server/config'
+import type { AuthConfig } from '../server/auth'
 
 export interface NodeConfig {
   /** redis://host:port[/db] (or rediss://) */
@@ -26,6 +27,8 @@ export interface NodeConfig {
   library?: string
   /** zookeeper.extendedTypesEnabled: TTL nodes */
   extendedTypes?: boolean
+  /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
+  auth?: AuthConfig
   logger: Logger
 }
 
@@ -40,6 +43,7 @@ export interface ResolvedNodeConfig {
   maxBuffer: number
   library: string | undefined
   extendedTypes: boolean
+  auth: AuthConfig
   logger: Logger
 }
 
@@ -81,6 +85,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     maxBuffer,
     library: cfg.library,
     extendedTypes: cfg.extendedTypes === true,
+    auth: cfg.auth ?? {},
     logger: cfg.logger
   }
 }

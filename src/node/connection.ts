@@ -14,6 +14,7 @@ import { KeeperState } from '../engine/codes'
 import type { Context, Id, SessionId } from '../engine/types'
 import { decodeConnectRequest, encodeConnectResponse, encodeWatchEvent, JuteDecodeError, JuteReader } from '../protocol'
 import type { ConnectRequest } from '../protocol'
+import { authInfoOrder, type SaslExchange } from '../server/auth'
 import { ConnectionStats } from '../server/stats'
 import type { QueuedEvent } from './backend'
 import { handleRequest } from './dispatch'
@@ -138,9 +139,13 @@ export class NodeConnection {
     return { session: this.sessionId, now, auth: this.auth as Id[] }
   }
 
+  /** this connection's SASL exchange, made at its first SASL packet */
+  sasl: SaslExchange | undefined
+
   addAuth (id: Id): void {
     for (const a of this.auth) if (a.scheme === id.scheme && a.id === id.id) return
-    this.auth = [...this.auth, id]
+    // ZooKeeper's identity set hands ids out in hash order (whoAmI, auth ACLs)
+    this.auth = authInfoOrder([...this.auth, id])
   }
 
   /** The sidecar's latest ack (from REQUEST). */

@@ -5,13 +5,13 @@
 // Redis, issued at once (pipelined) and answered in line.
 
 import { Err, OpCode } from '../engine/codes'
-import type { Id, ReplyBody, Request } from '../engine/types'
+import type { ReplyBody, Request } from '../engine/types'
 import {
   decodeRequest, decodeRequestHeader, encodePing, encodeReply,
   JuteDecodeError, UnknownOpcodeError
 } from '../protocol'
-import type { ClientInfo, RequestHeader, WireReplyBody, WireRequest } from '../protocol'
-import { authenticate } from '../server/auth'
+import type { RequestHeader, WireReplyBody, WireRequest } from '../protocol'
+import { authIdentities, clientInfo, SaslExchange } from '../server/auth'
 import { opName } from '../server/stats'
 import type { ExecResult } from './backend'
 import type { NodeConnection } from './connection'
@@ -68,9 +68,9 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
     case OpCode.auth: {
       // Identities are per connection, as in ZooKeeper. They take effect for
       // every request after this one at once (contexts are built at issue).
-      const id = authenticate(req.scheme, req.auth, conn.address)
-      if (id !== undefined) {
-        conn.addAuth(id)
+      const ids = authIdentities(req.scheme, req.auth, conn.address, hub.auth)
+      if (ids !== undefined) {
+        for (const id of ids) conn.addAuth(id)
         answer(hub, conn, xid, type, 0, Err.OK, undefined, start)
       } else {
         hub.stats.authFailed++
@@ -87,10 +87,24 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
       // As a ZooKeeper with reconfigEnabled=false (its default).
       answer(hub, conn, xid, type, undefined, Err.RECONFIGDISABLED, undefined, start)
       return
-    case OpCode.sasl:
-      // Not offered in this milestone, as the embedded server.
-      unimplemented(hub, conn, xid, type, start)
+    case OpCode.sasl: {
+      // Per connection, as in ZooKeeper. The sidecar re-sends only auth
+      // packets after a failover, so a SASL identity lasts as long as this
+      // node's WebSocket: after one the session goes on without it (a
+      // known difference from ZooKeeper, where it lasts the connection).
+      conn.sasl ??= new SaslExchange(hub.auth)
+      const res = conn.sasl.step(req.token)
+      if ('failed' in res) {
+        hub.stats.authFailed++
+        hub.log.warn({ peer: conn.remote, session: conn.sessionHex() }, `SASL authentication failed: ${res.failed}`)
+        answer(hub, conn, xid, type, 0, Err.AUTHFAILED, undefined, start)
+        conn.closeAfter('SASL authentication failed')
+        return
+      }
+      for (const id of res.ids) conn.addAuth(id)
+      answer(hub, conn, xid, type, 0, Err.OK, { token: res.token }, start)
       return
+    }
     case OpCode.closeSession: {
       conn.inLine(hub.backend.closeSession(conn.context(start), xid, conn.delivered, conn.acked), (res) => {
         replyWith(hub, conn, xid, type, res, start)
@@ -138,10 +152,4 @@ function unimplemented (hub: NodeHub, conn: NodeConnection, xid: number, type: n
   hub.log.warn({ peer: conn.remote, session: conn.sessionHex(), type }, 'received packet of unknown type')
   answer(hub, conn, xid, type, -1, Err.UNIMPLEMENTED, undefined, start)
   conn.closeAfter('unimplemented request')
-}
-
-/** AuthUtil.getClientInfos: the digest provider names the user before the ':'. */
-function clientInfo (id: Id): ClientInfo {
-  const user = id.scheme === 'digest' ? id.id.split(':')[0] : id.id
-  return { authScheme: id.scheme, user }
 }

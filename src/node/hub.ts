@@ -8,6 +8,7 @@ import type { ServerStats } from '../server/stats'
 import type { NodeBackend } from './backend'
 import type { Heartbeats } from './heartbeats'
 import type { NodeConnection } from './connection'
+import type { AuthConfig } from '../server/auth'
 
 export interface NodeLimits {
   minSessionTimeout: number
@@ -26,6 +27,8 @@ export interface NodeHub {
   readonly heartbeats: Heartbeats
   /** after RESUME, how long polls wait at most for the sidecar's replays (connection.ts) */
   readonly resumeHoldMs: number
+  /** superDigest and SASL users */
+  readonly auth: AuthConfig
   /** A connection is gone: stop counting it. */
   forget(conn: NodeConnection): void
 }

@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify'
 import type { SessionId } from '../engine/types'
 import { buildHttpApp } from '../http/app'
 import type { ServerProbe } from '../http/probe'
+import { registerAuthConfig } from '../server/auth'
 import { SessionRegistry } from '../server/sessions'
 import { ServerStats } from '../server/stats'
 import { REDKEEPER_VERSION, ZK_VERSION } from '../server/version'
@@ -66,6 +67,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   // The compile-time check that RedisEngine offers everything the node uses.
   const backend: NodeBackend = engine
   const log = cfg.logger
+  registerAuthConfig(cfg.auth)
   const connections = new Set<NodeConnection>()
   const sessions = new SessionRegistry<NodeConnection>()
   const heartbeats = new Heartbeats()
@@ -94,6 +96,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     sessions,
     heartbeats,
     resumeHoldMs: Math.max(1, Math.floor(cfg.tickMs / 2)),
+    auth: cfg.auth,
     forget (conn: NodeConnection) {
       connections.delete(conn)
     }

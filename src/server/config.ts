@@ -2,6 +2,7 @@
 
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
+import type { AuthConfig } from './auth'
 
 export interface ServerConfig {
   host: string
@@ -20,6 +21,8 @@ export interface ServerConfig {
   maxSessionTimeout?: number
   /** fsync the log before acknowledging; default true. Off only for tests and benchmarks. */
   fsync?: boolean
+  /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
+  auth?: AuthConfig
   logger: Logger
   /**
    * Called once if the store fails in a way that makes acknowledging
@@ -70,6 +73,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     minSessionTimeout,
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,
+    auth: cfg.auth ?? {},
     logger: cfg.logger,
     onFatal: cfg.onFatal
   }

@@ -10,6 +10,7 @@ import { answerFourLetterWord, fourLetterWordOf } from './fourletter'
 import { handleConnect } from './handshake'
 import { handleRequest } from './dispatch'
 import type { Hub } from './hub'
+import { authInfoOrder, type SaslExchange } from './auth'
 import type { FrameSink, SentHook } from './outbox'
 import { ConnectionStats } from './stats'
 
@@ -129,9 +130,15 @@ export class Connection implements FrameSink {
     this.socket.setTimeout(0)
   }
 
+  /** this connection's SASL exchange, made at its first SASL packet */
+  sasl: SaslExchange | undefined
+
   addAuth (id: Id): void {
     for (const a of this.auth) if (a.scheme === id.scheme && a.id === id.id) return
     this.auth.push(id)
+    // ZooKeeper's identity set hands ids out in hash order (whoAmI, auth ACLs)
+    const ordered = authInfoOrder(this.auth)
+    for (let i = 0; i < ordered.length; i++) this.auth[i] = ordered[i] as Id
   }
 
   sessionHex (): string {

@@ -5,13 +5,13 @@
 
 import { closeSession, execute } from '../engine'
 import { Err, OpCode } from '../engine/codes'
-import type { Context, Id, Outcome, ReplyBody } from '../engine/types'
+import type { Context, Outcome, ReplyBody } from '../engine/types'
 import {
   decodeRequest, decodeRequestHeader, encodePing, encodeReply,
   JuteDecodeError, UnknownOpcodeError
 } from '../protocol'
-import type { ClientInfo, RequestHeader, WireReplyBody, WireRequest } from '../protocol'
-import { authenticate } from './auth'
+import type { RequestHeader, WireReplyBody, WireRequest } from '../protocol'
+import { authIdentities, clientInfo, SaslExchange } from './auth'
 import type { Connection } from './connection'
 import type { Hub } from './hub'
 import { opName } from './stats'
@@ -63,9 +63,9 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
     case OpCode.ping: // unreachable (handled above); keeps the union exhaustive
       return
     case OpCode.auth: {
-      const id = authenticate(req.scheme, req.auth, conn.address)
-      if (id !== undefined) {
-        conn.addAuth(id)
+      const ids = authIdentities(req.scheme, req.auth, conn.address, hub.auth)
+      if (ids !== undefined) {
+        for (const id of ids) conn.addAuth(id)
         reply(hub, conn, xid, type, 0, Err.OK, undefined, start)
       } else {
         hub.stats.authFailed++
@@ -82,11 +82,20 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
       // A standalone ZooKeeper with reconfigEnabled=false (its default).
       reply(hub, conn, xid, type, hub.store.getZxid(), Err.RECONFIGDISABLED, undefined, start)
       return
-    case OpCode.sasl:
-      // Not offered in this milestone: ZooKeeper's answer to an opcode it
-      // does not implement.
-      unimplemented(hub, conn, xid, type, start)
+    case OpCode.sasl: {
+      conn.sasl ??= new SaslExchange(hub.auth)
+      const res = conn.sasl.step(req.token)
+      if ('failed' in res) {
+        hub.stats.authFailed++
+        hub.log.warn({ peer: conn.remote, session: conn.sessionHex() }, `SASL authentication failed: ${res.failed}`)
+        reply(hub, conn, xid, type, 0, Err.AUTHFAILED, undefined, start)
+        conn.closeAfterReplies()
+        return
+      }
+      for (const id of res.ids) conn.addAuth(id)
+      reply(hub, conn, xid, type, 0, Err.OK, { token: res.token }, start)
       return
+    }
     case OpCode.closeSession: {
       const out = run(hub, conn, () => closeSession(hub.store, context(conn, start)))
       if (out === undefined) return
@@ -149,10 +158,4 @@ function finished (hub: Hub, conn: Connection, xid: number, zxid: number, type: 
   conn.queued--
   hub.stats.latency.add(end - start)
   conn.stats.response(xid, zxid, opName(type), start, end)
-}
-
-/** AuthUtil.getClientInfos: the digest provider names the user before the ':'. */
-function clientInfo (id: Id): ClientInfo {
-  const user = id.scheme === 'digest' ? id.id.split(':')[0] : id.id
-  return { authScheme: id.scheme, user }
 }

@@ -3,6 +3,7 @@
 
 import type { Logger } from 'pino'
 import type { WatchEvent } from '../engine/types'
+import type { AuthConfig } from './auth'
 import type { FourLetterView } from './fourletter'
 import type { Outbox } from './outbox'
 import type { SessionIdAllocator, SessionRegistry } from './sessions'
@@ -26,6 +27,8 @@ export interface Hub {
   readonly log: Logger
   readonly limits: Limits
   readonly fourLetter: FourLetterView
+  /** superDigest and SASL users */
+  readonly auth: AuthConfig
   /** Sends watch events to the connections holding their sessions, in order. */
   deliver(events: readonly WatchEvent[]): void
   /** A connection is gone: stop counting it. */

@@ -12,6 +12,7 @@ import { encodeWatchEvent } from '../protocol'
 import { EmbeddedStore } from '../stores/embedded'
 import { buildHttpApp } from '../http/app'
 import type { ServerProbe } from '../http/probe'
+import { registerAuthConfig } from './auth'
 import { resolveConfig, type ResolvedConfig, type ServerConfig } from './config'
 import { Connection } from './connection'
 import type { ConnectionInfo, FourLetterView } from './fourletter'
@@ -48,6 +49,7 @@ export async function startEmbeddedServer (config: ServerConfig): Promise<Runnin
 
 async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningServer> {
   const log = cfg.logger
+  registerAuthConfig(cfg.auth)
   const connections = new Set<Connection>()
   const sessions = new SessionRegistry<Connection>()
   const outbox = new Outbox(store)
@@ -87,6 +89,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     log,
     limits: { maxBuffer: cfg.maxBuffer, minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
     fourLetter,
+    auth: cfg.auth,
     deliver (events: readonly WatchEvent[]) {
       for (const ev of events) {
         const conn = sessions.holder(ev.session)

@@ -90,8 +90,13 @@ class Side {
     return out
   }
 
+  /**
+   * Close the sessions (not just drop them): a dropped session would expire
+   * later, at a different moment on each server, and its closeSession zxid
+   * would shift every zxid offset of the next seed.
+   */
   async stop (): Promise<void> {
-    for (const s of this.slots) s.client.destroy()
+    for (const s of this.slots) await s.client.close()
   }
 }
 

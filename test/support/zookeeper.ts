@@ -20,6 +20,8 @@ export interface ZooKeeperOptions {
   dataDir?: string
   /** Fixed client port (used by restart()); a free one otherwise. */
   port?: number
+  /** Extra JVM flags (system properties such as -Djava.security.auth.login.config=…), before the main class. */
+  jvmFlags?: string[]
 }
 
 export interface ZooKeeperHandle {
@@ -89,6 +91,7 @@ async function launch (opts: ZooKeeperOptions, ownsDir: boolean): Promise<ZooKee
       '-Dzookeeper.preAllocSize=4096',
       '-Dorg.slf4j.simpleLogger.defaultLogLevel=info',
       '-Dorg.slf4j.simpleLogger.showDateTime=true',
+      ...(opts.jvmFlags ?? []),
       '-cp', CLASSPATH,
       MAIN, cfgFile
     ], { stdio: ['ignore', fd, fd], cwd: root })

@@ -58,20 +58,8 @@ export interface PingRequest {
   type: OpCode.ping
 }
 
-export interface AddWatchRequest {
-  type: OpCode.addWatch
-  path: string
-  /** AddWatchMode: 0 persistent, 1 persistent recursive */
-  mode: number
-}
-
-/** CheckWatchesRequest / RemoveWatchesRequest. Jute calls the watcher kind `type`; it is renamed here because `type` is the opcode tag. */
-export interface WatchesRequest {
-  type: OpCode.checkWatches | OpCode.removeWatches
-  path: string
-  /** WatcherType: 1 children, 2 data, 3 any */
-  watcherType: number
-}
+// AddWatchRequest and WatchesRequest are engine requests now (src/engine/types.ts).
+export type { AddWatchRequest, WatchesRequest } from '../engine/types'
 
 export interface WhoAmIRequest {
   type: OpCode.whoAmI
@@ -91,8 +79,6 @@ export type WireRequest =
   | AuthRequest
   | SaslRequest
   | PingRequest
-  | AddWatchRequest
-  | WatchesRequest
   | WhoAmIRequest
   | ReconfigRequest
 

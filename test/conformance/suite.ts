@@ -7,6 +7,7 @@
 // its own top-level path.
 
 import type { Test } from 'tap'
+import { aclCases } from './acl'
 import { multiCases } from './multi'
 import { persistentWatchCases } from './persistent-watches'
 import { sessionCases } from './sessions'
@@ -21,4 +22,5 @@ export function conformance (t: Test, addr: () => string): void {
   persistentWatchCases(t, addr)
   sessionCases(t, addr)
   wireCases(t, addr)
+  aclCases(t, addr)
 }

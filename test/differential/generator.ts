@@ -5,6 +5,7 @@
 import { OpCode, CreateFlag, Perm } from '../../src/engine/codes'
 import type { ACL, SubRequest } from '../../src/engine/types'
 import type { WireRequest } from '../../src/protocol'
+import { digestId } from '../../src/server/auth'
 
 /** mulberry32: small, fast, good enough for test generation, and reproducible. */
 export function rng(seed: number): () => number {
@@ -29,6 +30,9 @@ export type Step =
 
 const NAMES = ['a', 'b', 'c']
 const OPEN: ACL[] = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }]
+/** addauth users of aclRequest, and their digest ids (password "pw") */
+const USERS = ['alice', 'bob']
+const DIGESTS = USERS.map((u) => digestId(`${u}:pw`))
 
 export class Generator {
   private readonly r: () => number
@@ -100,9 +104,36 @@ export class Generator {
     return { type: OpCode.setWatches2, relativeZxid: 0, dataWatches: paths(2), existWatches: paths(2), childWatches: paths(2), persistentWatches: paths(3), persistentRecursiveWatches: paths(2) }
   }
 
+  /**
+   * Identities and ACLs beyond world (H12): addauth digest/ip/unknown
+   * schemes, whoAmI, and creates/setACLs with digest, ip (CIDR) and auth ids.
+   * Kept permissive (world READ|CREATE|DELETE beside them) so the tree stays
+   * reachable; an unknown scheme closes the connection on both servers.
+   */
+  private aclRequest (): WireRequest {
+    const k = this.int(10)
+    if (k < 3) {
+      const scheme = this.chance(0.03) ? 'nosuch' : this.chance(0.1) ? 'ip' : 'digest'
+      return { type: OpCode.auth, authType: 0, scheme, auth: Buffer.from(`${this.pick(USERS)}:pw`) }
+    }
+    if (k < 5) return { type: OpCode.whoAmI }
+    const ids: ACL['id'][] = [
+      { scheme: 'digest', id: DIGESTS[this.int(DIGESTS.length)] as string },
+      { scheme: 'ip', id: this.pick(['127.0.0.1', '127.0.0.0/8', '10.0.0.0/8', '127.0.0.2/31', '::1', '127.0.0.1/33']) },
+      { scheme: 'auth', id: '' }
+    ]
+    const acl: ACL[] = [{ perms: Perm.READ | Perm.CREATE | Perm.DELETE, id: { scheme: 'world', id: 'anyone' } }, { perms: this.pick([Perm.ALL, Perm.WRITE | Perm.ADMIN, Perm.ADMIN]), id: this.pick(ids) }]
+    if (k < 8) {
+      const data = this.data()
+      return { type: OpCode.create, path: this.path(), data, dataLength: data === null ? 0 : data.length, acl, flags: CreateFlag.PERSISTENT }
+    }
+    return { type: OpCode.setACL, path: this.path(), acl, version: -1 }
+  }
+
   next (): Step {
     const slot = this.int(this.sessions)
     if (this.chance(0.08)) return { kind: 'request', slot, req: this.watchRequest() }
+    if (this.chance(0.04)) return { kind: 'request', slot, req: this.aclRequest() }
     const k = this.int(1000)
     if (k < 240) return { kind: 'request', slot, req: this.create() }
     if (k < 360) return { kind: 'request', slot, req: { type: OpCode.delete, path: this.path(), version: this.version() } }

@@ -74,6 +74,16 @@ function tables(watcherType: number): WatchKind[] | undefined {
  * asks whether ANY session watches the path in that table, not whether the
  * asking one does (the oracle our differential tests run against).
  */
+/**
+ * ZooKeeper's containsWatcher walks up the path's parents whenever any
+ * recursive watch exists; for a path that does not start with "/" that walk
+ * fails inside the server, which answers MARSHALLINGERROR (every table asked
+ * is walked, even after one matched).
+ */
+function walkFails(store: Storage, path: string): boolean {
+  return path !== '' && path.charCodeAt(0) !== 0x2f && store.hasRecursiveWatches()
+}
+
 export function watchesRequest(store: Storage, ctx: Context, req: WatchesRequest): Outcome {
   const zxid = store.getZxid()
   const kinds = tables(req.watcherType)
@@ -84,6 +94,8 @@ export function watchesRequest(store: Storage, ctx: Context, req: WatchesRequest
       if (store.removeWatch(kind, req.path, ctx.session)) found = true
     } else if (store.hasWatchers(kind, req.path)) {
       found = true
+    } else if (walkFails(store, req.path)) {
+      return { err: Err.MARSHALLINGERROR, zxid, events: [] }
     }
   }
   return { err: found ? Err.OK : Err.NOWATCHER, zxid, events: [] }

@@ -108,3 +108,12 @@ t.test('setWatches2 re-registers persistent lists without events; close drops th
   t.same(set('/q').events, [])
   t.equal(store.hasRecursiveWatches(), false)
 })
+
+t.test('checkWatches on a path without a leading "/" fails as ZooKeeper\'s parent walk does, once any recursive watch exists', async (t) => {
+  const { a, b, add, watches } = setup()
+  t.equal(watches(a, OpCode.checkWatches, 'rel', 3), Err.NOWATCHER, 'no recursive watch anywhere: only the path itself is looked at')
+  add(b, '/r', 1) // a recursive watch by another session turns the walk on
+  t.equal(watches(a, OpCode.checkWatches, 'rel', 2), Err.MARSHALLINGERROR, 'the walk from "rel" fails inside ZooKeeper')
+  t.equal(watches(a, OpCode.checkWatches, '/nowhere', 2), Err.NOWATCHER, 'a "/" path walks to the root fine')
+  t.equal(watches(a, OpCode.removeWatches, 'rel', 2), Err.NOWATCHER, 'removeWatches does not walk')
+})

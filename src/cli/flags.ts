@@ -48,3 +48,9 @@ function describe (err: unknown, argv: string[]): string {
       return msg.split('\n')[0]
   }
 }
+
+/** The value of a string flag, if it was given. */
+export function stringFlag (values: FlagValues, flag: string): string | undefined {
+  const v = values[flag]
+  return typeof v === 'string' ? v : undefined
+}

@@ -8,7 +8,7 @@ import { REDKEEPER_VERSION } from '../server/version'
 import { BadNamespaceError, LibraryNotBuiltError, RedisEngineError } from '../stores/redis'
 import type { Command, Io } from './command'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
-import { parseFlags } from './flags'
+import { parseFlags, stringFlag } from './flags'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import type { AuthConfig } from '../server/auth'
 import { logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
@@ -78,10 +78,7 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'
-  const str = (flag: string): string | undefined => {
-    const v = values[flag]
-    return typeof v === 'string' ? v : undefined
-  }
+  const str = (flag: string): string | undefined => stringFlag(values, flag)
   const url = resolveOrUsage(S.redis, str('redis'), env)
   if (url === undefined) throw new UsageError(`missing --redis <url> (or ${S.redis.env})`)
   const opts: NodeOptions = {

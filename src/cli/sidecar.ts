@@ -5,7 +5,7 @@ import pino from 'pino'
 import { startSidecar, UpstreamUrlError, parseUpstreams, type RunningSidecar } from '../sidecar'
 import { REDKEEPER_VERSION } from '../server/version'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
-import { parseFlags } from './flags'
+import { parseFlags, stringFlag } from './flags'
 import { logLevel, nonEmpty, port, positiveInt, resolve, type Setting } from './settings'
 import type { Command, Io } from './command'
 
@@ -48,10 +48,7 @@ export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv): Sidec
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'
-  const str = (flag: string): string | undefined => {
-    const v = values[flag]
-    return typeof v === 'string' ? v : undefined
-  }
+  const str = (flag: string): string | undefined => stringFlag(values, flag)
   const upstream = resolve(S.upstream, str('upstream'), env)
   if (upstream === undefined) throw new UsageError('missing --upstream (or REDKEEPER_UPSTREAM): where the nodes are, e.g. ws://127.0.0.1:8080')
   try {

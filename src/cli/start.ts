@@ -6,7 +6,7 @@ import { ConfigError } from '../server/config'
 import { REDKEEPER_VERSION } from '../server/version'
 import { StoreOpenError } from '../stores/embedded'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
-import { parseFlags } from './flags'
+import { parseFlags, stringFlag } from './flags'
 import { bool, logLevel, nonEmpty, port, positiveInt, resolve, type Setting } from './settings'
 import type { Command, Io } from './command'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
@@ -66,10 +66,7 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOp
   })
   if (values.help === true) return 'help'
   if (values.fsync === true && values['no-fsync'] === true) throw new UsageError('--fsync and --no-fsync contradict each other')
-  const str = (flag: string): string | undefined => {
-    const v = values[flag]
-    return typeof v === 'string' ? v : undefined
-  }
+  const str = (flag: string): string | undefined => stringFlag(values, flag)
   const fsyncFlag = values['no-fsync'] === true ? 'false' : values.fsync === true ? 'true' : undefined
   const opts: StartOptions = {
     zkPort: resolve(S.zkPort, str('zk-port'), env) ?? 2181,

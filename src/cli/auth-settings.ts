@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs'
 import { JaasError, parseJaasUsers } from '../auth/jaas'
 import type { AuthConfig } from '../server/auth'
 import { UsageError } from './errors'
-import { nonEmpty, resolve, type Parser, type Setting } from './settings'
+import { BadValue, nonEmpty, resolve, type Parser, type Setting } from './settings'
 
 const superDigest: Parser<string> = (raw) => {
   // DigestAuthenticationProvider compares "user:base64(sha1(user:password))"
-  if (!/^[^:]+:[A-Za-z0-9+/]{27}=$/.test(raw)) throw new UsageError(`'${raw}' is not a digest (super:<base64 sha1>, as DigestAuthenticationProvider prints it)`)
+  if (!/^[^:]+:[A-Za-z0-9+/]{27}=$/.test(raw)) throw new BadValue(`'${raw}' is not a digest (super:<base64 sha1>, as DigestAuthenticationProvider prints it)`)
   return raw
 }
 
@@ -23,7 +23,7 @@ export const AUTH_SETTINGS = {
 export function resolveAuth (str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): AuthConfig {
   const S = AUTH_SETTINGS
   const cfg: AuthConfig = {}
-  const digest = resolveWithUsage(S.superDigest, str(S.superDigest.flag), env)
+  const digest = resolve(S.superDigest, str(S.superDigest.flag), env)
   if (digest !== undefined) cfg.superDigest = digest
   const file = resolve(S.saslUsers, str(S.saslUsers.flag), env)
   if (file !== undefined) {
@@ -43,14 +43,4 @@ export function resolveAuth (str: (flag: string) => string | undefined, env: Nod
   const superUser = resolve(S.saslSuperUser, str(S.saslSuperUser.flag), env)
   if (superUser !== undefined) cfg.saslSuperUser = superUser
   return cfg
-}
-
-/** resolve(), naming where a bad value came from. */
-function resolveWithUsage<T> (s: Setting<T>, flagValue: string | undefined, env: NodeJS.ProcessEnv): T | undefined {
-  try {
-    return resolve(s, flagValue, env)
-  } catch (err) {
-    if (err instanceof UsageError) throw new UsageError(`${flagValue !== undefined ? `--${s.flag}` : s.env}: ${err.message}`)
-    throw err
-  }
 }

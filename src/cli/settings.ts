@@ -17,8 +17,8 @@ export interface Setting<T> {
   defaultText: string
 }
 
-/** Thrown by parsers with the reason only; the caller prefixes where the value came from. */
-class BadValue extends Error {}
+/** Thrown by parsers with the reason only; resolve() prefixes where the value came from. */
+export class BadValue extends Error {}
 
 export const port: Parser<number> = (raw) => {
   if (!/^\d+$/.test(raw)) throw new BadValue(`'${raw}' is not a port number (0-65535)`)

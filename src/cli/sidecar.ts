@@ -6,11 +6,21 @@ import { startSidecar, UpstreamUrlError, parseUpstreams, type RunningSidecar } f
 import { REDKEEPER_VERSION } from '../server/version'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
-import { logLevel, nonEmpty, port, positiveInt, resolve, type Setting } from './settings'
+import { BadValue, logLevel, port, positiveInt, nonEmpty, resolve, type Parser, type Setting } from './settings'
+
+const upstreams: Parser<string> = (raw) => {
+  try {
+    parseUpstreams(raw)
+  } catch (err) {
+    if (err instanceof UpstreamUrlError) throw new BadValue(err.message)
+    throw err
+  }
+  return raw
+}
 import type { Command, Io } from './command'
 
 const S = {
-  upstream: { flag: 'upstream', env: 'REDKEEPER_UPSTREAM', arg: '<urls>', parse: nonEmpty, defaultText: '(required)', help: 'node or load balancer URLs, comma-separated (ws://host:port), tried in turn' },
+  upstream: { flag: 'upstream', env: 'REDKEEPER_UPSTREAM', arg: '<urls>', parse: upstreams, defaultText: '(required)', help: 'node or load balancer URLs, comma-separated (ws://host:port), tried in turn' },
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '127.0.0.1', help: 'address the client port listens on' },
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request frame accepted (jute.maxbuffer)' },
@@ -51,12 +61,6 @@ export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv): Sidec
   const str = (flag: string): string | undefined => stringFlag(values, flag)
   const upstream = resolve(S.upstream, str('upstream'), env)
   if (upstream === undefined) throw new UsageError('missing --upstream (or REDKEEPER_UPSTREAM): where the nodes are, e.g. ws://127.0.0.1:8080')
-  try {
-    parseUpstreams(upstream)
-  } catch (err) {
-    if (err instanceof UpstreamUrlError) throw new UsageError(`${str('upstream') !== undefined ? '--upstream' : S.upstream.env}: ${err.message}`)
-    throw err
-  }
   return {
     upstreams: upstream.split(',').map((s) => s.trim()).filter((s) => s !== ''),
     zkPort: resolve(S.zkPort, str('zk-port'), env) ?? 2181,

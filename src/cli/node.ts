@@ -5,29 +5,32 @@ import pino from 'pino'
 import { ConfigError, RedisUnreachableError, startNode, type RunningNode } from '../node'
 import { redactRedisUrl } from '../node/config'
 import { REDKEEPER_VERSION } from '../server/version'
-import { BadNamespaceError, LibraryNotBuiltError, RedisEngineError } from '../stores/redis'
+import { BadNamespaceError, LibraryNotBuiltError, RedisEngineError, RedisUrlError, sentinelOptions } from '../stores/redis'
 import type { Command, Io } from './command'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import type { AuthConfig } from '../server/auth'
-import { logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
-
-/** A bad value from this file's parsers; resolveOrUsage says where it came from. */
-class BadNodeValue extends Error {}
+import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 
 const redisUrl: Parser<string> = (raw) => {
-  if (!/^rediss?:\/\/\S+$/.test(raw)) throw new BadNodeValue(`'${redactRedisUrl(raw)}' is not a Redis URL (redis://host:port)`)
+  if (!/^(rediss?|redis-sentinel):\/\/\S+$/.test(raw)) throw new BadValue(`'${redactRedisUrl(raw)}' is not a Redis URL (redis://, rediss:// or redis-sentinel://)`)
+  try {
+    sentinelOptions(raw)
+  } catch (err) {
+    if (err instanceof RedisUrlError) throw new BadValue(err.message)
+    throw err
+  }
   return raw
 }
 
 const namespace: Parser<string> = (raw) => {
-  if (!/^[^{}\s]{1,64}$/.test(raw)) throw new BadNodeValue(`'${raw}' is not a namespace (1-64 characters, no '{', '}' or whitespace)`)
+  if (!/^[^{}\s]{1,64}$/.test(raw)) throw new BadValue(`'${raw}' is not a namespace (1-64 characters, no '{', '}' or whitespace)`)
   return raw
 }
 
 const S = {
-  redis: { flag: 'redis', env: 'REDKEEPER_REDIS_URL', arg: '<url>', parse: redisUrl, defaultText: '(required)', help: 'the Redis every node shares: redis://host:port[/db]' },
+  redis: { flag: 'redis', env: 'REDKEEPER_REDIS_URL', arg: '<url>', parse: redisUrl, defaultText: '(required)', help: 'the Redis every node shares: redis://[user:password@]host:port[/db], rediss://…, or redis-sentinel://host:port[,host:port…]/<master>' },
   httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/v1/zk WebSocket API, /healthz, /readyz, /v1/status); 0 picks a free port' },
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '0.0.0.0', help: 'address the HTTP port listens on' },
   namespace: { flag: 'namespace', env: 'REDKEEPER_NAMESPACE', arg: '<name>', parse: namespace, defaultText: 'rk', help: 'key namespace in Redis (keys are {name}:...)' },
@@ -79,34 +82,24 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
   })
   if (values.help === true) return 'help'
   const str = (flag: string): string | undefined => stringFlag(values, flag)
-  const url = resolveOrUsage(S.redis, str('redis'), env)
+  const url = resolve(S.redis, str('redis'), env)
   if (url === undefined) throw new UsageError(`missing --redis <url> (or ${S.redis.env})`)
   const opts: NodeOptions = {
     redisUrl: url,
-    httpPort: resolveOrUsage(S.httpPort, str('http-port'), env) ?? 8080,
-    host: resolveOrUsage(S.host, str('host'), env) ?? '0.0.0.0',
-    namespace: resolveOrUsage(S.namespace, str('namespace'), env) ?? 'rk',
-    tickMs: resolveOrUsage(S.tickMs, str('tick-ms'), env) ?? 2000,
-    maxBuffer: resolveOrUsage(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
-    minSessionTimeout: resolveOrUsage(S.minSessionTimeout, str('min-session-timeout'), env),
-    maxSessionTimeout: resolveOrUsage(S.maxSessionTimeout, str('max-session-timeout'), env),
-    logLevel: resolveOrUsage(S.logLevel, str('log-level'), env) ?? 'info',
+    httpPort: resolve(S.httpPort, str('http-port'), env) ?? 8080,
+    host: resolve(S.host, str('host'), env) ?? '0.0.0.0',
+    namespace: resolve(S.namespace, str('namespace'), env) ?? 'rk',
+    tickMs: resolve(S.tickMs, str('tick-ms'), env) ?? 2000,
+    maxBuffer: resolve(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
+    minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
+    maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
+    logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     auth: resolveAuth(str, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
   if (min > max) throw new UsageError(`min session timeout (${min} ms) exceeds max session timeout (${max} ms)`)
   return opts
-}
-
-/** resolve(), with this file's parsers' errors turned into UsageErrors naming where the value came from. */
-function resolveOrUsage<T> (s: Setting<T>, flagValue: string | undefined, env: NodeJS.ProcessEnv): T | undefined {
-  try {
-    return resolve(s, flagValue, env)
-  } catch (err) {
-    if (err instanceof BadNodeValue) throw new UsageError(`${flagValue !== undefined ? `--${s.flag}` : s.env}: ${err.message}`)
-    throw err
-  }
 }
 
 async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {

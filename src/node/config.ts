@@ -49,7 +49,7 @@ export interface ResolvedNodeConfig {
 
 export { ConfigError }
 
-const REDIS_URL = /^rediss?:\/\/[^\s]+$/
+const REDIS_URL = /^(rediss?|redis-sentinel):\/\/\S+$/
 
 function isPort (n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 65535
@@ -60,7 +60,7 @@ function positiveInt (n: number): boolean {
 }
 
 export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
-  if (!REDIS_URL.test(cfg.redisUrl)) throw new ConfigError(`Redis URL must look like redis://host:port, got ${JSON.stringify(cfg.redisUrl)}`)
+  if (!REDIS_URL.test(cfg.redisUrl)) throw new ConfigError(`Redis URL must be redis://, rediss:// or redis-sentinel://, got ${JSON.stringify(redactRedisUrl(cfg.redisUrl))}`)
   const httpPort = cfg.httpPort ?? 8080
   if (!isPort(httpPort)) throw new ConfigError(`httpPort must be an integer in 0..65535, got ${httpPort}`)
   const tickMs = cfg.tickMs ?? 2000

@@ -18,6 +18,8 @@ export async function probeRedis (url: string, timeoutMs = 5000): Promise<void> 
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
+    // with Sentinel, ioredis would otherwise retry the sentinels forever
+    sentinelRetryStrategy: () => null,
     enableOfflineQueue: false
   })
   r.on('error', (err: Error) => { lastError = err })

@@ -85,6 +85,17 @@ t.test('Redis unreachable at start: exit 1, one line, credentials not shown', as
   t.notMatch(r.stderr, /hunter2/)
 })
 
+t.test('a Sentinel URL is accepted as configuration (it fails only because no Sentinel answers)', async (t) => {
+  const port = await freePort()
+  const r = await cli(['node', '--redis', `redis-sentinel://:hunter2@127.0.0.1:${port}/mymaster`, '--http-port', '0'])
+  t.equal(r.code, 1, 'not a usage error: the URL itself is fine')
+  t.match(r.stderr, /^redkeeper: cannot reach Redis at redis-sentinel:\/\/127\.0\.0\.1:\d+\/mymaster: [^\n]*\n$/)
+  t.notMatch(r.stderr, /hunter2/)
+  const bad = await cli(['node', '--redis', 'redis-sentinel://127.0.0.1:99999/m'])
+  t.equal(bad.code, 2)
+  t.equal(bad.stderr, 'redkeeper: --redis: bad sentinel port in "127.0.0.1:99999"\n')
+})
+
 /** A serving `redkeeper node`: its output, its exit, and the port from its ready line. */
 interface Serving { port: number, out: () => string, exited: Promise<number | null>, kill: (sig: NodeJS.Signals) => void }
 

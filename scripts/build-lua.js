@@ -32,6 +32,7 @@ const FUNCTIONS = [
   ['rk_session_touch', 'sessionTouch', []],
   ['rk_session_check', 'sessionCheck', ['no-writes']],
   ['rk_expire', 'expire', []],
+  ['rk_sweep', 'sweep', []],
   ['rk_init', 'init', []],
   ['rk_node', 'node', ['no-writes']],
   ['rk_stats', 'stats', ['no-writes']],

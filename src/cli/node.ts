@@ -11,6 +11,8 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import type { AuthConfig } from '../server/auth'
+import type { SweepConfig } from '../server/config'
+import { EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings } from './sweep-settings'
 import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 
 const redisUrl: Parser<string> = (raw) => {
@@ -39,13 +41,15 @@ const S = {
   minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
-  ...AUTH_SETTINGS
+  ...AUTH_SETTINGS,
+  ...SWEEP_SETTINGS,
+  extendedTypes: EXTENDED_TYPES
 } satisfies Record<string, Setting<unknown>>
 
 function help (): string {
   const rows = Object.values(S).map((s) => {
-    const left = `--${s.flag} ${s.arg}`
-    return `  ${left.padEnd(34)}${s.help}\n  ${''.padEnd(34)}env ${s.env}, default ${s.defaultText}\n`
+    const left = `--${s.flag} ${s.arg}`.trimEnd()
+    return `  ${left.padEnd(36)}${s.help}\n  ${''.padEnd(36)}env ${s.env}, default ${s.defaultText}\n`
   })
   return 'Usage: redkeeper node --redis <url> [options]\n\n' +
     'Runs a stateless service node: sidecars reach ZooKeeper sessions through\n' +
@@ -54,7 +58,7 @@ function help (): string {
     'Every option can also be set by its environment variable; a flag beats\n' +
     'the environment, which beats the default.\n\n' +
     'Options:\n' + rows.join('') +
-    `  ${'-h, --help'.padEnd(34)}show this help\n\n` +
+    `  ${'-h, --help'.padEnd(36)}show this help\n\n` +
     'When the HTTP port listens, one JSON log line with "msg":"ready" and the\n' +
     'numeric field httpPort is written to stdout.\n' +
     'SIGTERM or SIGINT closes every WebSocket (sessions stay in Redis, sidecars\n' +
@@ -72,12 +76,13 @@ export interface NodeOptions {
   maxSessionTimeout: number | undefined
   logLevel: string
   auth: AuthConfig
+  sweep: SweepConfig & { extendedTypes: boolean }
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
   const { values } = parseFlags(argv, {
-    strings: Object.values(S).map((s) => s.flag),
-    booleans: ['help'],
+    strings: Object.values(S).filter((s) => s.arg !== '').map((s) => s.flag),
+    booleans: ['help', EXTENDED_TYPES.flag],
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'
@@ -94,7 +99,8 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
-    auth: resolveAuth(str, env)
+    auth: resolveAuth(str, env),
+    sweep: resolveSweepSettings(values, str, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -122,6 +128,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
       auth: parsed.auth,
+      ...parsed.sweep,
       logger
     })
   } catch (err) {

@@ -11,6 +11,8 @@ import { bool, logLevel, nonEmpty, port, positiveInt, resolve, type Setting } fr
 import type { Command, Io } from './command'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import type { AuthConfig } from '../server/auth'
+import type { SweepConfig } from '../server/config'
+import { EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings } from './sweep-settings'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
@@ -23,22 +25,24 @@ const S = {
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   fsync: { flag: 'fsync', env: 'REDKEEPER_FSYNC', arg: '<bool>', parse: bool, defaultText: 'true', help: 'fsync the log before acknowledging (--no-fsync: tests and benchmarks only)' },
-  ...AUTH_SETTINGS
+  ...AUTH_SETTINGS,
+  ...SWEEP_SETTINGS,
+  extendedTypes: EXTENDED_TYPES
 } satisfies Record<string, Setting<unknown>>
 
-const STRING_FLAGS = Object.values(S).filter((s) => s.flag !== 'fsync').map((s) => s.flag)
+const STRING_FLAGS = Object.values(S).filter((s) => s.flag !== 'fsync' && s.arg !== '').map((s) => s.flag)
 
 function help (): string {
   const rows = Object.values(S).map((s) => {
-    const left = s.flag === 'fsync' ? '--fsync / --no-fsync' : `--${s.flag} ${s.arg}`
-    return `  ${left.padEnd(34)}${s.help}\n  ${''.padEnd(34)}env ${s.env}, default ${s.defaultText}\n`
+    const left = s.flag === 'fsync' ? '--fsync / --no-fsync' : `--${s.flag} ${s.arg}`.trimEnd()
+    return `  ${left.padEnd(36)}${s.help}\n  ${''.padEnd(36)}env ${s.env}, default ${s.defaultText}\n`
   })
   return 'Usage: redkeeper start [options]\n\n' +
     'Runs a ZooKeeper-compatible server (standalone, durable embedded store).\n' +
     'Every option can also be set by its environment variable; a flag beats\n' +
     'the environment, which beats the default.\n\n' +
     'Options:\n' + rows.join('') +
-    `  ${'-h, --help'.padEnd(34)}show this help\n\n` +
+    `  ${'-h, --help'.padEnd(36)}show this help\n\n` +
     'When both ports listen, one JSON log line with "msg":"ready" and the\n' +
     'numeric fields zkPort and httpPort is written to stdout.\n' +
     'SIGTERM or SIGINT shuts down gracefully (exit 0).\n'
@@ -56,12 +60,13 @@ interface StartOptions {
   logLevel: string
   fsync: boolean
   auth: AuthConfig
+  sweep: SweepConfig & { extendedTypes: boolean }
 }
 
 export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
   const { values } = parseFlags(argv, {
     strings: STRING_FLAGS,
-    booleans: ['fsync', 'no-fsync', 'help'],
+    booleans: ['fsync', 'no-fsync', 'help', EXTENDED_TYPES.flag],
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'
@@ -79,7 +84,8 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOp
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     fsync: resolve(S.fsync, fsyncFlag, env) ?? true,
-    auth: resolveAuth(str, env)
+    auth: resolveAuth(str, env),
+    sweep: resolveSweepSettings(values, str, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -120,6 +126,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       maxSessionTimeout: parsed.maxSessionTimeout,
       fsync: parsed.fsync,
       auth: parsed.auth,
+      ...parsed.sweep,
       logger,
       onFatal: () => stop(EXIT_FAILURE)
     })

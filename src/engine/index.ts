@@ -12,6 +12,8 @@ export { executePrepared, type EngineOptions } from './execute'
 export { prepareRequest, pathState } from './prepare'
 export { createSession, checkSession, closeSession, expireSessions, negotiateTimeout } from './sessions'
 export { initTree } from './tree'
+export { NodeClass, INDEXED_CLASSES, CONTAINER_OWNER, MAX_TTL, classify, ttlOf, ttlOwner } from './classify'
+export { sweep, sweepCandidates, type SweepOptions, type SweepResult } from './sweep'
 
 /** Execute one ZooKeeper request for ctx.session against store. */
 export function execute(store: Storage, ctx: Context, req: Request, opts?: EngineOptions): Outcome {

@@ -8,6 +8,7 @@
 // produces stays below 2^53 (see docs/architecture.md).
 
 import type { OpCode, EventType } from './codes'
+import type { NodeClass } from './classify'
 
 /**
  * Opaque znode payload: a Uint8Array in Node, a byte string in Lua. The engine
@@ -100,6 +101,12 @@ export interface Storage {
   deleteNode(path: string): void
   /** child names, in no particular order */
   getChildren(path: string): string[]
+  /**
+   * Paths of the znodes classify() (classify.ts) puts in `cls`, in no
+   * particular order. The store keeps this index itself, from putNode and
+   * deleteNode, so that the container/TTL sweep never scans the tree.
+   */
+  indexed(cls: NodeClass): string[]
   addChild(parent: string, name: string): void
   removeChild(parent: string, name: string): void
 

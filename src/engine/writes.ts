@@ -6,6 +6,7 @@ import { CreateFlag, Err, OpCode, Perm } from './codes'
 import { allowed, fixupAcl } from './acl'
 import { childOf, lastSlash, parentOf, rootAlias, sequenceSuffix } from './paths'
 import { statOf } from './stat'
+import { CONTAINER_OWNER, MAX_TTL, ttlOwner } from './classify'
 import type { Txn } from './txn'
 import {
   PathState,
@@ -23,8 +24,7 @@ import {
 /** An error code, or the sub-result a multi would report. */
 export type Applied = number | OpResult
 
-/** EphemeralType.CONTAINER_EPHEMERAL_OWNER: Long.MIN_VALUE (exact as a double). */
-export const CONTAINER_OWNER = -9223372036854775808
+export { CONTAINER_OWNER }
 
 /** Special znodes ZooKeeper refuses to delete (DataTree.isSpecialPath). */
 function isSpecialPath(path: string): boolean {
@@ -47,7 +47,7 @@ export function create(txn: Txn, ctx: Context, req: CreateRequest | CreateTTLReq
   const isTTL = flags === CreateFlag.PERSISTENT_WITH_TTL || flags === CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL
   const ttl = req.type === OpCode.createTTL ? req.ttl : -1
   if (isTTL && !extendedTypes) return Err.UNIMPLEMENTED
-  if (isTTL ? ttl <= 0 || ttl > 0xffffffffff : ttl >= 0) return Err.BADARGUMENTS // EphemeralType.validateTTL
+  if (isTTL ? ttl <= 0 || ttl > MAX_TTL : ttl >= 0) return Err.BADARGUMENTS // EphemeralType.validateTTL
   const slash = lastSlash(req.path)
   if (slash === -1 || hasNul(req.pathState)) return Err.BADARGUMENTS
   const acl = fixupAcl(req.acl, ctx.auth, req.aclInvalid)
@@ -90,12 +90,6 @@ export function create(txn: Txn, ctx: Context, req: CreateRequest | CreateTTLReq
   txn.create(path, parentPath, childOf(path, lastSlash(path)), node)
   if (req.type === OpCode.create) return { type: OpCode.create, path }
   return { type: req.type, path, stat: statOf(node) }
-}
-
-/** EphemeralType.TTL.toEphemeralOwner: 0xFF in the top byte, the ttl below. */
-function ttlOwner(ttl: number): number {
-  // 0xFF00000000000000 as a signed long is -2^56; adding a ttl < 2^40 stays exact
-  return -72057594037927936 + ttl
 }
 
 export function remove(txn: Txn, ctx: Context, req: DeleteRequest): Applied {

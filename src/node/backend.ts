@@ -4,7 +4,7 @@
 // method is one atomic FCALL; all state lives behind it.
 
 import type { Context, Outcome, Request, SessionId, Zxid } from '../engine/types'
-import type { ExecResult, Notice, QueuedEvent, RedisStats, SubscribeOptions } from '../stores/redis'
+import type { ExecResult, Notice, QueuedEvent, RedisStats, SubscribeOptions, SweepRequest } from '../stores/redis'
 
 export type { ExecResult, Notice, QueuedEvent }
 export type BackendStats = RedisStats
@@ -21,6 +21,8 @@ export interface NodeBackend {
   touch(beats: ReadonlyArray<readonly [SessionId, number]>): Promise<SessionId[]>
   expire(now: number): Promise<{ expired: SessionId[] }>
   detach(session: SessionId, owner: string): Promise<void>
+  /** the container/TTL sweep (events queued, notices sent); safe from every node at once */
+  sweep(now: number, req: SweepRequest): Promise<{ deleted: string[], remaining: number }>
   subscribe(onNotice: (n: Notice) => void, opts?: SubscribeOptions): Promise<() => Promise<void>>
   getZxid(): Promise<Zxid>
   stats(): Promise<BackendStats>

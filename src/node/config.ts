@@ -3,10 +3,10 @@
 
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
-import { ConfigError } from '../server/config'
+import { ConfigError, resolveSweep, type ResolvedSweep, type SweepConfig } from '../server/config'
 import type { AuthConfig } from '../server/auth'
 
-export interface NodeConfig {
+export interface NodeConfig extends SweepConfig {
   /** redis://host:port[/db] (or rediss://) */
   redisUrl: string
   /** default 0.0.0.0: a node serves sidecars through a load balancer */
@@ -43,6 +43,7 @@ export interface ResolvedNodeConfig {
   maxBuffer: number
   library: string | undefined
   extendedTypes: boolean
+  sweep: ResolvedSweep
   auth: AuthConfig
   logger: Logger
 }
@@ -85,6 +86,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     maxBuffer,
     library: cfg.library,
     extendedTypes: cfg.extendedTypes === true,
+    sweep: resolveSweep(cfg),
     auth: cfg.auth ?? {},
     logger: cfg.logger
   }

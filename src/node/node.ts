@@ -130,7 +130,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     onError: (err) => log.warn({ err }, 'ignoring a message on the notice channel')
   })
 
-  const ticker = new Ticker({ backend, heartbeats, tickMs: cfg.tickMs, log, onGone: closeSessions })
+  const ticker = new Ticker({ backend, heartbeats, tickMs: cfg.tickMs, sweep: cfg.sweep, log, onGone: closeSessions })
 
   const fourLetter: NodeFourLetterSource = {
     backend,

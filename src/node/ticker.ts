@@ -1,18 +1,23 @@
 // The node's two clocks. Every half tick: one touch for every session heard
 // from since the last one (heartbeats.ts). Every tick: expire what is past its
-// deadline. Any node may expire any session: the FCALL is atomic, so each
+// deadline. Every container check interval: the container/TTL sweep. Any
+// node may expire any session or sweep: the FCALL is atomic, so each
 // expiry happens exactly once however many nodes race for it.
 
 import type { Logger } from 'pino'
 import type { SessionId } from '../engine/types'
 import type { NodeBackend } from './backend'
 import type { Heartbeats } from './heartbeats'
+import type { ResolvedSweep } from '../server/config'
+import { startSweeper } from '../server/sweeper'
 
 export interface TickerOptions {
   backend: NodeBackend
   heartbeats: Heartbeats
   tickMs: number
   log: Logger
+  /** znode.container.*: the container/TTL sweep, run by every node (each FCALL is atomic) */
+  sweep: ResolvedSweep
   /** sessions that are gone from Redis (touch found none, or expire closed them) */
   onGone: (sessions: readonly SessionId[], why: string) => void
 }
@@ -20,6 +25,7 @@ export interface TickerOptions {
 export class Ticker {
   private readonly touchTimer: NodeJS.Timeout
   private readonly expireTimer: NodeJS.Timeout
+  private readonly sweeper: { stop: () => void }
   // A slow Redis must not pile calls up: a round still running skips the next.
   private touching = false
   private expiring = false
@@ -28,12 +34,22 @@ export class Ticker {
   constructor (private readonly opts: TickerOptions) {
     this.touchTimer = setInterval(() => { void this.touch() }, Math.max(1, Math.floor(opts.tickMs / 2)))
     this.expireTimer = setInterval(() => { void this.expire() }, opts.tickMs)
+    this.sweeper = startSweeper({
+      sweep: opts.sweep,
+      log: opts.log,
+      run: async (limit, now) => {
+        const { deleted } = await opts.backend.sweep(now, { limit, maxNeverUsedMs: opts.sweep.maxNeverUsedMs })
+        for (const path of deleted) opts.log.info({ path }, 'swept container')
+        return deleted.length
+      }
+    })
   }
 
   stop (): void {
     this.stopped = true
     clearInterval(this.touchTimer)
     clearInterval(this.expireTimer)
+    this.sweeper.stop()
   }
 
   /** One round of heartbeats now (also used at shutdown, so the last ones are not lost). */

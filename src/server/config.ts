@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import type { AuthConfig } from './auth'
 
-export interface ServerConfig {
+export interface ServerConfig extends SweepConfig {
   host: string
   /** 0 picks a free port */
   zkPort: number
@@ -23,6 +23,8 @@ export interface ServerConfig {
   fsync?: boolean
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
+  /** zookeeper.extendedTypesEnabled: TTL nodes (createTTL and the TTL create modes); default false */
+  extendedTypes?: boolean
   logger: Logger
   /**
    * Called once if the store fails in a way that makes acknowledging
@@ -36,8 +38,40 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal'>> {
+export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal' | keyof SweepConfig>> {
   onFatal: ServerConfig['onFatal']
+  sweep: ResolvedSweep
+}
+
+/** ZooKeeper's system properties znode.container.* and zookeeper.extendedTypesEnabled. */
+export interface SweepConfig {
+  /** znode.container.checkIntervalMs; default 60000 */
+  containerCheckIntervalMs?: number
+  /** znode.container.maxPerMinute; default 10000 */
+  containerMaxPerMinute?: number
+  /** znode.container.maxNeverUsedIntervalMs; default 0 (containers that never had a child stay) */
+  containerMaxNeverUsedMs?: number
+}
+
+export interface ResolvedSweep {
+  checkIntervalMs: number
+  maxPerMinute: number
+  maxNeverUsedMs: number
+}
+
+export const SWEEP_DEFAULTS: ResolvedSweep = { checkIntervalMs: 60000, maxPerMinute: 10000, maxNeverUsedMs: 0 }
+
+export function resolveSweep (cfg: SweepConfig): ResolvedSweep {
+  const checkIntervalMs = cfg.containerCheckIntervalMs ?? SWEEP_DEFAULTS.checkIntervalMs
+  const maxPerMinute = cfg.containerMaxPerMinute ?? SWEEP_DEFAULTS.maxPerMinute
+  const maxNeverUsedMs = cfg.containerMaxNeverUsedMs ?? SWEEP_DEFAULTS.maxNeverUsedMs
+  // setInterval takes at most 2^31-1 ms
+  if (!Number.isSafeInteger(checkIntervalMs) || checkIntervalMs <= 0 || checkIntervalMs > 2147483647) {
+    throw new ConfigError(`containerCheckIntervalMs must be an integer in 1..2147483647, got ${checkIntervalMs}`)
+  }
+  if (!Number.isSafeInteger(maxPerMinute) || maxPerMinute <= 0) throw new ConfigError(`containerMaxPerMinute must be a positive integer, got ${maxPerMinute}`)
+  if (!Number.isSafeInteger(maxNeverUsedMs) || maxNeverUsedMs < 0) throw new ConfigError(`containerMaxNeverUsedMs must be a non-negative integer, got ${maxNeverUsedMs}`)
+  return { checkIntervalMs, maxPerMinute, maxNeverUsedMs }
 }
 
 function isPort (n: number): boolean {
@@ -74,6 +108,8 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,
     auth: cfg.auth ?? {},
+    extendedTypes: cfg.extendedTypes === true,
+    sweep: resolveSweep(cfg),
     logger: cfg.logger,
     onFatal: cfg.onFatal
   }

@@ -29,6 +29,8 @@ export interface Hub {
   readonly fourLetter: FourLetterView
   /** superDigest and SASL users */
   readonly auth: AuthConfig
+  /** zookeeper.extendedTypesEnabled */
+  readonly extendedTypes: boolean
   /** Sends watch events to the connections holding their sessions, in order. */
   deliver(events: readonly WatchEvent[]): void
   /** A connection is gone: stop counting it. */

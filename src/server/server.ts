@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { expireSessions, initTree } from '../engine'
+import { expireSessions, initTree, sweep } from '../engine'
 import { KeeperState } from '../engine/codes'
 import type { WatchEvent } from '../engine/types'
 import { encodeWatchEvent } from '../protocol'
@@ -18,6 +18,7 @@ import { Connection } from './connection'
 import type { ConnectionInfo, FourLetterView } from './fourletter'
 import type { Hub } from './hub'
 import { Outbox } from './outbox'
+import { startSweeper } from './sweeper'
 import { SessionIdAllocator, SessionRegistry } from './sessions'
 import { ServerStats } from './stats'
 import type { ServerStore } from './store'
@@ -30,6 +31,9 @@ export interface RunningServer {
   /** Stops accepting, flushes what is durable, closes connections, the HTTP port and the store. */
   close(): Promise<void>
 }
+
+/** Deletions per log record in a sweep. */
+const SWEEP_BATCH = 1000
 
 /** How long shutdown waits for clients to take their last bytes. */
 const CLOSE_GRACE_MS = 2000
@@ -90,6 +94,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     limits: { maxBuffer: cfg.maxBuffer, minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
     fourLetter,
     auth: cfg.auth,
+    extendedTypes: cfg.extendedTypes,
     deliver (events: readonly WatchEvent[]) {
       for (const ev of events) {
         const conn = sessions.holder(ev.session)
@@ -148,6 +153,32 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     }
   }, cfg.tickMs)
 
+  // ZooKeeper's ContainerManager: empty containers and expired TTL nodes
+  // go, one deleteContainer txn each, in log records of at most
+  // SWEEP_BATCH deletions so that one record stays small.
+  const sweeper = startSweeper({
+    sweep: cfg.sweep,
+    log,
+    run: (limit, now) => {
+      let done = 0
+      while (done < limit && closing === undefined) {
+        const batch = Math.min(limit - done, SWEEP_BATCH)
+        let out
+        try {
+          out = store.transact(() => sweep(store, now, { limit: batch, extendedTypes: cfg.extendedTypes, maxNeverUsedMs: cfg.sweep.maxNeverUsedMs })).result
+        } catch (err) {
+          hub.fatal(err)
+          return done
+        }
+        hub.deliver(out.events)
+        for (const path of out.deleted) log.info({ path }, 'swept container')
+        done += out.deleted.length
+        if (out.remaining === 0 || out.deleted.length < batch) break
+      }
+      return done
+    }
+  })
+
   const probe: ServerProbe = {
     ready: () => listening && closing === undefined,
     status: () => {
@@ -171,6 +202,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     await http.listen({ port: cfg.httpPort, host: cfg.host })
   } catch (err) {
     clearInterval(ticker)
+    sweeper.stop()
     tcp.close()
     await http.close()
     outbox.detach()
@@ -191,6 +223,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
 
   async function shutdown (): Promise<void> {
     clearInterval(ticker)
+    sweeper.stop()
     const accepting = new Promise<void>((resolve) => tcp.close(() => resolve()))
     // Whatever was already decided reaches disk and its clients before we go.
     try {

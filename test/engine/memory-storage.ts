@@ -1,7 +1,7 @@
 // A plain in-memory Storage for unit tests of the engine's pure semantics.
 // (The real stores are tested against the same engine by the conformance and
 // differential suites.)
-import { WatchMode, type SessionId, type SessionRecord, type Storage, type WatchKind, type ZNode } from '../../src/engine'
+import { classify, NodeClass, WatchMode, type SessionId, type SessionRecord, type Storage, type WatchKind, type ZNode } from '../../src/engine'
 
 export class MemoryStorage implements Storage {
   nodes = new Map<string, ZNode>()
@@ -13,8 +13,21 @@ export class MemoryStorage implements Storage {
   deadlines = new Map<SessionId, number>()
   zxid = 0
   getNode(p: string) { return this.nodes.get(p) }
-  putNode(p: string, n: ZNode) { this.nodes.set(p, n) }
-  deleteNode(p: string) { this.nodes.delete(p); this.children.delete(p) }
+  /** classify()'s index, kept as the real stores keep theirs */
+  index = new Map<NodeClass, Set<string>>()
+  putNode(p: string, n: ZNode) {
+    const prev = this.nodes.get(p)
+    if (prev !== undefined) this.index.get(classify(p, prev))?.delete(p)
+    this.nodes.set(p, n)
+    const cls = classify(p, n)
+    if (cls !== NodeClass.None) { let s = this.index.get(cls); if (!s) this.index.set(cls, (s = new Set())); s.add(p) }
+  }
+  deleteNode(p: string) {
+    const n = this.nodes.get(p)
+    if (n !== undefined) this.index.get(classify(p, n))?.delete(p)
+    this.nodes.delete(p); this.children.delete(p)
+  }
+  indexed(cls: NodeClass) { return [...(this.index.get(cls) ?? [])] }
   getChildren(p: string) { return [...(this.children.get(p) ?? [])] }
   addChild(p: string, c: string) { let s = this.children.get(p); if (!s) this.children.set(p, (s = new Set())); s.add(c) }
   removeChild(p: string, c: string) { this.children.get(p)?.delete(c) }

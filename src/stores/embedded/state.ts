@@ -8,6 +8,7 @@
 // immutable (it copies a node before editing it), which is what lets reads
 // stay allocation-free.
 
+import { classify, NodeClass } from '../../engine/classify'
 import type { SessionId, SessionRecord, ZNode, Zxid } from '../../engine/types'
 import type { OpSink } from './codec'
 
@@ -21,6 +22,12 @@ export class MemoryState implements OpSink {
   readonly children = new Map<string, Set<string>>()
   readonly sessions = new Map<SessionId, SessionRecord>()
   readonly ephemerals = new Map<SessionId, Set<string>>()
+  /**
+   * classify()'s indexes (containers, TTL nodes), derived here on every
+   * apply and replay: memory only, so the log and snapshot formats are the
+   * same as before.
+   */
+  readonly index = new Map<NodeClass, Set<string>>()
   zxid: Zxid = 0
   approximateDataSize = 0
   ephemeralCount = 0
@@ -30,7 +37,29 @@ export class MemoryState implements OpSink {
     if (prev !== undefined) this.approximateDataSize -= nodeSize(path, prev)
     this.nodes.set(path, node)
     this.approximateDataSize += nodeSize(path, node)
+    const cls = classify(path, node)
+    // a multi may delete a path and create it again as another kind of node
+    const was = prev === undefined ? NodeClass.None : classify(path, prev)
+    if (was !== cls) {
+      if (was !== NodeClass.None) this.index.get(was)?.delete(path)
+      if (cls !== NodeClass.None) this.indexSet(cls).add(path)
+    }
     return prev
+  }
+
+  private indexSet(cls: NodeClass): Set<string> {
+    let set = this.index.get(cls)
+    if (set === undefined) {
+      set = new Set()
+      this.index.set(cls, set)
+    }
+    return set
+  }
+
+  /** The paths classify() puts in cls. */
+  indexed(cls: NodeClass): string[] {
+    const set = this.index.get(cls)
+    return set === undefined ? [] : [...set]
   }
 
   /**
@@ -44,6 +73,8 @@ export class MemoryState implements OpSink {
     if (prev === undefined) return undefined
     this.nodes.delete(path)
     this.approximateDataSize -= nodeSize(path, prev)
+    const cls = classify(path, prev)
+    if (cls !== NodeClass.None) this.index.get(cls)?.delete(path)
     return prev
   }
 

@@ -7,6 +7,7 @@ import { mkdirSync, openSync, statSync, unlink, unlinkSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Logger } from 'pino'
+import type { NodeClass } from '../../engine/classify'
 import type { SessionId, SessionRecord, Storage, WatchKind, WatchMode, ZNode, Zxid } from '../../engine/types'
 import {
   OP_ADD_CHILD,
@@ -376,6 +377,10 @@ export class EmbeddedStore extends EventEmitter implements Storage {
   getChildren(path: string): string[] {
     const set = this.state.children.get(path)
     return set === undefined ? [] : [...set]
+  }
+
+  indexed(cls: NodeClass): string[] {
+    return this.state.indexed(cls)
   }
 
   addChild(parent: string, name: string): void {

@@ -22,7 +22,7 @@
 import { createRedis } from './url'
 import { Redis, type RedisOptions } from 'ioredis'
 import { prepareRequest } from '../../engine/prepare'
-import type { Context, OpResult, Outcome, Request, SessionId, ZNode, Zxid } from '../../engine/types'
+import type { Context, OpResult, Outcome, Request, SessionId, WatchEvent, ZNode, Zxid } from '../../engine/types'
 import { OpCode, type EventType } from '../../engine/codes'
 import { BadNamespaceError, RedisEngineError } from './errors'
 import { libraryVersion, readLibrary } from './library'
@@ -41,6 +41,14 @@ export interface RedisEngineOptions {
 }
 
 export type ExpireOutcome = Outcome & { expired: SessionId[] }
+
+/** engine/sweep.ts's SweepResult as rk_sweep returns it. */
+export interface SweepOutcome {
+  deleted: string[]
+  events: WatchEvent[]
+  zxid: Zxid
+  remaining: number
+}
 
 /** A watch event waiting in its session's queue; seq grows per session and is never reused. */
 export interface QueuedEvent {
@@ -61,6 +69,17 @@ export interface RedisStats {
   sessionCount: number
   watchCount: number
 }
+
+/** The container/TTL sweep's knobs (engine/sweep.ts); extendedTypes comes from the engine's options. */
+export interface SweepRequest {
+  /** deletions allowed in this sweep (the rate limit's share) */
+  limit: number
+  /** znode.container.maxNeverUsedIntervalMs; 0: never */
+  maxNeverUsedMs?: number
+}
+
+/** Deletions per rk_sweep call, so that one call never holds Redis for long. */
+const SWEEP_BATCH = 1000
 
 /** Sessions closed per rk_reap call, so that one call never holds Redis for long. */
 const REAP_BATCH = 1000
@@ -91,6 +110,16 @@ function normalise(out: Outcome, type: number): Outcome {
     for (const r of body.results as OpResult[]) if (r.type === OpCode.getData) fixData(r)
   }
   return out
+}
+
+// Lua cannot tell an empty array from an empty map: either may come back for "none".
+function list<T>(v: unknown): T[] {
+  return Array.isArray(v) ? v as T[] : []
+}
+
+function sweepOutcome(v: unknown): SweepOutcome {
+  const o = v as SweepOutcome
+  return { deleted: list<string>(o.deleted), events: list<WatchEvent>(o.events), zxid: o.zxid, remaining: o.remaining }
 }
 
 export class RedisEngine {
@@ -233,6 +262,24 @@ export class RedisEngine {
   }
 
   /**
+   * The container/TTL sweep for stateless nodes: deletes up to req.limit
+   * swept znodes (one deleteContainer txn each), queueing their watch events
+   * with a notice. Safe from every node at once. Returns the deleted paths
+   * and how many candidates the limit left for later.
+   */
+  async sweep(now: number, req: SweepRequest): Promise<{ deleted: string[], remaining: number }> {
+    const deleted: string[] = []
+    let left = req.limit
+    for (;;) {
+      const batch = Math.min(left, SWEEP_BATCH)
+      const out = sweepOutcome(decode(await this.fcall('rk_sweep', [String(now), String(batch), this.extended, String(req.maxNeverUsedMs ?? 0), '1'])))
+      for (const p of out.deleted) deleted.push(p)
+      left -= out.deleted.length
+      if (out.remaining === 0 || left <= 0 || out.deleted.length < batch) return { deleted, remaining: out.remaining }
+    }
+  }
+
+  /**
    * The client's connection ended without closeSession: if `owner` still
    * holds the session, drop its watches (and undelivered events and records)
    * and clear the owner; the session lives until it expires or is resumed.
@@ -288,6 +335,11 @@ export class RedisEngine {
   /** Closes every session whose deadline is at or before now; the events are in the Outcome. */
   async expireDirect(now: number): Promise<ExpireOutcome> {
     return decode(await this.fcall('rk_expire', [String(now)])) as ExpireOutcome
+  }
+
+  /** One sweep call whose events come back in the result (single caller). */
+  async sweepDirect(now: number, req: SweepRequest): Promise<SweepOutcome> {
+    return sweepOutcome(decode(await this.fcall('rk_sweep', [String(now), String(req.limit), this.extended, String(req.maxNeverUsedMs ?? 0), '0'])))
   }
 
   /** Reads one znode as the engine sees it (inspection and tests). */

@@ -281,7 +281,7 @@ export const cases: Case[] = [
     t.equal(await target.getZxid(), 2 ** 52)
   }],
 
-  ['owners near -2^56 and -2^63 (TTL, container) and ctime near 2^41 round-trip the store', async (t, { target, a }) => {
+  ['owners -ttl and -2^63 (TTL, container) and ctime near 2^41 round-trip the store', async (t, { target, a }) => {
     const now = 1_764_000_000_123
     const c = await target.execute({ ...a, now }, { type: OpCode.createContainer, path: '/box', data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.CONTAINER })
     t.equal(c.err, Err.OK)
@@ -289,11 +289,81 @@ export const cases: Case[] = [
     // the stored owner (what the engine keeps; the Stat a client sees is the engine's business)
     t.equal((await target.getNode('/box'))!.ephemeralOwner, -(2 ** 63))
     t.equal((await target.getNode('/box'))!.ctime, now)
-    // 0xFF00000000000000 | ttl as a signed long; 5000 is a multiple of 8, the
-    // spacing of doubles near 2^56, so it is exact in both runtimes
-    const ttl = await target.execute(a, { type: OpCode.createTTL, path: '/ttl', data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.PERSISTENT_WITH_TTL, ttl: 5000 })
+    // a TTL node is stored with owner -ttl: exact for every ttl up to 2^40 - 1
+    const ttl = await target.execute(a, { type: OpCode.createTTL, path: '/ttl', data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.PERSISTENT_WITH_TTL, ttl: 0xffffffffff })
     t.equal(ttl.err, Err.OK)
-    t.equal((await target.getNode('/ttl'))!.ephemeralOwner, -72057594037927936 + 5000)
+    t.equal(ttl.body?.stat?.ephemeralOwner, 0, 'clients see no owner')
+    t.equal((await target.getNode('/ttl'))!.ephemeralOwner, -0xffffffffff)
+  }],
+
+  ['sweep: containers go once emptied after having a child, each as its own txn with watches', async (t, { target, a, b, create }) => {
+    const container = (path: string) => target.execute(a, { type: OpCode.createContainer, path, data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.CONTAINER })
+    const nothing = await target.sweep(3000, 100)
+    t.same([nothing.deleted, nothing.events, nothing.remaining], [[], [], 0], 'nothing to sweep')
+    t.equal(nothing.zxid, await target.getZxid(), 'and no zxid used')
+    t.equal((await container('/c1')).err, Err.OK)
+    t.equal((await container('/c2')).err, Err.OK)
+    t.equal((await container('/never')).err, Err.OK)
+    t.equal((await create(a, '/plain')).err, Err.OK)
+    await create(a, '/c1/x'); await create(a, '/c2/x', CreateFlag.EPHEMERAL)
+    t.same((await target.sweep(3000, 100)).deleted, [], 'containers with children stay')
+    await target.execute(a, { type: OpCode.delete, path: '/c1/x', version: -1 })
+    await target.execute(a, { type: OpCode.delete, path: '/c2/x', version: -1 })
+    await target.execute(b, { type: OpCode.exists, path: '/c1', watch: true })
+    await target.execute(b, { type: OpCode.getChildren, path: '/', watch: true })
+    const z = await target.getZxid()
+    const one = await target.sweep(3000, 1)
+    t.same(one.deleted, ['/c1'], 'sorted, and limited')
+    t.equal(one.remaining, 1)
+    t.equal(one.zxid, z + 1)
+    t.same(one.events, [
+      { session: b.session, type: EventType.NodeDeleted, path: '/c1' },
+      { session: b.session, type: EventType.NodeChildrenChanged, path: '/' },
+    ])
+    const rest = await target.sweep(3000, 100)
+    t.same(rest.deleted, ['/c2'])
+    t.equal(rest.zxid, z + 2, 'one zxid per deletion')
+    t.equal(await target.getNode('/c1'), undefined)
+    t.equal(await target.getNode('/c2'), undefined)
+    t.ok(await target.getNode('/never'), 'a container that never had a child stays')
+    t.ok(await target.getNode('/plain'))
+    t.same((await target.sweep(3000, 100)).deleted, [])
+    t.same((await target.sweep(10 ** 9, 100, 60000)).deleted, ['/never'], 'unless maxNeverUsedIntervalMs has passed')
+    t.equal((await target.getNode('/'))!.pzxid, await target.getZxid())
+  }],
+
+  ['sweep: TTL nodes go once childless and unchanged for longer than their ttl', async (t, { target, a, b }) => {
+    const ttlNode = (path: string, ttl: number, flags = CreateFlag.PERSISTENT_WITH_TTL, now = 2000) =>
+      target.execute({ ...a, now }, { type: OpCode.createTTL, path, data: bytes('t'), dataLength: 1, acl: OPEN, flags, ttl })
+    t.equal((await ttlNode('/t1', 1000)).err, Err.OK)
+    t.equal((await ttlNode('/t2', 5000)).err, Err.OK)
+    t.equal((await ttlNode('/q', 1000)).err, Err.OK)
+    t.equal((await ttlNode('/q/s-', 1000, CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL)).body?.path, '/q/s-0000000000')
+    t.same((await target.sweep(3000, 100)).deleted, [], 'ttl not passed (3000 - 2000 is not > 1000)')
+    // setData moves mtime: /t2's clock starts again
+    await target.execute({ ...a, now: 6000 }, { type: OpCode.setData, path: '/t2', data: bytes('u'), dataLength: 1, version: -1 })
+    await target.execute(b, { type: OpCode.getData, path: '/q/s-0000000000', watch: true })
+    const out = await target.sweep(7500, 100)
+    t.same(out.deleted, ['/q/s-0000000000', '/t1'], '/q has a child, /t2 was touched at 6000')
+    t.same(out.events, [{ session: b.session, type: EventType.NodeDeleted, path: '/q/s-0000000000' }])
+    t.same((await target.sweep(7500, 100)).deleted, ['/q'], 'the parent goes on a later sweep, once childless')
+    t.same((await target.sweep(11001, 100)).deleted, ['/t2'])
+    t.same((await target.sweep(10 ** 12, 100)).deleted, [])
+  }],
+
+  ['sweep: a multi that replaces a container by a plain node leaves the index', async (t, { target, a }) => {
+    await target.execute(a, { type: OpCode.createContainer, path: '/m', data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.CONTAINER })
+    await target.execute(a, { type: OpCode.create, path: '/m/k', data: null, dataLength: 0, acl: OPEN, flags: 0 })
+    const r = await target.execute(a, { type: OpCode.multi, ops: [
+      { type: OpCode.delete, path: '/m/k', version: -1 },
+      { type: OpCode.delete, path: '/m', version: -1 },
+      { type: OpCode.create, path: '/m', data: null, dataLength: 0, acl: OPEN, flags: 0 },
+      { type: OpCode.create, path: '/m/k', data: null, dataLength: 0, acl: OPEN, flags: 0 },
+      { type: OpCode.delete, path: '/m/k', version: -1 },
+    ] })
+    t.equal(r.err, Err.OK)
+    t.same((await target.sweep(3000, 100)).deleted, [], 'the new /m is not a container')
+    t.ok(await target.getNode('/m'))
   }],
 ]
 

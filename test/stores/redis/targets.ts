@@ -3,8 +3,8 @@
 // Redis through FCALL. Both expose the same async surface.
 import { MemoryStorage } from '../../engine/memory-storage'
 import {
-  closeSession, createSession, execute, expireSessions, initTree, checkSession,
-  type Context, type Outcome, type Request, type SessionId, type ZNode, type Zxid,
+  closeSession, createSession, execute, expireSessions, initTree, checkSession, sweep,
+  type Context, type SweepResult, type Outcome, type Request, type SessionId, type ZNode, type Zxid,
 } from '../../../src/engine'
 import { RedisEngine, type ExpireOutcome } from '../../../src/stores/redis'
 
@@ -15,6 +15,8 @@ export interface EngineTarget {
   checkSession(id: SessionId, passwd: string): Promise<boolean>
   closeSession(ctx: Context): Promise<Outcome>
   expire(now: number): Promise<ExpireOutcome>
+  /** one container/TTL sweep (extended types on); its events come back in the result */
+  sweep(now: number, limit: number, maxNeverUsedMs?: number): Promise<SweepResult>
   getNode(path: string): Promise<ZNode | undefined>
   getZxid(): Promise<Zxid>
   /** test set-up only: jump the zxid counter (to exercise values near 2^52) */
@@ -43,6 +45,7 @@ export function memoryTarget(): EngineTarget {
     async checkSession(id, passwd) { return checkSession(store, id, passwd) },
     async closeSession(ctx) { return closeSession(store, ctx) },
     async expire(now) { return expireSessions(store, now) },
+    async sweep(now, limit, maxNeverUsedMs) { return sweep(store, now, { limit, extendedTypes: true, maxNeverUsedMs }) },
     async getNode(path) { return store.getNode(path) },
     async getZxid() { return store.getZxid() },
     async setZxid(z) { store.setZxid(z) },
@@ -63,6 +66,7 @@ export async function redisTarget(url: string, library: string): Promise<EngineT
     checkSession: (id, passwd) => engine.checkSession(id, passwd),
     closeSession: (ctx) => engine.closeSessionDirect(ctx),
     expire: (now) => engine.expireDirect(now),
+    sweep: (now, limit, maxNeverUsedMs) => engine.sweepDirect(now, { limit, maxNeverUsedMs }),
     getNode: (path) => engine.getNode(path),
     getZxid: () => engine.getZxid(),
     async setZxid(z) { await engine.redis.set(`${engine.key}:zxid`, String(z)) },

@@ -16,6 +16,8 @@ import { Err } from '../../../engine/codes'
 import { executePrepared } from '../../../engine/execute'
 import { checkSession, closeSession, createSession, expireSessions } from '../../../engine/sessions'
 import { initTree } from '../../../engine/tree'
+import { sweep as sweepTree } from '../../../engine/sweep'
+import { queueEvents } from './queue'
 import type { Bytes, Outcome, ZNode } from '../../../engine/types'
 import { context, numberArg, prefix, request, text } from './args'
 import { parse } from './num'
@@ -87,6 +89,28 @@ export function expire(keys: string[], args: string[]): string {
   const now = numberArg(args[0], 'now')
   const store = new RedisStorage(ns, now)
   return cmsgpack.pack(expireSessions(store, now))
+}
+
+/**
+ * rk_sweep: args = [now ms, limit, extendedTypes "1"|"0", maxNeverUsedMs, queue "1"|"0"]
+ * -> SweepResult msgpack. The container/TTL sweep (engine/sweep.ts): any node
+ * may call it at any time; candidates are checked and deleted in this one
+ * FCALL, so racing nodes never delete twice. With queue "1" the events go to
+ * the sessions' queues with a notice (as rk_reap's); else the caller delivers
+ * them. Two SMEMBERS of empty sets when there is nothing to sweep.
+ */
+export function sweep(keys: string[], args: string[]): string {
+  const ns = prefix(keys)
+  const now = numberArg(args[0], 'now')
+  const limit = numberArg(args[1], 'limit')
+  if (limit <= 0) return error('redkeeper: limit must be positive: ' + args[1])
+  const store = new RedisStorage(ns, now)
+  const out = sweepTree(store, now, { limit, extendedTypes: args[2] === '1', maxNeverUsedMs: numberArg(args[3], 'maxNeverUsedMs') })
+  if (args[4] === '1') {
+    queueEvents(store, ns, out.events, undefined)
+    out.events = []
+  }
+  return cmsgpack.pack(out)
 }
 
 /** rk_init: creates ZooKeeper's initial tree if the namespace is empty -> last zxid */

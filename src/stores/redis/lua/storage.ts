@@ -19,6 +19,8 @@
 //   P:wm:d:<path>     hash    session -> mode ("1" persistent, "2" recursive) for the
 //   P:wm:c:<path>     hash      registrations of P:w:*:<path> that are not one-shot
 //   P:sw:<id>         set     "d<path>" / "c<path>": the session's watches, for dropWatches
+//   P:ix:<class>      set     paths of the znodes engine/classify.ts puts in <class>
+//                             (1 containers, 2 TTL nodes), for the sweep
 //   P:count           hash    n: znodes, w: watches, r: recursive watches (kept here
 //                             so stats need no scan, and triggers skip the ancestor
 //                             walk while r is 0)
@@ -27,6 +29,7 @@
 // P:r:<id>, P:x:<id> and P:sid. deleteSession removes the per-session ones, so
 // every way a session ends (close, expiry) leaves nothing behind.
 
+import { classify, INDEXED_CLASSES, NodeClass } from '../../../engine/classify'
 import { WatchMode, type ACL, type Bytes, type Data, type SessionId, type SessionRecord, type Storage, type WatchKind, type ZNode, type Zxid } from '../../../engine/types'
 import { num, parse } from './num'
 
@@ -42,6 +45,8 @@ interface Snapshot {
   stat: string
   data: Data
   acl: ACL[]
+  /** classify() of the node: deleteNode must know which index to leave */
+  cls: NodeClass
 }
 
 type Reply = (string | false)[]
@@ -73,8 +78,9 @@ export class RedisStorage implements Storage {
     // Lua strings are the byte strings the engine calls Bytes; the flag keeps null apart from empty
     const data: Data = isNull === 1 ? null : (r[1] as unknown as Bytes)
     const acl = cmsgpack.unpack(r[2]) as ACL[]
-    this.loaded.set(path, { stat, data, acl })
-    return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, dataLength, numChildren, pzxid, data, acl }
+    const node: ZNode = { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, dataLength, numChildren, pzxid, data, acl }
+    this.loaded.set(path, { stat, data, acl, cls: classify(path, node) })
+    return node
   }
 
   putNode(path: string, n: ZNode): void {
@@ -82,6 +88,12 @@ export class RedisStorage implements Storage {
     const stat = struct.pack(STAT, n.czxid, n.mzxid, n.ctime, n.mtime, n.version, n.cversion, n.aversion,
       n.ephemeralOwner, n.dataLength, n.numChildren, n.pzxid, data === null ? 1 : 0)
     const before = this.loaded.get(path)
+    const cls = classify(path, n)
+    // a multi may delete a path and create it again as another kind of node
+    if (before !== undefined && before.cls !== cls) {
+      if (before.cls !== NodeClass.None) redis.call('SREM', this.p + 'ix:' + before.cls, path)
+      if (cls !== NodeClass.None) redis.call('SADD', this.p + 'ix:' + cls, path)
+    }
     // Write only what changed since this call read the node: a parent's
     // create/delete must not rewrite its data and ACL (Lua strings are
     // interned, so comparing even large data is O(1)).
@@ -89,19 +101,33 @@ export class RedisStorage implements Storage {
     if (before === undefined || before.stat !== stat) args.push('s', stat)
     if (before === undefined || before.data !== data) args.push('d', data === null ? '' : (data as unknown as string))
     if (before === undefined || before.acl !== n.acl) args.push('a', cmsgpack.pack(n.acl))
-    this.loaded.set(path, { stat, data, acl: n.acl })
+    this.loaded.set(path, { stat, data, acl: n.acl, cls })
     if (args.length === 0) return
     // an existing znode always has all three fields: fields added means a new znode
     const added = redis.call('HSET', this.p + 'n:' + path, ...args) as number
-    if (added > 0) redis.call('HINCRBY', this.p + 'count', 'n', '1')
+    if (added > 0) {
+      redis.call('HINCRBY', this.p + 'count', 'n', '1')
+      if (cls !== NodeClass.None) redis.call('SADD', this.p + 'ix:' + cls, path)
+    }
   }
 
   deleteNode(path: string): void {
+    const before = this.loaded.get(path)
     this.loaded.delete(path)
     // a deleted znode has no children, so its child set is already gone and
     // DEL counts the znode alone
     const removed = redis.call('DEL', this.p + 'n:' + path, this.p + 'c:' + path) as number
     if (removed > 0) redis.call('HINCRBY', this.p + 'count', 'n', '-1')
+    if (before !== undefined) {
+      if (before.cls !== NodeClass.None) redis.call('SREM', this.p + 'ix:' + before.cls, path)
+    } else {
+      // not read in this call (the engine always reads before deleting): leave every index
+      for (const cls of INDEXED_CLASSES) redis.call('SREM', this.p + 'ix:' + cls, path)
+    }
+  }
+
+  indexed(cls: NodeClass): string[] {
+    return redis.call('SMEMBERS', this.p + 'ix:' + cls) as string[]
   }
 
   getChildren(path: string): string[] {

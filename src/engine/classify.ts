@@ -1,0 +1,53 @@
+// Which znodes the stores keep an index of, decided in ONE place: both
+// Storage implementations call classify() on every putNode/deleteNode to keep
+// their sets (in memory for the embedded store, Redis sets for the Lua
+// adapter), and the sweep reads those sets back instead of scanning the tree.
+// Pure and plain (compiled to Lua too).
+
+import type { ZNode } from './types'
+
+export enum NodeClass {
+  None = 0,
+  /** CreateMode.CONTAINER: DataTree's `containers` set */
+  Container = 1,
+  /** PERSISTENT(_SEQUENTIAL)_WITH_TTL: DataTree's `ttls` set */
+  TTL = 2,
+}
+
+/** The classes a store indexes (every class but None). */
+export const INDEXED_CLASSES: NodeClass[] = [NodeClass.Container, NodeClass.TTL]
+
+/** EphemeralType.CONTAINER_EPHEMERAL_OWNER: Long.MIN_VALUE (exact as a double). */
+export const CONTAINER_OWNER = -9223372036854775808
+
+/** EphemeralType.TTL.maxValue(): 2^40 - 1 ms. */
+export const MAX_TTL = 0xffffffffff
+
+/**
+ * The ephemeralOwner a TTL node is stored with: -ttl. ZooKeeper keeps
+ * 0xFF00000000000000 | ttl, which a double cannot hold exactly (its ulp at
+ * 2^56 is 8); -ttl is exact for every valid ttl (< 2^40), cannot collide
+ * with a session id (positive) or CONTAINER_OWNER, and is never shown to a
+ * client (statOf reports 0 for every owner that is not a session).
+ */
+export function ttlOwner(ttl: number): number {
+  return -ttl
+}
+
+/** 0xFF00000000000000 as a signed long: how TTL owners were stored before (-2^56 + ttl). */
+const LEGACY_TTL_BASE = -72057594037927936
+
+/** The ttl of a TTL node's owner, also from the older -2^56 + ttl form (rounded there). */
+export function ttlOf(owner: number): number {
+  if (owner < 0 && owner >= -MAX_TTL) return -owner
+  if (owner > LEGACY_TTL_BASE && owner < LEGACY_TTL_BASE + MAX_TTL + 16) return owner - LEGACY_TTL_BASE
+  return 0
+}
+
+/** The index a znode belongs in. Depends only on what never changes after create. */
+export function classify(_path: string, node: ZNode): NodeClass {
+  const owner = node.ephemeralOwner
+  if (owner >= 0) return NodeClass.None
+  if (owner === CONTAINER_OWNER) return NodeClass.Container
+  return ttlOf(owner) > 0 ? NodeClass.TTL : NodeClass.None
+}

@@ -58,8 +58,11 @@ async function scenario (tt: Tap, address: string): Promise<Record<string, unkno
   const out: Record<string, unknown> = {}
 
   tt.equal((await create(a, '/s')).err, Err.OK)
-  // containers: one emptied after a child, one never used, one still holding
-  // a child, one emptied by its ephemeral's session closing (the lock recipe)
+  // Everything starts with a child, so nothing is a sweep candidate until
+  // the watches are set and the zxid is noted: containers emptied later,
+  // one never used, one still holding a child, one emptied by its
+  // ephemeral's session closing (the lock recipe); TTL nodes plain,
+  // sequential, with a child left, and one kept alive by setData.
   out.creates = [
     (await container(a, '/s/used')).err,
     (await container(a, '/s/never')).err,
@@ -67,11 +70,12 @@ async function scenario (tt: Tap, address: string): Promise<Record<string, unkno
     (await container(a, '/s/lock')).err,
     (await create(a, '/s/used/x')).err,
     (await create(a, '/s/full/k')).err,
-    // TTL nodes: no children, with a child, sequential, and one kept alive by setData
     (await ttlNode(a, '/s/short', 300)).err,
+    (await create(a, '/s/short/k')).err,
     (await ttlNode(a, '/s/kids', 300)).err,
     (await create(a, '/s/kids/k')).err,
     (await ttlNode(a, '/s/seq-', 300, CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL)).body?.path,
+    (await create(a, '/s/seq-0000000006/k')).err,
     (await ttlNode(a, '/s/seq-', 300, CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL)).body?.path,
     (await create(a, '/s/seq-0000000007/k')).err,
     (await ttlNode(a, '/s/touched', 3000)).err,
@@ -80,7 +84,6 @@ async function scenario (tt: Tap, address: string): Promise<Record<string, unkno
   ]
   const e = await s.client()
   tt.equal((await create(e, '/s/lock/e', CreateFlag.EPHEMERAL)).err, Err.OK)
-  tt.equal((await del(a, '/s/used/x')).err, Err.OK)
   // the watcher: data watch on a container, data watch on a TTL node, child watch on /s
   tt.equal((await exists(w, '/s/used', true)).err, Err.OK)
   tt.equal((await getData(w, '/s/short', true)).err, Err.OK)
@@ -90,6 +93,10 @@ async function scenario (tt: Tap, address: string): Promise<Record<string, unkno
     ttl: (await exists(a, '/s/short')).body?.stat?.ephemeralOwner
   }
   const before = await lastZxid(a)
+  tt.equal((await setData(a, '/s/touched', bytes('start'))).err, Err.OK)
+  tt.equal((await del(a, '/s/used/x')).err, Err.OK)
+  tt.equal((await del(a, '/s/short/k')).err, Err.OK)
+  tt.equal((await del(a, '/s/seq-0000000006/k')).err, Err.OK)
   await e.close()
 
   await gone(a, '/s/used')
@@ -108,7 +115,7 @@ async function scenario (tt: Tap, address: string): Promise<Record<string, unkno
   out.events = plain(seen).map((x) => `${x.type} ${x.path}`).sort()
   out.afterFirstSweeps = await tree(a, '/s')
   const mid = await lastZxid(a)
-  // sweeps are txns: 4 deletions, the ephemeral's session close, the 16 setData
+  // sweeps are txns: 17 setData, 3 deletes, the session close, 4 sweep deletions
   out.zxidsUsed = mid - before
 
   await gone(a, '/s/touched')
@@ -144,7 +151,9 @@ for (const target of all) {
     transcripts.set(target.name, out)
     if (target.name !== 'zookeeper') return
     // the scenario's own expectations, proved on ZooKeeper first
-    tt.same(out.creates, [0, 0, 0, 0, 0, 0, 0, 0, 0, '/s/seq-0000000006', '/s/seq-0000000007', 0, 0, Err.BADARGUMENTS, Err.BADARGUMENTS])
+    tt.same(out.creates, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '/s/seq-0000000006', 0, '/s/seq-0000000007', 0, 0, Err.BADARGUMENTS, Err.BADARGUMENTS])
+    tt.equal(out.zxidsUsed, 25)
+    tt.equal(out.zxidsUsedLater, 7)
     tt.same(out.stats, { container: 0, ttl: 0 })
     tt.same(out.events, [
       `${EventType.NodeDeleted} /s/short`,

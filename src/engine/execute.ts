@@ -67,6 +67,12 @@ function asMultiOp(op: SubRequest): SubRequest {
   return { type, path: op.path, data: op.data, dataLength: op.dataLength, acl: op.acl, flags, pathState: op.pathState, aclInvalid: op.aclInvalid }
 }
 
+/** A create/create2/createContainer sub-op (a CreateRequest, no ttl) whose flags name a TTL mode. */
+function ttlWithoutTtl(op: SubRequest): boolean {
+  if (op.type !== OpCode.create && op.type !== OpCode.create2 && op.type !== OpCode.createContainer) return false
+  return op.flags === CreateFlag.PERSISTENT_WITH_TTL || op.flags === CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL
+}
+
 // ZooKeeper's multi: the first failing op aborts the rest; results are OK
 // before it, its own code at it, RUNTIMEINCONSISTENCY after it.
 function multi(store: Storage, ctx: Context, req: MultiRequest, opts: EngineOptions): Outcome {
@@ -83,6 +89,13 @@ function multi(store: Storage, ctx: Context, req: MultiRequest, opts: EngineOpti
   let failedAt = -1
   let failure = 0
   for (let i = 0; i < req.ops.length; i++) {
+    if (ttlWithoutTtl(req.ops[i])) {
+      // Op.create gives a CreateRequest with TTL flags the createTTL opcode;
+      // PrepRequestProcessor then casts it to CreateTTLRequest and fails the
+      // whole request (only once every op before it succeeded)
+      txn.abort()
+      return { err: Err.MARSHALLINGERROR, zxid: txn.zxid, events: [] }
+    }
     const r = applyWrite(txn, ctx, asMultiOp(req.ops[i]), opts)
     if (typeof r === 'number') {
       failedAt = i

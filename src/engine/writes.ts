@@ -62,9 +62,12 @@ export function create(txn: Txn, ctx: Context, req: CreateRequest | CreateTTLReq
   if (txn.get(path) !== undefined) return Err.NODEEXISTS
   if (parent.ephemeralOwner > 0) return Err.NOCHILDRENFOREPHEMERALS
 
+  // The owner follows the txn, i.e. the opcode, as DataTree.processTxn
+  // decides it: createContainer makes a container whatever its flags say,
+  // and a plain create with the CONTAINER flag makes a plain node.
   let owner = 0
-  if (flags === CreateFlag.CONTAINER) owner = CONTAINER_OWNER
-  else if (isTTL) owner = ttlOwner(ttl)
+  if (req.type === OpCode.createContainer) owner = CONTAINER_OWNER
+  else if (req.type === OpCode.createTTL && isTTL) owner = ttlOwner(ttl)
   else if (flags === CreateFlag.EPHEMERAL || flags === CreateFlag.EPHEMERAL_SEQUENTIAL) owner = ctx.session
 
   const zxid = txn.zxid

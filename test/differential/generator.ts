@@ -34,10 +34,21 @@ const OPEN: ACL[] = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }]
 const USERS = ['alice', 'bob']
 const DIGESTS = USERS.map((u) => digestId(`${u}:pw`))
 
+export interface GeneratorOptions {
+  /**
+   * Also send containers and TTL nodes (extendedRequest); both servers must
+   * run with zookeeper.extendedTypesEnabled and a sweep interval longer than
+   * the run, so that nothing is swept at a moment only one side chooses.
+   */
+  extendedTypes?: boolean
+}
+
 export class Generator {
   private readonly r: () => number
-  constructor (seed: number, private readonly root: string, private readonly sessions: number) {
+  private readonly extended: boolean
+  constructor (seed: number, private readonly root: string, private readonly sessions: number, opts: GeneratorOptions = {}) {
     this.r = rng(seed)
+    this.extended = opts.extendedTypes === true
   }
 
   private int (n: number): number { return Math.floor(this.r() * n) }
@@ -130,8 +141,60 @@ export class Generator {
     return { type: OpCode.setACL, path: this.path(), acl, version: -1 }
   }
 
+  private ttl (): number {
+    // 0, negative and past 2^40 - 1 are BADARGUMENTS
+    if (this.chance(0.05)) return this.pick([0, -5, 0x10000000000, 0xffffffffff])
+    return 1 + this.int(100000)
+  }
+
+  private ttlFlags (): number {
+    if (this.chance(0.05)) return this.pick([CreateFlag.PERSISTENT, CreateFlag.EPHEMERAL, CreateFlag.CONTAINER])
+    return this.pick([CreateFlag.PERSISTENT_WITH_TTL, CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL])
+  }
+
+  /**
+   * Containers and TTL nodes (extendedTypes only): createContainer and
+   * createTTL, the CONTAINER/TTL flags on plain creates and inside multi
+   * (where ZooKeeper rebuilds the op from its flags), children under them.
+   * A createTTL with a non-TTL mode always carries a ttl >= 0: with a
+   * negative one ZooKeeper 3.8 accepts the request and then fails applying
+   * it (DataTree cannot encode the ttl), which no client API can send.
+   */
+  private extendedRequest (): SubRequest | WireRequest {
+    const k = this.int(10)
+    const data = this.data()
+    const len = data === null ? 0 : data.length
+    if (k < 4) {
+      const flags = this.chance(0.9) ? CreateFlag.CONTAINER : this.pick([CreateFlag.PERSISTENT, CreateFlag.EPHEMERAL, CreateFlag.PERSISTENT_SEQUENTIAL])
+      return { type: OpCode.createContainer, path: this.path(), data, dataLength: len, acl: this.acl(), flags }
+    }
+    if (k < 8) {
+      const flags = this.ttlFlags()
+      const ttl = flags === CreateFlag.PERSISTENT_WITH_TTL || flags === CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL ? this.ttl() : Math.abs(this.ttl())
+      return { type: OpCode.createTTL, path: this.path(), data, dataLength: len, acl: this.acl(), flags, ttl }
+    }
+    if (k < 9) {
+      // a plain create with the CONTAINER or a TTL flag
+      const flags = this.pick([CreateFlag.CONTAINER, CreateFlag.PERSISTENT_WITH_TTL, CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL])
+      return { type: this.chance(0.5) ? OpCode.create : OpCode.create2, path: this.path(), data, dataLength: len, acl: this.acl(), flags }
+    }
+    const ops: SubRequest[] = []
+    const n = 1 + this.int(3)
+    for (let i = 0; i < n; i++) {
+      const j = this.int(4)
+      const d = this.data()
+      const dl = d === null ? 0 : d.length
+      if (j === 0) ops.push({ type: OpCode.createContainer, path: this.path(), data: d, dataLength: dl, acl: OPEN, flags: CreateFlag.CONTAINER })
+      else if (j === 1) ops.push({ type: OpCode.createTTL, path: this.path(), data: d, dataLength: dl, acl: OPEN, flags: this.ttlFlags(), ttl: Math.abs(this.ttl()) })
+      else if (j === 2) ops.push({ type: OpCode.create, path: this.path(), data: d, dataLength: dl, acl: OPEN, flags: this.pick([CreateFlag.CONTAINER, CreateFlag.PERSISTENT_WITH_TTL]) })
+      else ops.push(this.writeSub())
+    }
+    return { type: OpCode.multi, ops }
+  }
+
   next (): Step {
     const slot = this.int(this.sessions)
+    if (this.extended && this.chance(0.1)) return { kind: 'request', slot, req: this.extendedRequest() as WireRequest }
     if (this.chance(0.08)) return { kind: 'request', slot, req: this.watchRequest() }
     if (this.chance(0.04)) return { kind: 'request', slot, req: this.aclRequest() }
     const k = this.int(1000)

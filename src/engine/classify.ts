@@ -4,6 +4,7 @@
 // adapter), and the sweep reads those sets back instead of scanning the tree.
 // Pure and plain (compiled to Lua too).
 
+import { LIMIT_NODE, quotaTarget } from './quota'
 import type { ZNode } from './types'
 
 export enum NodeClass {
@@ -12,10 +13,12 @@ export enum NodeClass {
   Container = 1,
   /** PERSISTENT(_SEQUENTIAL)_WITH_TTL: DataTree's `ttls` set */
   TTL = 2,
+  /** /zookeeper/quota<path>/zookeeper_limits: DataTree's quota trie (quota.ts) */
+  QuotaLimits = 3,
 }
 
 /** The classes a store indexes (every class but None). */
-export const INDEXED_CLASSES: NodeClass[] = [NodeClass.Container, NodeClass.TTL]
+export const INDEXED_CLASSES: NodeClass[] = [NodeClass.Container, NodeClass.TTL, NodeClass.QuotaLimits]
 
 /** EphemeralType.CONTAINER_EPHEMERAL_OWNER: Long.MIN_VALUE (exact as a double). */
 export const CONTAINER_OWNER = -9223372036854775808
@@ -45,9 +48,9 @@ export function ttlOf(owner: number): number {
 }
 
 /** The index a znode belongs in. Depends only on what never changes after create. */
-export function classify(_path: string, node: ZNode): NodeClass {
+export function classify(path: string, node: ZNode): NodeClass {
   const owner = node.ephemeralOwner
-  if (owner >= 0) return NodeClass.None
+  if (owner >= 0) return quotaTarget(path, LIMIT_NODE) === undefined ? NodeClass.None : NodeClass.QuotaLimits
   if (owner === CONTAINER_OWNER) return NodeClass.Container
   return ttlOf(owner) > 0 ? NodeClass.TTL : NodeClass.None
 }

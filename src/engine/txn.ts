@@ -5,8 +5,10 @@
 // script half-way, and the embedded log must see a transaction whole.
 
 import { EventType } from './codes'
+import { NodeClass } from './classify'
 import { lastSlash } from './paths'
-import type { Storage, WatchEvent, WatchKind, ZNode, SessionId, Zxid } from './types'
+import { LIMIT_NODE, STAT_NODE, exceedsHardLimit, formatStats, limitPath, maxPrefix, parseStats, quotaTarget, statPath } from './quota'
+import type { Data, Storage, WatchEvent, WatchKind, ZNode, SessionId, Zxid } from './types'
 
 type Mutation =
   | { kind: 'addChild'; parent: string; name: string }
@@ -29,6 +31,10 @@ export class Txn {
   private readonly order: string[] = []
   private readonly mutations: Mutation[] = []
   private readonly triggers: Trigger[] = []
+  /** quota'd paths as this txn has left them (quota.ts); built on first use */
+  private roots: Map<string, boolean> | undefined
+  /** quota'd paths as committed: what enforcement checks against */
+  private committedRoots: Map<string, boolean> | undefined
 
   constructor(store: Storage, time: number) {
     this.store = store
@@ -73,6 +79,14 @@ export class Txn {
       this.mutations.push({ kind: 'addEphemeral', session: node.ephemeralOwner, path })
     }
     this.triggers.push({ kind: 'created', path, parent })
+    // DataTree.createNode's quota bookkeeping, in its order
+    const roots = this.quotaRoots()
+    const limitOf = quotaTarget(path, LIMIT_NODE)
+    if (limitOf !== undefined) roots.set(limitOf, true)
+    const statOf = quotaTarget(path, STAT_NODE)
+    if (statOf !== undefined) this.countInto(statOf)
+    const prefix = maxPrefix(roots, path)
+    if (prefix !== undefined) this.addToStats(prefix, dataBytes(node.data), 1)
   }
 
   remove(path: string, parent: string, name: string, node: ZNode): void {
@@ -82,10 +96,86 @@ export class Txn {
       this.mutations.push({ kind: 'removeEphemeral', session: node.ephemeralOwner, path })
     }
     this.triggers.push({ kind: 'deleted', path, parent })
+    const roots = this.quotaRoots()
+    if (roots.size === 0) return
+    const limitOf = quotaTarget(path, LIMIT_NODE)
+    if (limitOf !== undefined) roots.delete(limitOf)
+    const prefix = maxPrefix(roots, path)
+    if (prefix !== undefined) this.addToStats(prefix, -dataBytes(node.data), -1)
   }
 
-  changed(path: string): void {
+  /** setData: `bytesDiff` is the new data's length minus the old's */
+  changed(path: string, bytesDiff: number): void {
     this.triggers.push({ kind: 'changed', path })
+    const prefix = maxPrefix(this.quotaRoots(), path)
+    if (prefix !== undefined) this.addToStats(prefix, bytesDiff, 0)
+  }
+
+  // ---- quotas (quota.ts) ----
+
+  private quotaRoots(): Map<string, boolean> {
+    if (this.roots === undefined) this.roots = rootsOf(this.store)
+    return this.roots
+  }
+
+  /**
+   * zookeeper.enforceQuota: would this change pass a hard limit of the
+   * deepest quota over `path`? Against the committed tree, as
+   * ZooKeeperServer.checkQuota reads the DataTree, not pending changes.
+   */
+  quotaExceeded(path: string, bytesDiff: number, countDiff: number): boolean {
+    if (this.committedRoots === undefined) this.committedRoots = rootsOf(this.store)
+    const prefix = maxPrefix(this.committedRoots, path)
+    if (prefix === undefined) return false
+    const limits = this.store.getNode(limitPath(prefix))
+    if (limits === undefined) return false
+    const stats = this.store.getNode(statPath(prefix))
+    return exceedsHardLimit(this.textOf(limits.data), stats === undefined ? undefined : this.textOf(stats.data), bytesDiff, countDiff)
+  }
+
+  private textOf(data: Data): string {
+    return data === null ? '' : this.store.text(data)
+  }
+
+  /** Rewrites a stats znode's data in place: no version, mzxid or watch (DataTree.updateQuotaStat). */
+  private setStats(path: string, node: ZNode, text: string): void {
+    const n = this.edit(path, node)
+    const data = this.store.bytes(text)
+    n.data = data
+    n.dataLength = dataBytes(data)
+  }
+
+  private addToStats(prefix: string, bytesDiff: number, countDiff: number): void {
+    const path = statPath(prefix)
+    const node = this.get(path)
+    if (node === undefined) return // ZooKeeper logs "Missing node for stat"
+    const s = parseStats(this.textOf(node.data))
+    const count = s.get('count')
+    const bytes = s.get('bytes')
+    s.set('count', (count === undefined ? -1 : count) + countDiff)
+    s.set('bytes', (bytes === undefined ? -1 : bytes) + bytesDiff)
+    this.setStats(path, node, formatStats(s))
+  }
+
+  /** DataTree.updateQuotaForPath: the stats znode of `target` := its subtree's count and bytes. */
+  private countInto(target: string): void {
+    const path = statPath(target)
+    const node = this.get(path)
+    if (node === undefined) return
+    const totals = [0, 0]
+    this.countSubtree(target, totals)
+    const s = new Map<string, number>()
+    s.set('count', totals[0])
+    s.set('bytes', totals[1])
+    this.setStats(path, node, formatStats(s))
+  }
+
+  private countSubtree(path: string, totals: number[]): void {
+    const node = this.get(path)
+    if (node === undefined) return
+    totals[0] += 1
+    totals[1] += dataBytes(node.data)
+    for (const name of this.store.getChildren(path)) this.countSubtree(path === '/' ? '/' + name : path + '/' + name, totals)
   }
 
   private stage(path: string, node: ZNode | false): void {
@@ -127,6 +217,21 @@ export class Txn {
     for (const t of this.triggers) fire(store, t, events)
     return events
   }
+}
+
+/** Byte length of znode data; as a string so that the Lua build reads it with # (Lua data is a string). */
+function dataBytes(data: Data): number {
+  return data === null ? 0 : (data as unknown as string).length
+}
+
+/** The quota'd paths: one per zookeeper_limits znode (classify() indexes them). */
+function rootsOf(store: Storage): Map<string, boolean> {
+  const out = new Map<string, boolean>()
+  for (const path of store.indexed(NodeClass.QuotaLimits)) {
+    const target = quotaTarget(path, LIMIT_NODE)
+    if (target !== undefined) out.set(target, true)
+  }
+  return out
 }
 
 function emit(events: WatchEvent[], sessions: SessionId[], type: EventType, path: string, skip?: Map<SessionId, boolean>): void {

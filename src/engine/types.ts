@@ -107,6 +107,9 @@ export interface Storage {
    * deleteNode, so that the container/TTL sweep never scans the tree.
    */
   indexed(cls: NodeClass): string[]
+  /** znode data as text (UTF-8), and back: quota stats are text the engine edits (quota.ts) */
+  text(data: Bytes): string
+  bytes(text: string): Bytes
   addChild(parent: string, name: string): void
   removeChild(parent: string, name: string): void
 

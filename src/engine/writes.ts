@@ -14,6 +14,7 @@ import {
   type Context,
   type CreateRequest,
   type CreateTTLRequest,
+  type Data,
   type DeleteRequest,
   type OpResult,
   type SetACLRequest,
@@ -33,6 +34,11 @@ function isSpecialPath(path: string): boolean {
 
 function hasNul(state: PathState | undefined): boolean {
   return state === PathState.HasNul
+}
+
+/** Byte length of znode data; as a string so that the Lua build reads it with # (Lua data is a string). */
+function dataBytes(data: Data): number {
+  return data === null ? 0 : (data as unknown as string).length
 }
 
 function versionMatches(expected: number, current: number): boolean {
@@ -90,9 +96,12 @@ export function create(txn: Txn, ctx: Context, req: CreateRequest | CreateTTLReq
   p.cversion = parent.cversion + 1
   p.pzxid = zxid
   p.numChildren = parent.numChildren + 1
+  // the Stat is taken before quota bookkeeping may rewrite a new zookeeper_stats
+  // znode's data, as DataTree.createNode copies it first
+  const stat = statOf(node)
   txn.create(path, parentPath, childOf(path, lastSlash(path)), node)
   if (req.type === OpCode.create) return { type: OpCode.create, path }
-  return { type: req.type, path, stat: statOf(node) }
+  return { type: req.type, path, stat }
 }
 
 export function remove(txn: Txn, ctx: Context, req: DeleteRequest): Applied {
@@ -136,7 +145,7 @@ export function setData(txn: Txn, ctx: Context, req: SetDataRequest): Applied {
   n.mzxid = txn.zxid
   n.data = req.data
   n.dataLength = req.dataLength
-  txn.changed(req.path)
+  txn.changed(req.path, dataBytes(req.data) - dataBytes(node.data))
   return { type: OpCode.setData, stat: statOf(n) }
 }
 

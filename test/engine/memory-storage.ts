@@ -28,6 +28,8 @@ export class MemoryStorage implements Storage {
     this.nodes.delete(p); this.children.delete(p)
   }
   indexed(cls: NodeClass) { return [...(this.index.get(cls) ?? [])] }
+  text(data: Uint8Array) { return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8') }
+  bytes(text: string) { return Buffer.from(text, 'utf8') }
   getChildren(p: string) { return [...(this.children.get(p) ?? [])] }
   addChild(p: string, c: string) { let s = this.children.get(p); if (!s) this.children.set(p, (s = new Set())); s.add(c) }
   removeChild(p: string, c: string) { this.children.get(p)?.delete(c) }

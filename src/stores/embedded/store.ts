@@ -383,6 +383,14 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     return this.state.indexed(cls)
   }
 
+  text(data: Uint8Array): string {
+    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+  }
+
+  bytes(text: string): Uint8Array {
+    return Buffer.from(text, 'utf8')
+  }
+
   addChild(parent: string, name: string): void {
     this.opStart('addChild')
     encodeChildOp(this.writer, OP_ADD_CHILD, parent, name)

@@ -365,6 +365,55 @@ export const cases: Case[] = [
     t.same((await target.sweep(3000, 100)).deleted, [], 'the new /m is not a container')
     t.ok(await target.getNode('/m'))
   }],
+
+  ['quotas: zookeeper_stats counts the subtree when created, then every create, delete and setData under it, in place', async (t, { target, a, b, create }) => {
+    const text = async (path: string) => { const n = await target.getNode(path); return n?.data === null || n === undefined ? n?.data : Buffer.from(n.data).toString() }
+    const set = (path: string, data: string) => target.execute(a, { type: OpCode.setData, path, data: bytes(data), dataLength: data.length, version: -1 })
+    t.equal((await create(a, '/q', 0, bytes('root'))).err, Err.OK)
+    t.equal((await create(a, '/q/a', 0, bytes('xx'))).err, Err.OK)
+    t.equal((await create(a, '/q/a/deep', 0, null)).err, Err.OK)
+    // what zkCli's setquota -n 5 /q sends
+    t.equal((await create(a, '/zookeeper/quota/q', 0, null)).err, Err.OK)
+    t.equal((await create(a, '/zookeeper/quota/q/zookeeper_limits', 0, bytes('count=5,bytes=-1'))).err, Err.OK)
+    const made = await target.execute(a, { type: OpCode.create2, path: '/zookeeper/quota/q/zookeeper_stats', data: bytes('count=0,bytes=0'), dataLength: 15, acl: OPEN, flags: 0 })
+    t.equal(made.body?.stat?.dataLength, 15, 'the reply Stat is taken before the server counts')
+    t.equal(await text('/zookeeper/quota/q/zookeeper_stats'), 'count=3,bytes=6', '/q, /q/a, /q/a/deep: 4 + 2 + 0 bytes')
+    const stats0 = (await target.getNode('/zookeeper/quota/q/zookeeper_stats'))!
+    t.equal(stats0.dataLength, 15)
+    await target.execute(b, { type: OpCode.getData, path: '/zookeeper/quota/q/zookeeper_stats', watch: true })
+    const c = await create(a, '/q/b', CreateFlag.EPHEMERAL, bytes('abc'))
+    t.same(c.events, [], 'no watch fires on the stats znode')
+    t.equal(await text('/zookeeper/quota/q/zookeeper_stats'), 'count=4,bytes=9')
+    await set('/q/a', 'xxxxx')
+    t.equal(await text('/zookeeper/quota/q/zookeeper_stats'), 'count=4,bytes=12')
+    await target.execute(a, { type: OpCode.delete, path: '/q/a/deep', version: -1 })
+    t.equal(await text('/zookeeper/quota/q/zookeeper_stats'), 'count=3,bytes=12')
+    const stats1 = (await target.getNode('/zookeeper/quota/q/zookeeper_stats'))!
+    t.same([stats1.version, stats1.mzxid, stats1.dataLength], [stats0.version, stats0.mzxid, 16], 'data in place: same version and mzxid')
+    // a session's ephemerals leave the count when it closes
+    await target.closeSession(a)
+    t.equal(await text('/zookeeper/quota/q/zookeeper_stats'), 'count=2,bytes=9')
+    // outside the quota nothing changes; a nested quota takes its own subtree
+    await create(b, '/other', 0, bytes('zz'))
+    await create(b, '/q/n', 0, null)
+    t.equal(await text('/zookeeper/quota/q/zookeeper_stats'), 'count=3,bytes=9')
+    await create(b, '/zookeeper/quota/q/n', 0, null)
+    await create(b, '/zookeeper/quota/q/n/zookeeper_limits', 0, bytes('count=-1,bytes=-1=;countHardLimit=2'))
+    await create(b, '/zookeeper/quota/q/n/zookeeper_stats', 0, bytes('count=0,bytes=0'))
+    t.equal(await text('/zookeeper/quota/q/n/zookeeper_stats'), 'count=1,bytes=0')
+    await create(b, '/q/n/x', 0, bytes('1234'))
+    t.equal(await text('/zookeeper/quota/q/n/zookeeper_stats'), 'count=2,bytes=4', 'the deepest quota counts')
+    t.equal(await text('/zookeeper/quota/q/zookeeper_stats'), 'count=3,bytes=9', 'and only it')
+    // StatsTrack's format: other keys sorted after "=", unknown pairs kept
+    await target.execute(b, { type: OpCode.setData, path: '/zookeeper/quota/q/n/zookeeper_stats', data: bytes('zeta=1;bytes=4,count=2;alpha='), dataLength: 29, version: -1 })
+    await create(b, '/q/n/y', 0, null)
+    t.equal(await text('/zookeeper/quota/q/n/zookeeper_stats'), 'count=3,bytes=4=;zeta=1')
+    // delquota: the limits znode goes, the path is no longer counted
+    t.equal((await target.execute(b, { type: OpCode.delete, path: '/zookeeper/quota/q/n/zookeeper_limits', version: -1 })).err, Err.OK)
+    await create(b, '/q/n/z', 0, bytes('zz'))
+    t.equal(await text('/zookeeper/quota/q/n/zookeeper_stats'), 'count=3,bytes=4=;zeta=1', 'no longer counted there')
+    t.equal(await text('/zookeeper/quota/q/zookeeper_stats'), 'count=4,bytes=11', 'but by the quota above')
+  }],
 ]
 
 /** Cases that need their own session ids. */

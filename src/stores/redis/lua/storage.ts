@@ -130,6 +130,15 @@ export class RedisStorage implements Storage {
     return redis.call('SMEMBERS', this.p + 'ix:' + cls) as string[]
   }
 
+  // Lua strings are the bytes: data and text are the same string
+  text(data: Bytes): string {
+    return data as unknown as string
+  }
+
+  bytes(text: string): Bytes {
+    return text as unknown as Bytes
+  }
+
   getChildren(path: string): string[] {
     return redis.call('SMEMBERS', this.p + 'c:' + path) as string[]
   }

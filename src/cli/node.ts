@@ -11,8 +11,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import type { AuthConfig } from '../server/auth'
-import type { SweepConfig } from '../server/config'
-import { EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings } from './sweep-settings'
+import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, type ZnodeSettings } from './sweep-settings'
 import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 
 const redisUrl: Parser<string> = (raw) => {
@@ -43,7 +42,8 @@ const S = {
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   ...AUTH_SETTINGS,
   ...SWEEP_SETTINGS,
-  extendedTypes: EXTENDED_TYPES
+  extendedTypes: EXTENDED_TYPES,
+  enforceQuota: ENFORCE_QUOTA
 } satisfies Record<string, Setting<unknown>>
 
 function help (): string {
@@ -76,13 +76,13 @@ export interface NodeOptions {
   maxSessionTimeout: number | undefined
   logLevel: string
   auth: AuthConfig
-  sweep: SweepConfig & { extendedTypes: boolean }
+  sweep: ZnodeSettings
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
   const { values } = parseFlags(argv, {
     strings: Object.values(S).filter((s) => s.arg !== '').map((s) => s.flag),
-    booleans: ['help', EXTENDED_TYPES.flag],
+    booleans: ['help', EXTENDED_TYPES.flag, ENFORCE_QUOTA.flag],
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'

@@ -11,8 +11,7 @@ import { bool, logLevel, nonEmpty, port, positiveInt, resolve, type Setting } fr
 import type { Command, Io } from './command'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import type { AuthConfig } from '../server/auth'
-import type { SweepConfig } from '../server/config'
-import { EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings } from './sweep-settings'
+import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, type ZnodeSettings } from './sweep-settings'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
@@ -27,7 +26,8 @@ const S = {
   fsync: { flag: 'fsync', env: 'REDKEEPER_FSYNC', arg: '<bool>', parse: bool, defaultText: 'true', help: 'fsync the log before acknowledging (--no-fsync: tests and benchmarks only)' },
   ...AUTH_SETTINGS,
   ...SWEEP_SETTINGS,
-  extendedTypes: EXTENDED_TYPES
+  extendedTypes: EXTENDED_TYPES,
+  enforceQuota: ENFORCE_QUOTA
 } satisfies Record<string, Setting<unknown>>
 
 const STRING_FLAGS = Object.values(S).filter((s) => s.flag !== 'fsync' && s.arg !== '').map((s) => s.flag)
@@ -60,13 +60,13 @@ interface StartOptions {
   logLevel: string
   fsync: boolean
   auth: AuthConfig
-  sweep: SweepConfig & { extendedTypes: boolean }
+  sweep: ZnodeSettings
 }
 
 export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
   const { values } = parseFlags(argv, {
     strings: STRING_FLAGS,
-    booleans: ['fsync', 'no-fsync', 'help', EXTENDED_TYPES.flag],
+    booleans: ['fsync', 'no-fsync', 'help', EXTENDED_TYPES.flag, ENFORCE_QUOTA.flag],
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'

@@ -17,6 +17,9 @@ const interval: Parser<number> = (raw) => {
   return n
 }
 
+/** zookeeper.enforceQuota (ZooKeeper 3.7+): a boolean flag without a value. */
+export const ENFORCE_QUOTA = { flag: 'enforce-quota', env: 'REDKEEPER_ENFORCE_QUOTA', arg: '', parse: bool, defaultText: 'false', help: 'zookeeper.enforceQuota: creates and setData past a hard quota limit (setquota -N/-B) fail with QUOTAEXCEEDED' } satisfies Setting<boolean>
+
 /** A boolean flag without a value (`--extended-types`); its env var takes true/false. */
 export const EXTENDED_TYPES = { flag: 'extended-types', env: 'REDKEEPER_EXTENDED_TYPES', arg: '', parse: bool, defaultText: 'false', help: 'zookeeper.extendedTypesEnabled: allow TTL nodes (createTTL, PERSISTENT_WITH_TTL modes)' } satisfies Setting<boolean>
 
@@ -26,11 +29,15 @@ export const SWEEP_SETTINGS = {
   containerMaxNeverUsedMs: { flag: 'container-max-never-used-ms', env: 'REDKEEPER_CONTAINER_MAX_NEVER_USED_MS', arg: '<ms>', parse: nonNegativeInt, defaultText: '0 (never)', help: 'znode.container.maxNeverUsedIntervalMs: also delete containers that never had a child after this long' }
 } satisfies Record<string, Setting<unknown>>
 
-/** extendedTypes and the sweep settings from flags/env (undefined: the server's default). */
-export function resolveSweepSettings (values: FlagValues, str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): SweepConfig & { extendedTypes: boolean } {
+/** What these settings resolve to (the sweep keys only when set: the server has the defaults). */
+export type ZnodeSettings = SweepConfig & { extendedTypes: boolean, enforceQuota: boolean }
+
+/** extendedTypes, enforceQuota and the sweep settings from flags/env (undefined: the server's default). */
+export function resolveSweepSettings (values: FlagValues, str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): ZnodeSettings {
   const S = SWEEP_SETTINGS
-  const out: SweepConfig & { extendedTypes: boolean } = {
-    extendedTypes: resolve(EXTENDED_TYPES, values[EXTENDED_TYPES.flag] === true ? 'true' : undefined, env) ?? false
+  const out: ZnodeSettings = {
+    extendedTypes: resolve(EXTENDED_TYPES, values[EXTENDED_TYPES.flag] === true ? 'true' : undefined, env) ?? false,
+    enforceQuota: resolve(ENFORCE_QUOTA, values[ENFORCE_QUOTA.flag] === true ? 'true' : undefined, env) ?? false
   }
   const interval = resolve(S.containerCheckIntervalMs, str(S.containerCheckIntervalMs.flag), env)
   if (interval !== undefined) out.containerCheckIntervalMs = interval

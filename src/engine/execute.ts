@@ -14,6 +14,8 @@ import type { Applied } from './writes'
 export interface EngineOptions {
   /** zookeeper.extendedTypesEnabled: TTL nodes */
   extendedTypes?: boolean
+  /** zookeeper.enforceQuota: hard quota limits refuse creates and setData (QUOTAEXCEEDED) */
+  enforceQuota?: boolean
 }
 
 function applyWrite(txn: Txn, ctx: Context, op: SubRequest, opts: EngineOptions): Applied {
@@ -22,12 +24,12 @@ function applyWrite(txn: Txn, ctx: Context, op: SubRequest, opts: EngineOptions)
     case OpCode.create2:
     case OpCode.createContainer:
     case OpCode.createTTL:
-      return writes.create(txn, ctx, op, opts.extendedTypes === true)
+      return writes.create(txn, ctx, op, opts.extendedTypes === true, opts.enforceQuota === true)
     case OpCode.delete:
     case OpCode.deleteContainer:
       return writes.remove(txn, ctx, op)
     case OpCode.setData:
-      return writes.setData(txn, ctx, op)
+      return writes.setData(txn, ctx, op, opts.enforceQuota === true)
     case OpCode.check:
       return writes.check(txn, ctx, op)
     default:

@@ -45,7 +45,7 @@ function versionMatches(expected: number, current: number): boolean {
   return expected === -1 || expected === current
 }
 
-export function create(txn: Txn, ctx: Context, req: CreateRequest | CreateTTLRequest, extendedTypes: boolean): Applied {
+export function create(txn: Txn, ctx: Context, req: CreateRequest | CreateTTLRequest, extendedTypes: boolean, enforceQuota = false): Applied {
   const flags = req.flags
   if (flags < CreateFlag.PERSISTENT || flags > CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL || flags % 1 !== 0) {
     return Err.BADARGUMENTS // CreateMode.fromFlag
@@ -67,6 +67,7 @@ export function create(txn: Txn, ctx: Context, req: CreateRequest | CreateTTLReq
   if (req.pathState !== PathState.Valid) return Err.BADARGUMENTS
   if (txn.get(path) !== undefined) return Err.NODEEXISTS
   if (parent.ephemeralOwner > 0) return Err.NOCHILDRENFOREPHEMERALS
+  if (enforceQuota && txn.quotaExceeded(path, dataBytes(req.data), 1)) return Err.QUOTAEXCEEDED
 
   // The owner follows the txn, i.e. the opcode, as DataTree.processTxn
   // decides it: createContainer makes a container whatever its flags say,
@@ -133,11 +134,12 @@ export function deleteNode(txn: Txn, path: string, parentPath: string, slash: nu
   txn.remove(path, parentPath, childOf(path, slash), node)
 }
 
-export function setData(txn: Txn, ctx: Context, req: SetDataRequest): Applied {
+export function setData(txn: Txn, ctx: Context, req: SetDataRequest, enforceQuota = false): Applied {
   if (req.pathState !== PathState.Valid) return Err.BADARGUMENTS
   const node = txn.get(req.path)
   if (node === undefined) return Err.NONODE
   if (!allowed(node.acl, Perm.WRITE, ctx.auth)) return Err.NOAUTH
+  if (enforceQuota && txn.quotaExceeded(req.path, dataBytes(req.data) - dataBytes(node.data), 0)) return Err.QUOTAEXCEEDED
   if (!versionMatches(req.version, node.version)) return Err.BADVERSION
   const n = txn.edit(req.path, node)
   n.version = node.version + 1

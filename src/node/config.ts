@@ -27,6 +27,8 @@ export interface NodeConfig extends SweepConfig {
   library?: string
   /** zookeeper.extendedTypesEnabled: TTL nodes */
   extendedTypes?: boolean
+  /** zookeeper.enforceQuota: hard quota limits refuse creates and setData */
+  enforceQuota?: boolean
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
   logger: Logger
@@ -43,6 +45,7 @@ export interface ResolvedNodeConfig {
   maxBuffer: number
   library: string | undefined
   extendedTypes: boolean
+  enforceQuota: boolean
   sweep: ResolvedSweep
   auth: AuthConfig
   logger: Logger
@@ -86,6 +89,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     maxBuffer,
     library: cfg.library,
     extendedTypes: cfg.extendedTypes === true,
+    enforceQuota: cfg.enforceQuota === true,
     sweep: resolveSweep(cfg),
     auth: cfg.auth ?? {},
     logger: cfg.logger

@@ -53,7 +53,7 @@ export async function startNode (config: NodeConfig): Promise<RunningNode> {
   const cfg = resolveNodeConfig(config)
   const source = cfg.library ?? readLibrary()
   await probeRedis(cfg.redisUrl)
-  const engine = await RedisEngine.connect(cfg.redisUrl, { namespace: cfg.namespace, library: source, extendedTypes: cfg.extendedTypes })
+  const engine = await RedisEngine.connect(cfg.redisUrl, { namespace: cfg.namespace, library: source, extendedTypes: cfg.extendedTypes, enforceQuota: cfg.enforceQuota })
   try {
     await engine.init()
     return await serve(cfg, engine, libraryVersion(source))

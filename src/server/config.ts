@@ -25,6 +25,8 @@ export interface ServerConfig extends SweepConfig {
   auth?: AuthConfig
   /** zookeeper.extendedTypesEnabled: TTL nodes (createTTL and the TTL create modes); default false */
   extendedTypes?: boolean
+  /** zookeeper.enforceQuota: hard quota limits refuse creates and setData (QUOTAEXCEEDED); default false */
+  enforceQuota?: boolean
   logger: Logger
   /**
    * Called once if the store fails in a way that makes acknowledging
@@ -109,6 +111,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     fsync: cfg.fsync ?? true,
     auth: cfg.auth ?? {},
     extendedTypes: cfg.extendedTypes === true,
+    enforceQuota: cfg.enforceQuota === true,
     sweep: resolveSweep(cfg),
     logger: cfg.logger,
     onFatal: cfg.onFatal

@@ -107,7 +107,7 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
     }
     default: {
       const engineReq = req
-      const out = run(hub, conn, () => execute(hub.store, context(conn, start), engineReq, { extendedTypes: hub.extendedTypes }))
+      const out = run(hub, conn, () => execute(hub.store, context(conn, start), engineReq, { extendedTypes: hub.extendedTypes, enforceQuota: hub.enforceQuota }))
       if (out === undefined) {
         reply(hub, conn, xid, type, hub.store.getZxid(), Err.SYSTEMERROR, undefined, start)
         return

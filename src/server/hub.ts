@@ -31,6 +31,8 @@ export interface Hub {
   readonly auth: AuthConfig
   /** zookeeper.extendedTypesEnabled */
   readonly extendedTypes: boolean
+  /** zookeeper.enforceQuota */
+  readonly enforceQuota: boolean
   /** Sends watch events to the connections holding their sessions, in order. */
   deliver(events: readonly WatchEvent[]): void
   /** A connection is gone: stop counting it. */

@@ -95,6 +95,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     fourLetter,
     auth: cfg.auth,
     extendedTypes: cfg.extendedTypes,
+    enforceQuota: cfg.enforceQuota,
     deliver (events: readonly WatchEvent[]) {
       for (const ev of events) {
         const conn = sessions.holder(ev.session)

@@ -7,7 +7,7 @@
 //
 // RK_TARGETS=zookeeper,lb3 picks other targets (default: zookeeper,redkeeper,node1).
 
-import t from 'tap'
+import t, { type Test as Tap } from 'tap'
 import { targets, targetNames, type TargetName } from '../support/targets'
 import { ZkCli } from '../support/zkcli'
 
@@ -52,6 +52,29 @@ const COMMANDS = [
   'stat /zookeeper/quota/other/k/zookeeper_stats'
 ]
 
+/** With zookeeper.enforceQuota: hard limits (-N, -B) refuse; soft ones (-n, -b) still only log. */
+const ENFORCED = [
+  'create /eq e',
+  'setquota -N 3 /eq',
+  'setquota -b 2 /eq',
+  'create /eq/a',
+  'create /eq/b 12345',
+  'create /eq/c',
+  'create /eq/d',
+  'listquota /eq',
+  'setquota -B 10 /eq',
+  'set /eq/a 12345',
+  'set /eq/a 1234',
+  'set /eq/b',
+  'set /eq/a 123456789',
+  'listquota /eq',
+  'delete /eq/b',
+  'create /eq/c',
+  'delquota -N /eq',
+  'create /eq/d',
+  'listquota /eq'
+]
+
 /** zxids and times differ between servers; everything else must not. */
 function normalise (out: string): string {
   return out
@@ -61,17 +84,22 @@ function normalise (out: string): string {
 
 const transcripts = new Map<string, string[]>()
 
+async function session (tt: Tap, address: string, name: string, commands: string[]): Promise<string[]> {
+  const cli = new ZkCli(address, `zkCli ${name}`)
+  tt.teardown(() => cli.kill())
+  // the JVM's start-up lines (logging, connection) are not the server's
+  await cli.run('ls /zookeeper')
+  const out: string[] = []
+  for (const cmd of commands) out.push(`$ ${cmd}\n${normalise(await cli.run(cmd))}`)
+  await cli.quit()
+  return out
+}
+
 for (const target of targets({ names: NAMES })) {
   t.test(target.name, async (tt) => {
     const server = await target.start()
     tt.teardown(() => server.stop())
-    const cli = new ZkCli(server.address, `zkCli ${target.name}`)
-    tt.teardown(() => cli.kill())
-    // the JVM's start-up lines (logging, connection) are not the server's
-    await cli.run('ls /zookeeper')
-    const out: string[] = []
-    for (const cmd of COMMANDS) out.push(`$ ${cmd}\n${normalise(await cli.run(cmd))}`)
-    await cli.quit()
+    const out = await session(tt, server.address, target.name, COMMANDS)
     transcripts.set(target.name, out)
     if (target.name !== 'zookeeper') return
     // what the transcript must show, proved on ZooKeeper first
@@ -82,15 +110,34 @@ for (const target of targets({ names: NAMES })) {
   })
 }
 
+const enforced = targets({
+  names: NAMES,
+  zookeeper: { jvmFlags: ['-Dzookeeper.enforceQuota=true'] },
+  redkeeper: { args: ['--enforce-quota'] },
+  topology: { node: { args: ['--enforce-quota'] } }
+})
+for (const target of enforced) {
+  t.test(`${target.name}, zookeeper.enforceQuota`, async (tt) => {
+    const server = await target.start()
+    tt.teardown(() => server.stop())
+    const out = await session(tt, server.address, target.name, ENFORCED)
+    transcripts.set(`${target.name}, enforced`, out)
+    if (target.name !== 'zookeeper') return
+    tt.match(out[ENFORCED.indexOf('create /eq/d')], /Quota has exceeded/i, 'a create past the hard count limit is refused')
+  })
+}
+
 t.test('redkeeper prints what ZooKeeper prints', async (tt) => {
   const zk = transcripts.get('zookeeper')
-  if (zk === undefined) {
+  const zkEnforced = transcripts.get('zookeeper, enforced')
+  if (zk === undefined || zkEnforced === undefined) {
     tt.fail('no ZooKeeper transcript to compare with (its run failed or RK_TARGETS left it out)')
     return
   }
   for (const [name, out] of transcripts) {
-    if (name === 'zookeeper') continue
-    for (let i = 0; i < COMMANDS.length; i++) tt.equal(out[i], zk[i], `${name}: ${COMMANDS[i]}`)
+    if (name.startsWith('zookeeper')) continue
+    const [want, commands] = name.endsWith('enforced') ? [zkEnforced, ENFORCED] : [zk, COMMANDS]
+    for (let i = 0; i < commands.length; i++) tt.equal(out[i], want[i], `${name}: ${commands[i]}`)
   }
-  tt.ok(transcripts.size >= 2, 'at least one redkeeper target ran')
+  tt.ok(transcripts.size >= 4, 'at least one redkeeper target ran')
 })

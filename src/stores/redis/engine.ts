@@ -36,6 +36,8 @@ export interface RedisEngineOptions {
   library?: string
   /** zookeeper.extendedTypesEnabled: TTL nodes */
   extendedTypes?: boolean
+  /** zookeeper.enforceQuota: hard quota limits refuse writes */
+  enforceQuota?: boolean
   /** passed to ioredis as is (e.g. enableAutoPipelining) */
   redis?: RedisOptions
 }
@@ -128,10 +130,11 @@ export class RedisEngine {
   readonly redis: Redis
   private readonly extended: string
 
-  private constructor(redis: Redis, key: string, extendedTypes: boolean) {
+  private constructor(redis: Redis, key: string, extendedTypes: boolean, enforceQuota: boolean) {
     this.redis = redis
     this.key = key
-    this.extended = extendedTypes ? '1' : '0'
+    // the engine options bitmask of lua/args.ts: 1 extended types, 2 enforce quota
+    this.extended = String((extendedTypes ? 1 : 0) + (enforceQuota ? 2 : 0))
   }
 
   /** Connects and makes sure the library in Redis is this build (FUNCTION LOAD REPLACE if not). */
@@ -154,7 +157,7 @@ export class RedisEngine {
       redis.disconnect()
       throw new RedisEngineError('connect', (err as Error).message, { cause: err })
     }
-    return new RedisEngine(redis, `{${ns}}`, opts.extendedTypes === true)
+    return new RedisEngine(redis, `{${ns}}`, opts.extendedTypes === true, opts.enforceQuota === true)
   }
 
   private async fcall(fn: string, args: (string | Buffer)[]): Promise<Buffer> {

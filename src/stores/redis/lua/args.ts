@@ -3,6 +3,7 @@
 // anyone with access to Redis: malformed arguments must fail with a clear
 // error before anything is written.
 
+import type { EngineOptions } from '../../../engine/execute'
 import type { Context, Request } from '../../../engine/types'
 
 function table(arg: string | undefined, what: string): Record<string, unknown> {
@@ -50,4 +51,14 @@ export function prefix(keys: string[]): string {
   const ns = keys[0]
   if (ns === undefined || ns === '') return error('redkeeper: FCALL needs the namespace key, e.g. {rk}')
   return ns
+}
+
+/**
+ * The engine options flag argument: a decimal bitmask, 1 extendedTypes,
+ * 2 enforceQuota ("1"/"0" as older callers send it still mean extendedTypes).
+ */
+export function engineOptions(arg: string | undefined): EngineOptions {
+  const n = arg === undefined ? 0 : tonumber(arg)
+  if (n === undefined || n < 0 || n % 1 !== 0) return error('redkeeper: bad engine options ' + (arg as string))
+  return { extendedTypes: n % 2 === 1, enforceQuota: Math.floor(n / 2) % 2 === 1 }
 }

@@ -19,7 +19,7 @@ import { initTree } from '../../../engine/tree'
 import { sweep as sweepTree } from '../../../engine/sweep'
 import { queueEvents } from './queue'
 import type { Bytes, Outcome, ZNode } from '../../../engine/types'
-import { context, numberArg, prefix, request, text } from './args'
+import { context, engineOptions, numberArg, prefix, request, text } from './args'
 import { parse } from './num'
 import { RedisStorage } from './storage'
 
@@ -36,7 +36,7 @@ function reply(out: Outcome): string {
   return cmsgpack.pack(out)
 }
 
-/** rk_exec: args = [context msgpack, request msgpack, extendedTypes "1"|"0"] -> Outcome msgpack */
+/** rk_exec: args = [context msgpack, request msgpack, engine options (args.ts)] -> Outcome msgpack */
 export function exec(keys: string[], args: string[]): string {
   const ns = prefix(keys)
   const ctx = context(args[0])
@@ -44,7 +44,7 @@ export function exec(keys: string[], args: string[]): string {
   const store = new RedisStorage(ns, ctx.now)
   // every request from a live session pushes its deadline out (ZooKeeper's touchSession)
   store.touchSession(ctx.session)
-  return reply(executePrepared(store, ctx, req, { extendedTypes: args[2] === '1' }))
+  return reply(executePrepared(store, ctx, req, engineOptions(args[2])))
 }
 
 /** rk_session_create: args = [id, timeout ms, password hex, now ms] -> Outcome msgpack */
@@ -92,7 +92,7 @@ export function expire(keys: string[], args: string[]): string {
 }
 
 /**
- * rk_sweep: args = [now ms, limit, extendedTypes "1"|"0", maxNeverUsedMs, queue "1"|"0"]
+ * rk_sweep: args = [now ms, limit, engine options (args.ts), maxNeverUsedMs, queue "1"|"0"]
  * -> SweepResult msgpack. The container/TTL sweep (engine/sweep.ts): any node
  * may call it at any time; candidates are checked and deleted in this one
  * FCALL, so racing nodes never delete twice. With queue "1" the events go to
@@ -105,7 +105,7 @@ export function sweep(keys: string[], args: string[]): string {
   const limit = numberArg(args[1], 'limit')
   if (limit <= 0) return error('redkeeper: limit must be positive: ' + args[1])
   const store = new RedisStorage(ns, now)
-  const out = sweepTree(store, now, { limit, extendedTypes: args[2] === '1', maxNeverUsedMs: numberArg(args[3], 'maxNeverUsedMs') })
+  const out = sweepTree(store, now, { limit, extendedTypes: engineOptions(args[2]).extendedTypes, maxNeverUsedMs: numberArg(args[3], 'maxNeverUsedMs') })
   if (args[4] === '1') {
     queueEvents(store, ns, out.events, undefined)
     out.events = []

@@ -12,7 +12,7 @@ import { executePrepared } from '../../../engine/execute'
 import { closeSession } from '../../../engine/sessions'
 import type { Context, Outcome } from '../../../engine/types'
 import { NOTICE_CHANNEL, NOTICE_EXPIRED } from '../notice'
-import { context, integerArg, prefix, request } from './args'
+import { context, engineOptions, integerArg, prefix, request } from './args'
 import { ackEvents, arrayHeader, lastSeq, pendingEvents, queueEvents } from './queue'
 import { changesState, record, recordClose, recorded, recordedClose } from './replay'
 import { RedisStorage } from './storage'
@@ -44,7 +44,7 @@ function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackS
   return reply(packed, events)
 }
 
-/** rk_request: args = [context, request (MessagePack), xid, deliveredSeq, ackSeq, extendedTypes "1"|"0"] */
+/** rk_request: args = [context, request (MessagePack), xid, deliveredSeq, ackSeq, engine options (args.ts)] */
 export function sessionRequest(keys: string[], args: string[]): string {
   const ns = prefix(keys)
   const ctx = context(args[0])
@@ -60,7 +60,7 @@ export function sessionRequest(keys: string[], args: string[]): string {
   // a replay answers in its original place: only the events queued up to
   // then precede it; later ones follow (with the next request or poll)
   if (again !== undefined) return reply(again.outcome, pendingEvents(ns, ctx.session, deliveredSeq, again.seq))
-  const out = executePrepared(store, ctx, req, { extendedTypes: args[5] === '1' })
+  const out = executePrepared(store, ctx, req, engineOptions(args[5]))
   queueEvents(store, ns, out.events, ctx.session)
   out.events = []
   const packed = cmsgpack.pack(out)

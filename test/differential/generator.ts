@@ -192,9 +192,45 @@ export class Generator {
     return { type: OpCode.multi, ops }
   }
 
+  /** A path under the workload's root (no invalid ones): what a quota names. */
+  private quotaTarget (): string {
+    let p = this.root
+    const depth = this.int(3)
+    for (let i = 0; i < depth; i++) p += '/' + this.pick(NAMES)
+    return p
+  }
+
+  /**
+   * Quotas (with extendedRequest): the nodes zkCli's setquota/delquota write
+   * under /zookeeper/quota (the path's chain, zookeeper_limits, then
+   * zookeeper_stats, which the server fills in), reads of them, and stats
+   * rewritten by hand; the workload's own writes then keep them counted.
+   */
+  private quotaRequest (): WireRequest {
+    const target = this.quotaTarget()
+    const dir = '/zookeeper/quota' + target
+    const k = this.int(12)
+    const text = (s: string): { data: Buffer, dataLength: number } => ({ data: Buffer.from(s), dataLength: s.length })
+    if (k < 3) {
+      // the chain of parents, one level at a time, as setquota creates it
+      const parts = dir.split('/').slice(1)
+      const depth = 3 + this.int(parts.length - 2)
+      return { type: OpCode.create, path: '/' + parts.slice(0, depth).join('/'), data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.PERSISTENT }
+    }
+    if (k < 5) {
+      const limits = this.pick(['count=5,bytes=-1', 'count=-1,bytes=40', 'count=-1,bytes=-1=;byteHardLimit=-1;countHardLimit=3', 'count=2,bytes=10=;byteHardLimit=100;countHardLimit=8'])
+      return { type: OpCode.create, path: dir + '/zookeeper_limits', ...text(limits), acl: OPEN, flags: CreateFlag.PERSISTENT }
+    }
+    if (k < 7) return { type: this.pick([OpCode.create, OpCode.create2]), path: dir + '/zookeeper_stats', ...text('count=0,bytes=0'), acl: OPEN, flags: CreateFlag.PERSISTENT }
+    if (k < 9) return { type: OpCode.getData, path: dir + '/zookeeper_stats', watch: this.chance(0.3) }
+    if (k < 10) return { type: OpCode.getChildren2, path: dir, watch: false }
+    if (k < 11) return { type: OpCode.delete, path: dir + this.pick(['/zookeeper_limits', '/zookeeper_stats', '']), version: -1 }
+    return { type: OpCode.setData, path: dir + '/zookeeper_stats', ...text(this.pick(['count=1,bytes=1', 'count=0,bytes=0=;zeta=4', ''])), version: -1 }
+  }
+
   next (): Step {
     const slot = this.int(this.sessions)
-    if (this.extended && this.chance(0.1)) return { kind: 'request', slot, req: this.extendedRequest() as WireRequest }
+    if (this.extended && this.chance(0.1)) return { kind: 'request', slot, req: (this.chance(0.5) ? this.quotaRequest() : this.extendedRequest()) as WireRequest }
     if (this.chance(0.08)) return { kind: 'request', slot, req: this.watchRequest() }
     if (this.chance(0.04)) return { kind: 'request', slot, req: this.aclRequest() }
     const k = this.int(1000)

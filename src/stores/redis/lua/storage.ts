@@ -20,7 +20,8 @@
 //   P:wm:c:<path>     hash      registrations of P:w:*:<path> that are not one-shot
 //   P:sw:<id>         set     "d<path>" / "c<path>": the session's watches, for dropWatches
 //   P:ix:<class>      set     paths of the znodes engine/classify.ts puts in <class>
-//                             (1 containers, 2 TTL nodes), for the sweep
+//                             (1 containers, 2 TTL nodes, 3 zookeeper_limits
+//                             znodes), for the sweep and the quotas
 //   P:count           hash    n: znodes, w: watches, r: recursive watches (kept here
 //                             so stats need no scan, and triggers skip the ancestor
 //                             walk while r is 0)

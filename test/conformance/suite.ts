@@ -8,6 +8,7 @@
 
 import type { Test } from 'tap'
 import { aclCases } from './acl'
+import { containerCases } from './containers'
 import { multiCases } from './multi'
 import { persistentWatchCases } from './persistent-watches'
 import { sessionCases } from './sessions'
@@ -23,4 +24,5 @@ export function conformance (t: Test, addr: () => string): void {
   sessionCases(t, addr)
   wireCases(t, addr)
   aclCases(t, addr)
+  containerCases(t, addr)
 }

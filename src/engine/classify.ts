@@ -9,16 +9,27 @@ import type { ZNode } from './types'
 
 export enum NodeClass {
   None = 0,
-  /** CreateMode.CONTAINER: DataTree's `containers` set */
+  /**
+   * A container (CreateMode.CONTAINER) without children that had one:
+   * DataTree's `containers` set narrowed to the ones the sweep deletes, so that
+   * containers in use (the usual case: a lock's or a queue's parent) cost a
+   * sweep nothing. A node moves in and out as its children come and go.
+   */
   Container = 1,
-  /** PERSISTENT(_SEQUENTIAL)_WITH_TTL: DataTree's `ttls` set */
+  /** A TTL node (PERSISTENT(_SEQUENTIAL)_WITH_TTL) without children: DataTree's `ttls`, narrowed likewise */
   TTL = 2,
   /** /zookeeper/quota<path>/zookeeper_limits: DataTree's quota trie (quota.ts) */
   QuotaLimits = 3,
+  /**
+   * A container that never had a child: kept apart because only
+   * znode.container.maxNeverUsedIntervalMs (off by default) deletes it, so a
+   * default sweep never looks at these.
+   */
+  UnusedContainer = 4,
 }
 
 /** The classes a store indexes (every class but None). */
-export const INDEXED_CLASSES: NodeClass[] = [NodeClass.Container, NodeClass.TTL, NodeClass.QuotaLimits]
+export const INDEXED_CLASSES: NodeClass[] = [NodeClass.Container, NodeClass.TTL, NodeClass.QuotaLimits, NodeClass.UnusedContainer]
 
 /** EphemeralType.CONTAINER_EPHEMERAL_OWNER: Long.MIN_VALUE (exact as a double). */
 export const CONTAINER_OWNER = -9223372036854775808
@@ -47,10 +58,15 @@ export function ttlOf(owner: number): number {
   return 0
 }
 
-/** The index a znode belongs in. Depends only on what never changes after create. */
+/**
+ * The index a znode belongs in: from its path and owner, which never change,
+ * and, for containers and TTL nodes, whether it has children.
+ */
 export function classify(path: string, node: ZNode): NodeClass {
   const owner = node.ephemeralOwner
   if (owner >= 0) return quotaTarget(path, LIMIT_NODE) === undefined ? NodeClass.None : NodeClass.QuotaLimits
-  if (owner === CONTAINER_OWNER) return NodeClass.Container
+  if (node.numChildren > 0) return NodeClass.None
+  // the stored cversion counts child creations: > 0 once it had a child
+  if (owner === CONTAINER_OWNER) return node.cversion > 0 ? NodeClass.Container : NodeClass.UnusedContainer
   return ttlOf(owner) > 0 ? NodeClass.TTL : NodeClass.None
 }

@@ -33,16 +33,22 @@ export interface SweepResult {
 
 /** ContainerManager.getCandidates, sorted so that every store deletes in the same order. */
 export function sweepCandidates(store: Storage, now: number, opts: SweepOptions): string[] {
+  // classify() indexes only childless containers and TTL nodes, and keeps the
+  // containers that never had a child apart: the default sweep skips those
+  const neverUsed = opts.maxNeverUsedMs ?? 0
   const containers = store.indexed(NodeClass.Container)
+  const unused = neverUsed !== 0 ? store.indexed(NodeClass.UnusedContainer) : []
   const ttls = opts.extendedTypes === true ? store.indexed(NodeClass.TTL) : []
   const out: string[] = []
-  if (containers.length === 0 && ttls.length === 0) return out
-  const neverUsed = opts.maxNeverUsedMs ?? 0
+  if (containers.length === 0 && unused.length === 0 && ttls.length === 0) return out
   for (const path of containers) {
     const node = store.getNode(path)
-    if (node === undefined || node.numChildren > 0) continue
     // the stored cversion counts child creations: > 0 once it ever had a child
-    if (node.cversion > 0 || (neverUsed !== 0 && now - node.mtime > neverUsed)) out.push(path)
+    if (node !== undefined && node.numChildren === 0 && node.cversion > 0) out.push(path)
+  }
+  for (const path of unused) {
+    const node = store.getNode(path)
+    if (node !== undefined && node.numChildren === 0 && now - node.mtime > neverUsed) out.push(path)
   }
   for (const path of ttls) {
     const node = store.getNode(path)

@@ -7,12 +7,16 @@ const node = (ephemeralOwner: number): ZNode => ({
 })
 
 t.test('classify: containers, TTL nodes, everything else', async (t) => {
-  t.equal(classify('/c', node(CONTAINER_OWNER)), NodeClass.Container)
+  t.equal(classify('/c', node(CONTAINER_OWNER)), NodeClass.UnusedContainer, 'never had a child')
+  t.equal(classify('/c', { ...node(CONTAINER_OWNER), cversion: 1 }), NodeClass.Container)
   t.equal(classify('/t', node(ttlOwner(1))), NodeClass.TTL)
   t.equal(classify('/t', node(ttlOwner(MAX_TTL))), NodeClass.TTL)
   t.equal(classify('/p', node(0)), NodeClass.None)
   t.equal(classify('/e', node(0x1234)), NodeClass.None, 'ephemerals belong to sessions, not to an index')
   t.equal(classify('/e', node(2 ** 53 - 1)), NodeClass.None)
+  t.equal(classify('/c', { ...node(CONTAINER_OWNER), cversion: 1, numChildren: 1 }), NodeClass.None, 'only childless containers and TTL nodes are indexed: the sweep\'s candidates')
+  t.equal(classify('/t', { ...node(ttlOwner(5)), numChildren: 3 }), NodeClass.None)
+  t.equal(classify('/zookeeper/quota/a/zookeeper_limits', node(0)), NodeClass.QuotaLimits)
 })
 
 t.test('ttl owners are exact; the older -2^56 + ttl form still reads', async (t) => {

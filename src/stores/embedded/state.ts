@@ -38,7 +38,8 @@ export class MemoryState implements OpSink {
     this.nodes.set(path, node)
     this.approximateDataSize += nodeSize(path, node)
     const cls = classify(path, node)
-    // a multi may delete a path and create it again as another kind of node
+    // the class changes as a container's or TTL node's children come and go,
+    // or when a multi deletes a path and creates it again as another kind
     const was = prev === undefined ? NodeClass.None : classify(path, prev)
     if (was !== cls) {
       if (was !== NodeClass.None) this.index.get(was)?.delete(path)

@@ -1,7 +1,8 @@
 // What one rk_sweep FCALL costs on Redis: with no containers or TTL nodes at
-// all, with 10,000 containers of which none is a candidate (each still has
-// its child), and deleting 1,000 of them in one call. Not a test (nothing is
-// asserted); run
+// all, with 10,000 containers that each still have a child (not indexed:
+// only childless ones are), with 10,000 childless containers that never had
+// a child (indexed, checked, kept), and deleting 1,000 in one call. Not a
+// test (nothing is asserted); run
 //
 //   node --import=./node_modules/@tapjs/typescript/dist/esm/import.mjs test/stores/redis/sweep-cost.ts [containers]
 import { performance } from 'node:perf_hooks'
@@ -36,13 +37,19 @@ async function main (): Promise<void> {
       if (pending.length >= 2000) await Promise.all(pending.splice(0))
     }
     await Promise.all(pending)
-    await timed(`sweep, ${N} containers, none a candidate`, 20, () => engine.sweep(Date.now(), { limit: 10000 }))
+    await timed(`sweep, ${N} containers with a child each`, 20, () => engine.sweep(Date.now(), { limit: 10000 }))
+    for (let i = 0; i < N; i++) {
+      pending.push(engine.execute(ctx, { type: OpCode.createContainer, path: `/never${i}`, data: null, dataLength: 0, acl: OPEN, flags: CreateFlag.CONTAINER }))
+      if (pending.length >= 2000) await Promise.all(pending.splice(0))
+    }
+    await Promise.all(pending.splice(0))
+    await timed(`sweep, + ${N} childless never-used containers`, 20, () => engine.sweep(Date.now(), { limit: 10000 }))
     const batch = Math.min(1000, N)
     for (let i = 0; i < batch; i++) pending.push(engine.execute(ctx, { type: OpCode.delete, path: `/c${i}/k`, version: -1 }))
     await Promise.all(pending)
     const t0 = performance.now()
     const out = await engine.sweep(Date.now(), { limit: 10000 })
-    console.log(`${`sweep, ${N} containers, ${out.deleted.length} deleted in it`.padEnd(60)} ${(performance.now() - t0).toFixed(3)} ms`)
+    console.log(`${`sweep, ${out.deleted.length} emptied containers deleted in it`.padEnd(60)} ${(performance.now() - t0).toFixed(3)} ms`)
   } finally {
     await engine.close()
     await redis.stop()

@@ -20,7 +20,8 @@
 //   P:wm:c:<path>     hash      registrations of P:w:*:<path> that are not one-shot
 //   P:sw:<id>         set     "d<path>" / "c<path>": the session's watches, for dropWatches
 //   P:ix:<class>      set     paths of the znodes engine/classify.ts puts in <class>
-//                             (1 containers, 2 TTL nodes, 3 zookeeper_limits
+//                             (1 emptied containers, 2 childless TTL nodes,
+//                             4 never-used containers, 3 zookeeper_limits
 //                             znodes), for the sweep and the quotas
 //   P:count           hash    n: znodes, w: watches, r: recursive watches (kept here
 //                             so stats need no scan, and triggers skip the ancestor
@@ -90,7 +91,8 @@ export class RedisStorage implements Storage {
       n.ephemeralOwner, n.dataLength, n.numChildren, n.pzxid, data === null ? 1 : 0)
     const before = this.loaded.get(path)
     const cls = classify(path, n)
-    // a multi may delete a path and create it again as another kind of node
+    // the class changes as a container's or TTL node's children come and go,
+    // or when a multi deletes a path and creates it again as another kind
     if (before !== undefined && before.cls !== cls) {
       if (before.cls !== NodeClass.None) redis.call('SREM', this.p + 'ix:' + before.cls, path)
       if (cls !== NodeClass.None) redis.call('SADD', this.p + 'ix:' + cls, path)

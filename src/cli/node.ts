@@ -10,6 +10,7 @@ import type { Command, Io } from './command'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
+import { FOURLW_SETTINGS } from './fourlw-settings'
 import type { AuthConfig } from '../server/auth'
 import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 
@@ -39,7 +40,8 @@ const S = {
   minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
-  ...AUTH_SETTINGS
+  ...AUTH_SETTINGS,
+  ...FOURLW_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 function help (): string {
@@ -72,6 +74,7 @@ export interface NodeOptions {
   maxSessionTimeout: number | undefined
   logLevel: string
   auth: AuthConfig
+  fourLetterWhitelist: string | undefined
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
@@ -94,7 +97,8 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
-    auth: resolveAuth(str, env)
+    auth: resolveAuth(str, env),
+    fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -122,6 +126,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
       auth: parsed.auth,
+      fourLetterWhitelist: parsed.fourLetterWhitelist,
       logger
     })
   } catch (err) {

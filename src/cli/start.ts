@@ -10,6 +10,7 @@ import { parseFlags, stringFlag } from './flags'
 import { bool, logLevel, nonEmpty, port, positiveInt, resolve, type Setting } from './settings'
 import type { Command, Io } from './command'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
+import { FOURLW_SETTINGS } from './fourlw-settings'
 import type { AuthConfig } from '../server/auth'
 
 const S = {
@@ -23,7 +24,8 @@ const S = {
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   fsync: { flag: 'fsync', env: 'REDKEEPER_FSYNC', arg: '<bool>', parse: bool, defaultText: 'true', help: 'fsync the log before acknowledging (--no-fsync: tests and benchmarks only)' },
-  ...AUTH_SETTINGS
+  ...AUTH_SETTINGS,
+  ...FOURLW_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 const STRING_FLAGS = Object.values(S).filter((s) => s.flag !== 'fsync').map((s) => s.flag)
@@ -56,6 +58,7 @@ interface StartOptions {
   logLevel: string
   fsync: boolean
   auth: AuthConfig
+  fourLetterWhitelist: string | undefined
 }
 
 export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
@@ -79,7 +82,8 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOp
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     fsync: resolve(S.fsync, fsyncFlag, env) ?? true,
-    auth: resolveAuth(str, env)
+    auth: resolveAuth(str, env),
+    fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -120,6 +124,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       maxSessionTimeout: parsed.maxSessionTimeout,
       fsync: parsed.fsync,
       auth: parsed.auth,
+      fourLetterWhitelist: parsed.fourLetterWhitelist,
       logger,
       onFatal: () => stop(EXIT_FAILURE)
     })

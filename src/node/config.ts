@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ConfigError } from '../server/config'
 import type { AuthConfig } from '../server/auth'
+import { parseWhitelist, WhitelistError } from '../server/whitelist'
 
 export interface NodeConfig {
   /** redis://host:port[/db] (or rediss://) */
@@ -29,6 +30,8 @@ export interface NodeConfig {
   extendedTypes?: boolean
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
+  /** ZooKeeper's 4lw.commands.whitelist (comma list or `*`); default `srvr` alone, as ZooKeeper 3.8 */
+  fourLetterWhitelist?: string
   logger: Logger
 }
 
@@ -44,6 +47,8 @@ export interface ResolvedNodeConfig {
   library: string | undefined
   extendedTypes: boolean
   auth: AuthConfig
+  /** the enabled four-letter words */
+  fourLetterWhitelist: ReadonlySet<string>
   logger: Logger
 }
 
@@ -74,6 +79,13 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
   if (minSessionTimeout > maxSessionTimeout) {
     throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
   }
+  let fourLetterWhitelist: ReadonlySet<string>
+  try {
+    fourLetterWhitelist = parseWhitelist(cfg.fourLetterWhitelist)
+  } catch (err) {
+    if (err instanceof WhitelistError) throw new ConfigError(`fourLetterWhitelist: ${err.message}`)
+    throw err
+  }
   return {
     redisUrl: cfg.redisUrl,
     host: cfg.host ?? '0.0.0.0',
@@ -86,6 +98,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     library: cfg.library,
     extendedTypes: cfg.extendedTypes === true,
     auth: cfg.auth ?? {},
+    fourLetterWhitelist,
     logger: cfg.logger
   }
 }

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import type { AuthConfig } from './auth'
+import { parseWhitelist, WhitelistError } from './whitelist'
 
 export interface ServerConfig {
   host: string
@@ -23,6 +24,11 @@ export interface ServerConfig {
   fsync?: boolean
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
+  /**
+   * ZooKeeper's 4lw.commands.whitelist: comma-separated words or `*`;
+   * default `srvr` alone, as ZooKeeper 3.8 (srvr is always enabled).
+   */
+  fourLetterWhitelist?: string
   logger: Logger
   /**
    * Called once if the store fails in a way that makes acknowledging
@@ -36,8 +42,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal'>> {
+export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal' | 'fourLetterWhitelist'>> {
   onFatal: ServerConfig['onFatal']
+  /** the enabled four-letter words */
+  fourLetterWhitelist: ReadonlySet<string>
 }
 
 function isPort (n: number): boolean {
@@ -63,6 +71,13 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (minSessionTimeout > maxSessionTimeout) {
     throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
   }
+  let fourLetterWhitelist: ReadonlySet<string>
+  try {
+    fourLetterWhitelist = parseWhitelist(cfg.fourLetterWhitelist)
+  } catch (err) {
+    if (err instanceof WhitelistError) throw new ConfigError(`fourLetterWhitelist: ${err.message}`)
+    throw err
+  }
   return {
     host: cfg.host,
     zkPort: cfg.zkPort,
@@ -74,6 +89,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,
     auth: cfg.auth ?? {},
+    fourLetterWhitelist,
     logger: cfg.logger,
     onFatal: cfg.onFatal
   }

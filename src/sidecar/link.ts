@@ -13,7 +13,7 @@ import {
   decodeConnectRequest, decodeConnectResponse, encodePing
 } from '../protocol'
 import { fourLetterWordOf } from '../server/fourletter'
-import { fetchFourLetterWord } from './fourletter'
+import { drainedOrClosed, fetchFourLetterWord } from './fourletter'
 import {
   CLOSE, CONNECTED, DETACH_MESSAGE, EVENT, EXPIRED, REPLY, RESUMED, UpstreamProtocolError,
   checkFrame, connectMessage, readInt64, requestMessage, resumeMessage, setAckSeq
@@ -559,13 +559,24 @@ export class ClientLink {
     this.state = 'closing'
     this.fourLetter = true
     this.env.log.debug(`four-letter word ${word}`)
-    void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, FOUR_LETTER_TIMEOUT_MS).then((text) => {
+    void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, FOUR_LETTER_TIMEOUT_MS).then(async (body) => {
       if (this.socket.destroyed) return
-      if (text === undefined) {
+      if (body === undefined) {
         this.socket.destroy()
         return
       }
-      this.socket.end(text)
+      try {
+        for await (const chunk of body) {
+          if (this.socket.destroyed) return
+          // the client reads slowly: wait rather than buffer the whole dump
+          if (!this.socket.write(chunk)) await drainedOrClosed(this.socket)
+        }
+      } catch {
+        // the node went away mid-answer: the client sees the connection close
+        this.socket.destroy()
+        return
+      }
+      this.socket.end()
       this.socket.once('finish', () => this.socket.destroy())
     })
   }

@@ -3,7 +3,8 @@
 // 3.8's byte for byte where tools parse them (go-zookeeper's FLWSrvr/FLWCons
 // regexes, zkServer.sh status, monitoring scrapers reading `mntr`).
 
-import { hostname, userInfo, freemem, totalmem, platform, arch, release } from 'node:os'
+import { hostname, userInfo, platform, arch, release, tmpdir } from 'node:os'
+import { getHeapStatistics } from 'node:v8'
 import type { SessionId } from '../engine/types'
 import { dumpText, WATCH_DUMP_END, wchcEntry, wchpEntry, wchsText, type DumpConnection, type DumpInput } from './fourletter-dumps'
 import { FOUR_LETTER_WORDS } from './fourletter-words'
@@ -207,28 +208,46 @@ function conf (v: FourLetterView): string {
     'serverId=0\n'
 }
 
+/** Java's os.name / os.arch spellings, which scripts reading `envi` know. */
+const JAVA_OS_NAME: Readonly<Record<string, string>> = { linux: 'Linux', darwin: 'Mac OS X', win32: 'Windows', freebsd: 'FreeBSD', sunos: 'SunOS', aix: 'AIX' }
+const JAVA_OS_ARCH: Readonly<Record<string, string>> = { x64: 'amd64', ia32: 'x86', arm64: 'aarch64' }
+
+/**
+ * ZooKeeper's Environment list, key for key. There is no JVM, so the java.*
+ * properties read "<NA>", as ZooKeeper prints an unset property (the temp
+ * dir is the process's); os.memory.* are V8's heap figures in the JVM's
+ * sense (free within the current heap, the heap limit, the current heap).
+ */
 function envi (v: FourLetterView): string {
-  let user = 'unknown'
-  let home = 'unknown'
+  const NA = '<NA>'
+  let user = NA
+  let home = NA
   try {
     const u = userInfo()
     user = u.username
     home = u.homedir
-  } catch { /* no passwd entry (containers): keep "unknown" */ }
+  } catch { /* no passwd entry (containers): "<NA>", as Java */ }
   const mb = (n: number): string => `${Math.floor(n / (1024 * 1024))}MB`
+  const mem = process.memoryUsage()
   return 'Environment:\n' +
     `zookeeper.version=${v.fullVersion}\n` +
     `host.name=${hostname()}\n` +
-    `node.version=${process.version}\n` +
-    `os.name=${platform()}\n` +
-    `os.arch=${arch()}\n` +
+    `java.version=${NA}\n` +
+    `java.vendor=${NA}\n` +
+    `java.home=${NA}\n` +
+    `java.class.path=${NA}\n` +
+    `java.library.path=${NA}\n` +
+    `java.io.tmpdir=${tmpdir()}\n` +
+    `java.compiler=${NA}\n` +
+    `os.name=${JAVA_OS_NAME[platform()] ?? platform()}\n` +
+    `os.arch=${JAVA_OS_ARCH[arch()] ?? arch()}\n` +
     `os.version=${release()}\n` +
     `user.name=${user}\n` +
     `user.home=${home}\n` +
     `user.dir=${process.cwd()}\n` +
-    `os.memory.free=${mb(freemem())}\n` +
-    `os.memory.max=${mb(totalmem())}\n` +
-    `os.memory.total=${mb(process.memoryUsage().rss)}\n`
+    `os.memory.free=${mb(mem.heapTotal - mem.heapUsed)}\n` +
+    `os.memory.max=${mb(getHeapStatistics().heap_size_limit)}\n` +
+    `os.memory.total=${mb(mem.heapTotal)}\n`
 }
 
 function dirs (v: FourLetterView): string {

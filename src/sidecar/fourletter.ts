@@ -5,6 +5,9 @@
 import type { Socket } from 'node:net'
 import type { Upstream } from './upstreams'
 
+/** bytes gathered from the node's answer before one write to the client */
+export const FOUR_LETTER_COALESCE = 64 * 1024
+
 /**
  * The node's text for `word`, trying the upstreams in turn from `start`
  * until one answers: the body as it arrives (a `dump` of a large service

@@ -14,8 +14,9 @@ import { targets, type Server } from '../support/targets'
 // ~/.cache/redkeeper. What it makes of redkeeper's answers (embedded and
 // node1, through the sidecar) must be what it makes of ZooKeeper 3.8.0's.
 //
-// kazoo's command() is not exercised: it returns the raw text (no parsing
-// of its own), and kazoo is not installed on this machine.
+// And kazoo (Python): command() reads the answer with a single recv, and
+// server_version() parses `envi`. kazoo comes from the venv at
+// ~/.cache/redkeeper/venv (or the system python3); missing, the test fails.
 
 t.setTimeout(180_000)
 
@@ -114,5 +115,44 @@ t.test('go-zookeeper parses redkeeper as it parses ZooKeeper 3.8.0', async (t) =
       t.equal(b?.lzxid, o.zxid, 'FLWCons: the last zxid, parsed from hex')
       t.match(b?.addr ?? '', /^127\.0\.0\.1:\d+$/, 'FLWCons: the client address')
     })
+  }
+})
+
+/** A Python with kazoo: the venv another suite installs it into, else the system's. */
+async function kazooPython (): Promise<string> {
+  const candidates = [join(homedir(), '.cache', 'redkeeper', 'venv', 'bin', 'python3'), 'python3']
+  for (const py of candidates) {
+    try {
+      await run(py, ['-c', 'import kazoo'], { timeout: 20_000 })
+      return py
+    } catch { /* next */ }
+  }
+  throw new Error(`kazoo is not installed: tried ${candidates.join(', ')} (pip install kazoo into ~/.cache/redkeeper/venv)`)
+}
+
+interface KazooSays { ruok: string, version: number[], srvr: string, wchs: string, conf: string }
+
+async function kazooSays (py: string, start: () => Promise<Server>): Promise<KazooSays> {
+  const server = await start()
+  try {
+    return JSON.parse(await run(py, [join(__dirname, 'kazoo_flw.py'), server.address], { timeout: 60_000 })) as KazooSays
+  } finally {
+    await server.stop()
+  }
+}
+
+t.test('kazoo reads redkeeper\'s words as it reads ZooKeeper 3.8.0\'s', async (t) => {
+  const py = await kazooPython()
+  const all = targets({ names: ['zookeeper', 'redkeeper', 'node1'] })
+  const [zk, ...ours] = await Promise.all(all.map(async (x) => ({ name: x.name, says: await kazooSays(py, x.start) })))
+  t.equal(zk.says.ruok, 'imok')
+  t.same(zk.says.version, [3, 8, 0], 'server_version() parses envi')
+  const firstWords = (text: string): string[] => text.split('\n').map((l) => l.split(/[:=]/)[0])
+  for (const o of ours) {
+    t.equal(o.says.ruok, zk.says.ruok, `${o.name}: command(b"ruok")`)
+    t.same(o.says.version, zk.says.version, `${o.name}: server_version()`)
+    t.same(firstWords(o.says.srvr), firstWords(zk.says.srvr), `${o.name}: command(b"srvr") gets every line in one read`)
+    t.same(firstWords(o.says.conf), firstWords(zk.says.conf), `${o.name}: command(b"conf") gets every line in one read`)
+    t.match(o.says.wchs, /^\d+ connections watching \d+ paths\nTotal watches:\d+\n$/, `${o.name}: command(b"wchs")`)
   }
 })

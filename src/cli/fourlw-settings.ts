@@ -16,5 +16,5 @@ const whitelist: Parser<string> = (raw) => {
 }
 
 export const FOURLW_SETTINGS = {
-  fourLetterWhitelist: { flag: '4lw-whitelist', env: 'REDKEEPER_4LW_WHITELIST', arg: '<words>', parse: whitelist, defaultText: 'srvr', help: "4lw.commands.whitelist: four-letter words answered, comma-separated, or * for all (srvr always is); others get ZooKeeper's \"not in the whitelist\" line" }
+  fourLetterWhitelist: { flag: '4lw-whitelist', env: 'REDKEEPER_4LW_WHITELIST', arg: '<words>', parse: whitelist, defaultText: 'srvr', help: '4lw.commands.whitelist: words answered (comma list, or * for all); srvr always is' }
 } satisfies Record<string, Setting<unknown>>

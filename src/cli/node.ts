@@ -57,6 +57,9 @@ function help (): string {
     'the environment, which beats the default.\n\n' +
     'Options:\n' + rows.join('') +
     `  ${'-h, --help'.padEnd(34)}show this help\n\n` +
+    'Four-letter words reach a node through a sidecar\'s client port. wchs,\n' +
+    'wchc, wchp and dump show the whole service (they read Redis), as one\n' +
+    'ZooKeeper server shows its own clients; stat and cons show this node.\n\n' +
     'When the HTTP port listens, one JSON log line with "msg":"ready" and the\n' +
     'numeric field httpPort is written to stdout.\n' +
     'SIGTERM or SIGINT closes every WebSocket (sessions stay in Redis, sidecars\n' +

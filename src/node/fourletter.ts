@@ -2,7 +2,7 @@
 // the embedded server's formatter (src/server/fourletter.ts), fed with this
 // node's counters and the shared store's numbers. The sidecar serves the
 // answer on its client port, so tools (zkServer.sh status, go-zookeeper's
-// FLWSrvr, scrapers of `mntr`) read a node as they read a ZooKeeper.
+// FLWCons, kazoo, scrapers of `mntr`) read a node as they read a ZooKeeper.
 //
 // wchs, wchc, wchp and dump read Redis, so they show the whole service (every
 // session, watch and ephemeral, whichever node serves it), as one ZooKeeper
@@ -43,10 +43,9 @@ export function isFourLetterWord (word: string): boolean {
  */
 export async function answerNodeFourLetterWord (word: string, src: NodeFourLetterSource): Promise<string | AsyncIterable<string>> {
   if (!src.whitelist.has(word)) return refusal(word)
-  const inspect = src.backend.inspector()
   switch (word) {
     case 'wchs': {
-      const s = await inspect.dataWatchSummary()
+      const s = await src.backend.inspector().dataWatchSummary()
       return wchsText(s.sessions, s.paths, s.total)
     }
     case 'wchc': return wchc(src)

@@ -10,6 +10,7 @@ import type { Command, Io } from './command'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
+import { FOURLW_SETTINGS } from './fourlw-settings'
 import type { AuthConfig } from '../server/auth'
 import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, type ZnodeSettings } from './sweep-settings'
 import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
@@ -43,7 +44,8 @@ const S = {
   ...AUTH_SETTINGS,
   ...SWEEP_SETTINGS,
   extendedTypes: EXTENDED_TYPES,
-  enforceQuota: ENFORCE_QUOTA
+  enforceQuota: ENFORCE_QUOTA,
+  ...FOURLW_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 function help (): string {
@@ -59,6 +61,9 @@ function help (): string {
     'the environment, which beats the default.\n\n' +
     'Options:\n' + rows.join('') +
     `  ${'-h, --help'.padEnd(36)}show this help\n\n` +
+    'Four-letter words reach a node through a sidecar\'s client port. wchs,\n' +
+    'wchc, wchp and dump show the whole service (they read Redis), as one\n' +
+    'ZooKeeper server shows its own clients; stat and cons show this node.\n\n' +
     'When the HTTP port listens, one JSON log line with "msg":"ready" and the\n' +
     'numeric field httpPort is written to stdout.\n' +
     'SIGTERM or SIGINT closes every WebSocket (sessions stay in Redis, sidecars\n' +
@@ -77,6 +82,7 @@ export interface NodeOptions {
   logLevel: string
   auth: AuthConfig
   sweep: ZnodeSettings
+  fourLetterWhitelist: string | undefined
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
@@ -100,7 +106,8 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     auth: resolveAuth(str, env),
-    sweep: resolveSweepSettings(values, str, env)
+    sweep: resolveSweepSettings(values, str, env),
+    fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -129,6 +136,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       maxSessionTimeout: parsed.maxSessionTimeout,
       auth: parsed.auth,
       ...parsed.sweep,
+      fourLetterWhitelist: parsed.fourLetterWhitelist,
       logger
     })
   } catch (err) {

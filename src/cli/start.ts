@@ -10,6 +10,7 @@ import { parseFlags, stringFlag } from './flags'
 import { bool, logLevel, nonEmpty, port, positiveInt, resolve, type Setting } from './settings'
 import type { Command, Io } from './command'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
+import { FOURLW_SETTINGS } from './fourlw-settings'
 import type { AuthConfig } from '../server/auth'
 import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, type ZnodeSettings } from './sweep-settings'
 
@@ -27,7 +28,8 @@ const S = {
   ...AUTH_SETTINGS,
   ...SWEEP_SETTINGS,
   extendedTypes: EXTENDED_TYPES,
-  enforceQuota: ENFORCE_QUOTA
+  enforceQuota: ENFORCE_QUOTA,
+  ...FOURLW_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 const STRING_FLAGS = Object.values(S).filter((s) => s.flag !== 'fsync' && s.arg !== '').map((s) => s.flag)
@@ -61,6 +63,7 @@ interface StartOptions {
   fsync: boolean
   auth: AuthConfig
   sweep: ZnodeSettings
+  fourLetterWhitelist: string | undefined
 }
 
 export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
@@ -85,7 +88,8 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOp
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     fsync: resolve(S.fsync, fsyncFlag, env) ?? true,
     auth: resolveAuth(str, env),
-    sweep: resolveSweepSettings(values, str, env)
+    sweep: resolveSweepSettings(values, str, env),
+    fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -127,6 +131,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       fsync: parsed.fsync,
       auth: parsed.auth,
       ...parsed.sweep,
+      fourLetterWhitelist: parsed.fourLetterWhitelist,
       logger,
       onFatal: () => stop(EXIT_FAILURE)
     })

@@ -6,6 +6,16 @@
 import type { Context, Outcome, Request, SessionId, Zxid } from '../engine/types'
 import type { ExecResult, Notice, QueuedEvent, RedisStats, SubscribeOptions, SweepRequest } from '../stores/redis'
 
+/** Read-only, batched views of the whole service's tables, for wchs/wchc/wchp/dump (RedisInspector). */
+export interface BackendInspector {
+  dataWatchesBySession(): AsyncIterable<Array<readonly [SessionId, string[]]>>
+  dataWatchesByPath(): AsyncIterable<Array<readonly [string, SessionId[]]>>
+  dataWatchSummary(): Promise<{ sessions: number, paths: number, total: number }>
+  /** (session, deadline epoch ms) in deadline order */
+  sessionDeadlines(): AsyncIterable<Array<readonly [SessionId, number]>>
+  ephemeralsBySession(): AsyncIterable<Array<readonly [SessionId, string[]]>>
+}
+
 export type { ExecResult, Notice, QueuedEvent }
 export type BackendStats = RedisStats
 
@@ -26,5 +36,6 @@ export interface NodeBackend {
   subscribe(onNotice: (n: Notice) => void, opts?: SubscribeOptions): Promise<() => Promise<void>>
   getZxid(): Promise<Zxid>
   stats(): Promise<BackendStats>
+  inspector(): BackendInspector
   close(): Promise<void>
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ConfigError, resolveSweep, type ResolvedSweep, type SweepConfig } from '../server/config'
 import type { AuthConfig } from '../server/auth'
+import { parseWhitelist, WhitelistError } from '../server/whitelist'
 
 export interface NodeConfig extends SweepConfig {
   /** redis://host:port[/db] (or rediss://) */
@@ -31,6 +32,8 @@ export interface NodeConfig extends SweepConfig {
   enforceQuota?: boolean
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
+  /** ZooKeeper's 4lw.commands.whitelist (comma list or `*`); default `srvr` alone, as ZooKeeper 3.8 */
+  fourLetterWhitelist?: string
   logger: Logger
 }
 
@@ -48,6 +51,8 @@ export interface ResolvedNodeConfig {
   enforceQuota: boolean
   sweep: ResolvedSweep
   auth: AuthConfig
+  /** the enabled four-letter words */
+  fourLetterWhitelist: ReadonlySet<string>
   logger: Logger
 }
 
@@ -78,6 +83,13 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
   if (minSessionTimeout > maxSessionTimeout) {
     throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
   }
+  let fourLetterWhitelist: ReadonlySet<string>
+  try {
+    fourLetterWhitelist = parseWhitelist(cfg.fourLetterWhitelist)
+  } catch (err) {
+    if (err instanceof WhitelistError) throw new ConfigError(`fourLetterWhitelist: ${err.message}`)
+    throw err
+  }
   return {
     redisUrl: cfg.redisUrl,
     host: cfg.host ?? '0.0.0.0',
@@ -92,6 +104,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     enforceQuota: cfg.enforceQuota === true,
     sweep: resolveSweep(cfg),
     auth: cfg.auth ?? {},
+    fourLetterWhitelist,
     logger: cfg.logger
   }
 }

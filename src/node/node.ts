@@ -134,6 +134,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
 
   const fourLetter: NodeFourLetterSource = {
     backend,
+    whitelist: cfg.fourLetterWhitelist,
     stats,
     connections: () => Array.from(connections, (c) => ({ remote: c.remote, interestOps: c.interestOps, queued: c.queued, stats: c.stats, sessionId: c.sessionId, timeout: c.timeout })),
     outstanding: () => {

@@ -2,6 +2,7 @@
 // four-letter words at GET /v1/fourletter/:word. (/healthz, /readyz and
 // /v1/status come from src/http.)
 
+import { Readable } from 'node:stream'
 import type { FastifyPluginCallback } from 'fastify'
 import type { WebSocketLike } from './connection'
 import { answerNodeFourLetterWord, isFourLetterWord, type NodeFourLetterSource } from './fourletter'
@@ -47,7 +48,9 @@ export const nodeRoutes: FastifyPluginCallback<NodeRoutesOptions> = (app, opts, 
     const { word } = req.params
     if (!isFourLetterWord(word)) return reply.code(404).send({ error: `'${word}' is not a ZooKeeper four-letter word` })
     const text = await answerNodeFourLetterWord(word, opts.fourLetter)
-    return reply.type('text/plain; charset=utf-8').send(text)
+    reply.type('text/plain; charset=utf-8')
+    // the table dumps arrive in batches: streamed, not built whole
+    return reply.send(typeof text === 'string' ? text : Readable.from(text))
   })
   done()
 }

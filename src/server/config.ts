@@ -3,6 +3,7 @@
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import type { AuthConfig } from './auth'
+import { parseWhitelist, WhitelistError } from './whitelist'
 
 export interface ServerConfig extends SweepConfig {
   host: string
@@ -27,6 +28,11 @@ export interface ServerConfig extends SweepConfig {
   extendedTypes?: boolean
   /** zookeeper.enforceQuota: hard quota limits refuse creates and setData (QUOTAEXCEEDED); default false */
   enforceQuota?: boolean
+  /**
+   * ZooKeeper's 4lw.commands.whitelist: comma-separated words or `*`;
+   * default `srvr` alone, as ZooKeeper 3.8 (srvr is always enabled).
+   */
+  fourLetterWhitelist?: string
   logger: Logger
   /**
    * Called once if the store fails in a way that makes acknowledging
@@ -40,9 +46,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal' | keyof SweepConfig>> {
+export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal' | 'fourLetterWhitelist' | keyof SweepConfig>> {
   onFatal: ServerConfig['onFatal']
   sweep: ResolvedSweep
+  /** the enabled four-letter words */
+  fourLetterWhitelist: ReadonlySet<string>
 }
 
 /** ZooKeeper's system properties znode.container.* and zookeeper.extendedTypesEnabled. */
@@ -99,6 +107,13 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (minSessionTimeout > maxSessionTimeout) {
     throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
   }
+  let fourLetterWhitelist: ReadonlySet<string>
+  try {
+    fourLetterWhitelist = parseWhitelist(cfg.fourLetterWhitelist)
+  } catch (err) {
+    if (err instanceof WhitelistError) throw new ConfigError(`fourLetterWhitelist: ${err.message}`)
+    throw err
+  }
   return {
     host: cfg.host,
     zkPort: cfg.zkPort,
@@ -113,6 +128,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     extendedTypes: cfg.extendedTypes === true,
     enforceQuota: cfg.enforceQuota === true,
     sweep: resolveSweep(cfg),
+    fourLetterWhitelist,
     logger: cfg.logger,
     onFatal: cfg.onFatal
   }

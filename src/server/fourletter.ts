@@ -3,8 +3,15 @@
 // 3.8's byte for byte where tools parse them (go-zookeeper's FLWSrvr/FLWCons
 // regexes, zkServer.sh status, monitoring scrapers reading `mntr`).
 
-import { hostname, userInfo, freemem, totalmem, platform, arch, release } from 'node:os'
+import { hostname, userInfo, platform, arch, release, tmpdir } from 'node:os'
+import { getHeapStatistics } from 'node:v8'
+import type { SessionId } from '../engine/types'
+import { dumpText, WATCH_DUMP_END, wchcEntry, wchpEntry, wchsText, type DumpConnection, type DumpInput } from './fourletter-dumps'
+import { FOUR_LETTER_WORDS } from './fourletter-words'
 import type { ConnectionStats, ServerStats } from './stats'
+import { refusal } from './whitelist'
+
+export { FOUR_LETTER_WORDS }
 
 /** What one connection looks like to `stat` and `cons`. */
 export interface ConnectionInfo {
@@ -20,6 +27,19 @@ export interface ConnectionInfo {
   timeout: number
 }
 
+/**
+ * A connection as `dump` lists it. We do not stamp every packet's arrival
+ * (a hot-path cost), so the last reply stands in for the last packet heard.
+ */
+export function dumpConnection (c: ConnectionInfo): DumpConnection {
+  return {
+    remote: c.remote,
+    sessionId: c.sessionId,
+    lastHeard: Math.max(c.stats.established, c.stats.lastResponseTime),
+    timeout: c.timeout
+  }
+}
+
 /** Store-side numbers (the embedded store's stats()). */
 export interface TreeStats {
   nodeCount: number
@@ -29,9 +49,26 @@ export interface TreeStats {
   approximateDataSize: number
 }
 
+/** The data-watch table as `wchs`/`wchc`/`wchp` read it (see fourletter-dumps.ts). */
+export interface WatchView {
+  /** sessions holding a data watch, watched paths, registrations */
+  summary: () => { sessions: number, paths: number, total: number }
+  bySession: () => Iterable<readonly [SessionId, Iterable<string>]>
+  byPath: () => Iterable<readonly [string, Iterable<SessionId>]>
+}
+
 /** Everything the commands read, gathered by the server on demand. */
 export interface FourLetterView {
   fullVersion: string
+  /** enabled words (whitelist.ts parseWhitelist); the others are refused as ZooKeeper refuses them */
+  whitelist: ReadonlySet<string>
+  /**
+   * The watch tables and the `dump` figures, where they can be read at
+   * once (the embedded store). A node reads them from Redis in batches and
+   * answers those words itself (src/node/fourletter.ts).
+   */
+  watches?: WatchView
+  dump?: () => DumpInput
   stats: ServerStats
   connections: () => ConnectionInfo[]
   zxid: () => number
@@ -51,11 +88,6 @@ export interface FourLetterView {
   maxFileDescriptors: () => number | undefined
   resetConnectionStats: () => void
 }
-
-export const FOUR_LETTER_WORDS: ReadonlySet<string> = new Set([
-  'conf', 'cons', 'crst', 'dirs', 'dump', 'envi', 'gtmk', 'ruok', 'stmk', 'srst',
-  'srvr', 'stat', 'wchc', 'wchp', 'wchs', 'mntr', 'isro', 'hash',
-])
 
 /** The word spelt by the first four bytes, if ZooKeeper would treat them as a command. */
 export function fourLetterWordOf (head: Buffer): string | undefined {
@@ -176,28 +208,46 @@ function conf (v: FourLetterView): string {
     'serverId=0\n'
 }
 
+/** Java's os.name / os.arch spellings, which scripts reading `envi` know. */
+const JAVA_OS_NAME: Readonly<Record<string, string>> = { linux: 'Linux', darwin: 'Mac OS X', win32: 'Windows', freebsd: 'FreeBSD', sunos: 'SunOS', aix: 'AIX' }
+const JAVA_OS_ARCH: Readonly<Record<string, string>> = { x64: 'amd64', ia32: 'x86', arm64: 'aarch64' }
+
+/**
+ * ZooKeeper's Environment list, key for key. There is no JVM, so the java.*
+ * properties read "<NA>", as ZooKeeper prints an unset property (the temp
+ * dir is the process's); os.memory.* are V8's heap figures in the JVM's
+ * sense (free within the current heap, the heap limit, the current heap).
+ */
 function envi (v: FourLetterView): string {
-  let user = 'unknown'
-  let home = 'unknown'
+  const NA = '<NA>'
+  let user = NA
+  let home = NA
   try {
     const u = userInfo()
     user = u.username
     home = u.homedir
-  } catch { /* no passwd entry (containers): keep "unknown" */ }
+  } catch { /* no passwd entry (containers): "<NA>", as Java */ }
   const mb = (n: number): string => `${Math.floor(n / (1024 * 1024))}MB`
+  const mem = process.memoryUsage()
   return 'Environment:\n' +
     `zookeeper.version=${v.fullVersion}\n` +
     `host.name=${hostname()}\n` +
-    `node.version=${process.version}\n` +
-    `os.name=${platform()}\n` +
-    `os.arch=${arch()}\n` +
+    `java.version=${NA}\n` +
+    `java.vendor=${NA}\n` +
+    `java.home=${NA}\n` +
+    `java.class.path=${NA}\n` +
+    `java.library.path=${NA}\n` +
+    `java.io.tmpdir=${tmpdir()}\n` +
+    `java.compiler=${NA}\n` +
+    `os.name=${JAVA_OS_NAME[platform()] ?? platform()}\n` +
+    `os.arch=${JAVA_OS_ARCH[arch()] ?? arch()}\n` +
     `os.version=${release()}\n` +
     `user.name=${user}\n` +
     `user.home=${home}\n` +
     `user.dir=${process.cwd()}\n` +
-    `os.memory.free=${mb(freemem())}\n` +
-    `os.memory.max=${mb(totalmem())}\n` +
-    `os.memory.total=${mb(process.memoryUsage().rss)}\n`
+    `os.memory.free=${mb(mem.heapTotal - mem.heapUsed)}\n` +
+    `os.memory.max=${mb(getHeapStatistics().heap_size_limit)}\n` +
+    `os.memory.total=${mb(mem.heapTotal)}\n`
 }
 
 function dirs (v: FourLetterView): string {
@@ -205,8 +255,21 @@ function dirs (v: FourLetterView): string {
   return `datadir_size: ${size}\nlogdir_size: ${size}\n`
 }
 
+function wchc (w: WatchView): string {
+  let out = ''
+  for (const [session, paths] of w.bySession()) out += wchcEntry(session, paths)
+  return out + WATCH_DUMP_END
+}
+
+function wchp (w: WatchView): string {
+  let out = ''
+  for (const [path, sessions] of w.byPath()) out += wchpEntry(path, sessions)
+  return out + WATCH_DUMP_END
+}
+
 /** The full text answer to `word` (one of FOUR_LETTER_WORDS). */
 export function answerFourLetterWord (word: string, v: FourLetterView): string {
+  if (!v.whitelist.has(word)) return refusal(word)
   switch (word) {
     case 'ruok': return 'imok'
     case 'srvr': return srvr(v)
@@ -217,15 +280,33 @@ export function answerFourLetterWord (word: string, v: FourLetterView): string {
     case 'envi': return envi(v)
     case 'dirs': return dirs(v)
     case 'isro': return 'rw'
+    // ZooTrace's default text trace mask: redkeeper has no trace levels to change
+    case 'gtmk': return '306'
+    // ZooKeeper 3.8 answers nothing while it has no digests to show
+    case 'hash': return ''
     case 'srst':
       v.stats.reset()
       return 'Server stats reset.\n'
     case 'crst':
       v.resetConnectionStats()
       return 'Connection stats reset.\n'
-    default:
-      // Known to ZooKeeper but not offered here: answer as ZooKeeper does for
-      // a command left out of 4lw.commands.whitelist.
-      return `${word} is not executed because it is not in the whitelist.\n`
+    case 'wchs':
+      if (v.watches !== undefined) {
+        const s = v.watches.summary()
+        return wchsText(s.sessions, s.paths, s.total)
+      }
+      break
+    case 'wchc':
+      if (v.watches !== undefined) return wchc(v.watches)
+      break
+    case 'wchp':
+      if (v.watches !== undefined) return wchp(v.watches)
+      break
+    case 'dump':
+      if (v.dump !== undefined) return dumpText(v.dump())
+      break
   }
+  // stmk (it reads an 8-byte mask after the word) is not offered: answered
+  // as ZooKeeper answers a word left out of 4lw.commands.whitelist.
+  return refusal(word)
 }

@@ -15,7 +15,7 @@ import type { ServerProbe } from '../http/probe'
 import { registerAuthConfig } from './auth'
 import { resolveConfig, type ResolvedConfig, type ServerConfig } from './config'
 import { Connection } from './connection'
-import type { ConnectionInfo, FourLetterView } from './fourletter'
+import { dumpConnection, type ConnectionInfo, type FourLetterView } from './fourletter'
 import type { Hub } from './hub'
 import { Outbox } from './outbox'
 import { startSweeper } from './sweeper'
@@ -64,6 +64,18 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
 
   const fourLetter: FourLetterView = {
     fullVersion: ZK_FULL_VERSION,
+    whitelist: cfg.fourLetterWhitelist,
+    watches: {
+      summary: () => store.watchSummary('data'),
+      bySession: () => store.watchesBySession('data'),
+      byPath: () => store.watchesByPath('data')
+    },
+    dump: () => ({
+      tickTime: cfg.tickMs,
+      sessions: store.sessionDeadlines(),
+      ephemerals: store.ephemeralsBySession(),
+      connections: Array.from(connections, (c) => dumpConnection(connectionInfo(c)))
+    }),
     stats,
     connections: () => Array.from(connections, connectionInfo),
     zxid: () => store.getZxid(),

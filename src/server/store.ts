@@ -3,7 +3,7 @@
 // session tracker. The embedded store implements it; later milestones can
 // plug in others without touching the connection code.
 
-import type { SessionId, Storage } from '../engine/types'
+import type { SessionId, Storage, WatchKind } from '../engine/types'
 import type { DurabilitySource } from './outbox'
 import type { TreeStats } from './fourletter'
 
@@ -15,6 +15,13 @@ export interface ServerStore extends Storage, DurabilitySource {
   touchSession(id: SessionId, now: number): void
   sessionIds(): Iterable<SessionId>
   stats(): TreeStats
+  // read-only views for the four-letter words wchs, wchc, wchp and dump
+  watchesByPath(kind: WatchKind): Iterable<readonly [string, Iterable<SessionId>]>
+  watchesBySession(kind: WatchKind): Iterable<readonly [SessionId, Iterable<string>]>
+  watchSummary(kind: WatchKind): { sessions: number, paths: number, total: number }
+  /** (session, deadline epoch ms) */
+  sessionDeadlines(): Iterable<readonly [SessionId, number]>
+  ephemeralsBySession(): Array<readonly [SessionId, readonly string[]]>
   close(): Promise<void> | void
   on(event: 'durable', listener: (seq: number) => void): unknown
   /** 'error': the log failed; the store refuses all further transactions */

@@ -13,7 +13,7 @@ import {
   decodeConnectRequest, decodeConnectResponse, encodePing
 } from '../protocol'
 import { fourLetterWordOf } from '../server/fourletter'
-import { fetchFourLetterWord } from './fourletter'
+import { drainedOrClosed, fetchFourLetterWord, FOUR_LETTER_COALESCE } from './fourletter'
 import {
   CLOSE, CONNECTED, DETACH_MESSAGE, EVENT, EXPIRED, REPLY, RESUMED, UpstreamProtocolError,
   checkFrame, connectMessage, readInt64, requestMessage, resumeMessage, setAckSeq
@@ -559,13 +559,36 @@ export class ClientLink {
     this.state = 'closing'
     this.fourLetter = true
     this.env.log.debug(`four-letter word ${word}`)
-    void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, FOUR_LETTER_TIMEOUT_MS).then((text) => {
+    void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, FOUR_LETTER_TIMEOUT_MS).then(async (body) => {
       if (this.socket.destroyed) return
-      if (text === undefined) {
+      if (body === undefined) {
         this.socket.destroy()
         return
       }
-      this.socket.end(text)
+      // Written in pieces of up to COALESCE bytes: a short answer leaves in
+      // one write as ZooKeeper's does (kazoo's command() reads a single
+      // recv), a long dump streams without being held whole.
+      let pending: Uint8Array[] = []
+      let size = 0
+      try {
+        for await (const chunk of body) {
+          if (this.socket.destroyed) return
+          pending.push(chunk)
+          size += chunk.length
+          if (size < FOUR_LETTER_COALESCE) continue
+          const full = this.socket.write(Buffer.concat(pending))
+          pending = []
+          size = 0
+          // the client reads slowly: wait rather than buffer the whole dump
+          if (!full) await drainedOrClosed(this.socket)
+        }
+      } catch {
+        // the node went away mid-answer: the client sees the connection close
+        this.socket.destroy()
+        return
+      }
+      if (this.socket.destroyed) return
+      this.socket.end(Buffer.concat(pending))
       this.socket.once('finish', () => this.socket.destroy())
     })
   }

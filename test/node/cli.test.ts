@@ -128,7 +128,9 @@ t.test('serving: env vars honoured, flags beat them, ready line, SIGTERM closes 
     REDKEEPER_TICK_MS: '9000',
     REDKEEPER_HTTP_PORT: '1',
     REDKEEPER_NAMESPACE: 'envns',
-    REDKEEPER_MAX_SESSION_TIMEOUT: '6000'
+    REDKEEPER_MAX_SESSION_TIMEOUT: '6000',
+    // conf is read below; ZooKeeper 3.8's default list has srvr alone
+    REDKEEPER_4LW_WHITELIST: 'conf'
   })
   const conf = await httpGet(node.port, '/v1/fourletter/conf')
   t.match(conf?.body, /\ntickTime=400\n/, '--tick-ms beats REDKEEPER_TICK_MS')

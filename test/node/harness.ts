@@ -28,6 +28,7 @@ export async function nodeOn (redisUrl: string, opts: Partial<NodeConfig> = {}):
     host: '127.0.0.1',
     httpPort: 0,
     tickMs: 500,
+    fourLetterWhitelist: '*',
     library: buildLibrary(),
     logger,
     ...opts

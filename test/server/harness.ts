@@ -35,6 +35,7 @@ export async function startHarness (overrides: Partial<ServerConfig> = {}): Prom
     httpPort: 0,
     dataDir,
     tickMs: 2000,
+    fourLetterWhitelist: '*',
     logger: pino({ level: process.env.REDKEEPER_TEST_LOG ?? 'silent' }),
     ...overrides
   })

@@ -77,7 +77,8 @@ async function launch (opts: RedkeeperOptions, ownsDir: boolean): Promise<Redkee
   try {
     child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...opts.env },
+      // every word, as startZooKeeper sets 4lw.commands.whitelist=*; opts.env can unset it ('')
+      env: { ...process.env, REDKEEPER_4LW_WHITELIST: '*', ...opts.env },
       stdio: ['ignore', fd, fd]
     })
   } finally {

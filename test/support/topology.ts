@@ -125,7 +125,8 @@ class NodeProcess implements NodeHandle {
       ...(this.opts.namespace !== undefined ? ['--namespace', this.opts.namespace] : []),
       ...(this.opts.args ?? [])
     ]
-    const proc = spawnLogged('redkeeper node', process.execPath, args, this.logFile, { ...process.env, ...this.opts.env })
+    // every four-letter word, as startZooKeeper enables them; opts.env can unset it ('')
+    const proc = spawnLogged('redkeeper node', process.execPath, args, this.logFile, { ...process.env, REDKEEPER_4LW_WHITELIST: '*', ...this.opts.env })
     this.proc = proc
     const ready = await waitReady('redkeeper node', proc, this.logFile, () => pinoReady(readLogFrom(this.logFile, proc.offset), 'httpPort'))
     this.port = ready.httpPort as number

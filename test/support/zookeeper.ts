@@ -148,8 +148,10 @@ async function waitForImok (child: ChildProcess, host: string, port: number, log
     try {
       // ruok answers imok as soon as the listener is up, before the database
       // is loaded; srvr tells us when requests are actually being served.
+      // (a config whose 4lw.commands.whitelist leaves ruok out gets the
+      // refusal line instead; srvr is always enabled)
       const answer = await fourLetterWord(host, port, 'ruok', 2000)
-      if (answer === 'imok') {
+      if (answer === 'imok' || answer === 'ruok is not executed because it is not in the whitelist.\n') {
         const srvr = await fourLetterWord(host, port, 'srvr', 2000)
         if (srvr.startsWith('Zookeeper version')) return
         last = `srvr answered ${JSON.stringify(srvr.slice(0, 80))}`

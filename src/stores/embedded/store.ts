@@ -518,6 +518,30 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     this.watches.drop(session)
   }
 
+  // ---- read-only views for the four-letter words (wchs, wchc, wchp, dump) ----
+
+  watchesByPath(kind: WatchKind): Iterable<readonly [string, Iterable<SessionId>]> {
+    return this.watches.byPath(kind)
+  }
+
+  watchesBySession(kind: WatchKind): Iterable<readonly [SessionId, Iterable<string>]> {
+    return this.watches.sessionsIn(kind)
+  }
+
+  watchSummary(kind: WatchKind): { sessions: number, paths: number, total: number } {
+    return this.watches.summary(kind)
+  }
+
+  /** (session, deadline epoch ms): the session tracker's view */
+  sessionDeadlines(): Iterable<readonly [SessionId, number]> {
+    return this.deadlines.entries()
+  }
+
+  /** each session owning ephemerals → their paths */
+  ephemeralsBySession(): Array<readonly [SessionId, readonly string[]]> {
+    return Array.from(this.state.ephemerals, ([id, paths]) => [id, [...paths]] as const)
+  }
+
   // ---- housekeeping ----
 
   stats(): EmbeddedStoreStats {

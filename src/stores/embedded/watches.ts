@@ -94,6 +94,32 @@ export class WatchTables {
     this.dropFrom('child', held.child, session)
   }
 
+  // ---- read-only views for the four-letter words (wchs, wchc, wchp) ----
+
+  /** path → its watching sessions, in table `kind` */
+  *byPath(kind: WatchKind): IterableIterator<readonly [string, Iterable<SessionId>]> {
+    for (const [path, watchers] of this.tables[kind]) yield [path, watchers.keys()]
+  }
+
+  /** each session holding a watch in table `kind` → its paths there */
+  *sessionsIn(kind: WatchKind): IterableIterator<readonly [SessionId, Iterable<string>]> {
+    for (const [session, held] of this.bySession) {
+      if (held[kind].size > 0) yield [session, held[kind]]
+    }
+  }
+
+  /** sessions holding a watch in `kind`, paths watched there, registrations there */
+  summary(kind: WatchKind): { sessions: number, paths: number, total: number } {
+    let sessions = 0
+    let total = 0
+    for (const held of this.bySession.values()) {
+      const n = held[kind].size
+      if (n > 0) sessions++
+      total += n
+    }
+    return { sessions, paths: this.tables[kind].size, total }
+  }
+
   /** one registration out of the path's map and the session's index; the caller removes an emptied path */
   private forget(kind: WatchKind, path: string, session: SessionId, watchers: Map<SessionId, WatchMode>): void {
     if (watchers.get(session) === WatchMode.Recursive) this.recursive--

@@ -28,6 +28,7 @@ import { BadNamespaceError, RedisEngineError } from './errors'
 import { libraryVersion, readLibrary } from './library'
 import { decode, encode } from './msgpack'
 import { subscribeNotices, type Notice, type SubscribeOptions } from './subscriber'
+import { RedisInspector } from './inspect'
 
 export interface RedisEngineOptions {
   /** key namespace; keys are "{namespace}:..." (default "rk") */
@@ -301,6 +302,11 @@ export class RedisEngine {
       sub.disconnect()
       throw new RedisEngineError('subscribe', (err as Error).message, { cause: err })
     }
+  }
+
+  /** Read-only views of watches, sessions and ephemerals for the four-letter words (inspect.ts): plain batched reads, no FCALL. */
+  inspector(): RedisInspector {
+    return new RedisInspector(this.redis, this.key)
   }
 
   async stats(): Promise<RedisStats> {

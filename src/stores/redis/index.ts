@@ -6,3 +6,4 @@ export { BadLibraryError, BadNamespaceError, BadNoticeError, LibraryNotBuiltErro
 export { defaultLibraryPath, readLibrary, libraryVersion, LIBRARY_NAME } from './library'
 export { encode as encodeMsgpack, decode as decodeMsgpack, MsgpackError } from './msgpack'
 export { createRedis, sentinelOptions, RedisUrlError } from './url'
+export { RedisInspector, INSPECT_BATCH } from './inspect'

@@ -5,49 +5,11 @@
 // fresh raw connection; its transcript is compared whole.
 
 import t from 'tap'
-import { RawConn, JuteWriter, parseReply, requestFrame, pathWatchBody, OP } from '../support/wire'
+import { parseReply, requestFrame, pathWatchBody, OP } from '../support/wire'
 import { digestResponse } from './digest-client'
 import { SASL_USERS } from './scenario'
-import { startServers, type Servers, type Started } from './servers'
-
-const AUTH = 100
-const SASL = 102
-const WHOAMI = 107
-
-function authBody (scheme: string, auth: string): Buffer {
-  return new JuteWriter().int(0).string(scheme).string(auth).bytes()
-}
-function saslBody (token: Buffer): Buffer {
-  return new JuteWriter().buffer(token).bytes()
-}
-
-/**
- * One reply as text: xid, err, the body in hex. The zxid is kept only where
- * ZooKeeper fixes it (auth and sasl replies carry 0); `token` replaces a
- * SASL challenge's random body by its shape.
- */
-function show (f: Buffer | null, opts: { zxid?: boolean, token?: boolean } = {}): string {
-  if (f === null) return 'closed'
-  const r = parseReply(f)
-  const zxid = opts.zxid === false ? '' : ` zxid=${r.zxid}`
-  let body = r.body.toString('hex')
-  if (opts.token === true && r.body.length >= 4) {
-    const len = r.body.readInt32BE(0)
-    body = `token(${len > 0 ? 'some' : len}) ${r.body.subarray(4, 12).toString()}`
-  }
-  return `xid=${r.xid}${zxid} err=${r.err} body=${body}`
-}
-
-type Sequence = (c: RawConn, out: string[]) => Promise<void>
-
-async function next (c: RawConn): Promise<Buffer | null> {
-  return await c.nextFrame(10_000)
-}
-
-/** After a refusal: did the server close the connection (and read nothing more)? */
-async function afterRefusal (c: RawConn, out: string[]): Promise<void> {
-  out.push(await c.closedWithin(5_000) ? 'connection closed' : 'connection open')
-}
+import { startServers, type Servers } from './servers'
+import { AUTH, SASL, WHOAMI, afterRefusal, authBody, next, runSequence as run, saslBody, show, type Sequence } from './wire-sequences'
 
 const sequences: Record<string, Sequence> = {
   // processSasl on a SaslException: the error header AND an empty
@@ -121,22 +83,10 @@ const sequences: Record<string, Sequence> = {
 let servers: Servers | undefined
 const expected = new Map<string, string[]>()
 
-async function run (s: Started, name: string, seq: Sequence): Promise<string[]> {
-  const c = await RawConn.open(s.host, s.port)
-  try {
-    await c.handshake()
-    const out: string[] = []
-    await seq(c, out)
-    return out
-  } finally {
-    c.destroy()
-  }
-}
-
 t.before(async () => {
   servers = await startServers(['zookeeper', 'embedded', 'node1'])
   const zk = servers.get('zookeeper')
-  for (const [name, seq] of Object.entries(sequences)) expected.set(name, await run(zk, name, seq))
+  for (const [name, seq] of Object.entries(sequences)) expected.set(name, await run(zk, seq))
 })
 t.teardown(async () => { await servers?.stop() })
 
@@ -154,7 +104,7 @@ for (const target of ['embedded', 'node1'] as const) {
     if (servers === undefined) throw new Error('servers did not start')
     const s = servers.get(target)
     for (const [name, seq] of Object.entries(sequences)) {
-      t.same(await run(s, name, seq), expected.get(name), name)
+      t.same(await run(s, seq), expected.get(name), name)
     }
   })
 }

@@ -50,7 +50,7 @@ export interface Answer {
 }
 
 export type Packet =
-  /** the header cannot be read: ZooKeeper drops the connection */
+  /** the header, or an auth/sasl record, cannot be read: ZooKeeper drops the connection */
   | { kind: 'unreadable', reason: string }
   | { kind: 'ping' }
   | { kind: 'answer', answer: Answer }
@@ -85,8 +85,12 @@ export function processPacket (server: PacketServer, conn: PacketConnection, r: 
       return answer({ xid, type, err: Err.UNIMPLEMENTED, zxid: -1, close: 'unimplemented request' })
     }
     if (err instanceof JuteDecodeError) {
-      // ZooKeeper answers a record it cannot read with MARSHALLINGERROR and
-      // keeps the connection.
+      // processPacket reads AuthPacket and GetSASLRequest itself: an
+      // unreadable one is an IOException there, and the connection goes
+      // without a reply.
+      if (type === OpCode.auth || type === OpCode.sasl) return { kind: 'unreadable', reason: `malformed ${type === OpCode.auth ? 'auth' : 'sasl'} packet (${err.message})` }
+      // Any other record is read in the pipeline, which answers
+      // MARSHALLINGERROR and keeps the connection.
       server.log.warn({ peer: conn.remote, session: conn.sessionHex(), type }, `malformed request: ${err.message}`)
       return answer({ xid, type, err: Err.MARSHALLINGERROR, zxid: undefined })
     }

@@ -66,6 +66,25 @@ const sequences: Record<string, Sequence> = {
     out.push(show(await next(c)))
     await afterRefusal(c, out)
   },
+  // processPacket reads AuthPacket and GetSASLRequest itself, outside the
+  // request pipeline: a record it cannot read is an IOException there, and
+  // the connection is dropped without a reply (other opcodes get
+  // MARSHALLINGERROR).
+  'auth packet with a truncated record': async (c, out) => {
+    await c.write(requestFrame(-4, AUTH, authBody('digest', 'alice:pw').subarray(0, 9)))
+    out.push(show(await next(c)))
+    await afterRefusal(c, out)
+  },
+  'sasl packet with a truncated record': async (c, out) => {
+    await c.write(requestFrame(1, SASL, Buffer.from([0, 0, 0, 9, 1])))
+    out.push(show(await next(c)))
+    await afterRefusal(c, out)
+  },
+  'exists with a truncated record': async (c, out) => {
+    await c.write(requestFrame(1, OP.exists, Buffer.from([0, 0, 0, 9, 0x2f])))
+    out.push(show(await next(c), { zxid: false }))
+    await afterRefusal(c, out)
+  },
   // A refused connection reads nothing more: a request pipelined behind the
   // refused SASL packet gets no answer.
   'request pipelined after a refused SASL packet': async (c, out) => {

@@ -83,6 +83,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   trap - EXIT
 fi
 
+# ---- Python: kazoo for the SASL interop tests ----------------------------------
+# A private venv, so the system Python stays untouched; test/acl/kazoo.ts
+# runs this venv's python.
+venv=${REDKEEPER_VENV:-$HOME/.cache/redkeeper/venv}
+if ! "$venv/bin/python" -c 'import kazoo, puresasl' >/dev/null 2>&1; then
+  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    need_root "install python3-venv"
+    log "apt-get install python3-venv"
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-venv
+  fi
+  log "python venv with kazoo and pure-sasl at $venv"
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check kazoo pure-sasl
+fi
+
 # ---- no system daemons on our ports ----------------------------------------
 listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 stop_service() { # name port

@@ -46,7 +46,7 @@ function closingQuote (text: string, open: number): number {
  */
 export function parseJaasUsers (text: string, section = 'Server'): Map<string, string> {
   const src = stripComments(text)
-  const head = new RegExp(`(^|[\\s;}])${section}\\s*\\{`, 'g')
+  const head = new RegExp(`(^|[\\s;}])${section.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\{`, 'g')
   const m = head.exec(src)
   if (m === null) throw new JaasError(`no '${section}' section`)
   const bodyStart = m.index + m[0].length

@@ -21,6 +21,14 @@ export interface AuthConfig {
   saslUsers?: ReadonlyMap<string, string>
   /** zookeeper.superUser: the SASL user that is also super */
   saslSuperUser?: string
+  /**
+   * zookeeper.enforce.auth.enabled + zookeeper.enforce.auth.schemes (and
+   * zookeeper.sessionRequireClientSASLAuth = ["sasl"]): a connection must hold
+   * an identity of one of these schemes before any request but auth and sasl.
+   */
+  enforceAuthSchemes?: readonly string[]
+  /** zookeeper.allowSaslFailedClients: a failed SASL exchange keeps the connection (unless SASL is required) */
+  allowSaslFailedClients?: boolean
 }
 
 /** DigestAuthenticationProvider.generateDigest: "user:base64(sha1(user:password))". */

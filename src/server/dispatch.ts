@@ -1,19 +1,15 @@
-// One request frame of an established session, from bytes to reply. The
-// engine does the ZooKeeper semantics; this file does what ZooKeeperServer,
-// FinalRequestProcessor and the auth providers do around it: pings, auth,
-// the opcodes the engine has no notion of, and error replies.
+// One request frame of an established session, from bytes to reply, in the
+// embedded server. processPacket (shared with the service node) decides what
+// the frame is; this file queues the answers behind the durability barrier
+// and runs the engine in a store transaction.
 
 import { closeSession, execute } from '../engine'
 import { Err, OpCode } from '../engine/codes'
-import type { Context, Outcome, ReplyBody } from '../engine/types'
-import {
-  decodeRequest, decodeRequestHeader, encodePing, encodeReply,
-  JuteDecodeError, UnknownOpcodeError
-} from '../protocol'
-import type { RequestHeader, WireReplyBody, WireRequest } from '../protocol'
-import { authIdentities, clientInfo, SaslExchange } from './auth'
+import type { Context, Outcome, ReplyBody, Request } from '../engine/types'
+import { encodePing, encodeReply } from '../protocol'
 import type { Connection } from './connection'
 import type { Hub } from './hub'
+import { encodeAnswer, processPacket } from './process-packet'
 import { opName } from './stats'
 
 export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void {
@@ -22,100 +18,49 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
   conn.stats.packetsReceived++
   hub.store.touchSession(conn.sessionId, start)
 
-  const r = conn.reader.reset(frame)
-  let hdr: RequestHeader
-  try {
-    hdr = decodeRequestHeader(r)
-  } catch (err) {
-    if (!(err instanceof JuteDecodeError)) throw err
-    hub.log.warn({ peer: conn.remote, session: conn.sessionHex() }, `closing connection: malformed request header (${err.message})`)
-    conn.destroy('malformed request header')
+  const packet = processPacket(hub, conn, conn.reader.reset(frame))
+  switch (packet.kind) {
+    case 'unreadable':
+      hub.log.warn({ peer: conn.remote, session: conn.sessionHex() }, `closing connection: ${packet.reason}`)
+      conn.destroy(packet.reason)
+      return
+    case 'ping': {
+      const zxid = hub.store.getZxid()
+      conn.queued++
+      conn.send(encodePing(undefined, zxid), (end) => finished(hub, conn, -2, zxid, OpCode.ping, start, end))
+      return
+    }
+    case 'answer': {
+      const a = packet.answer
+      const zxid = a.zxid ?? hub.store.getZxid()
+      conn.queued++
+      conn.send(encodeAnswer(a, zxid), (end) => finished(hub, conn, a.xid, zxid, a.type, start, end))
+      if (a.close !== undefined) conn.closeAfterReplies()
+      return
+    }
+    case 'submit':
+      submit(hub, conn, packet.xid, packet.type, packet.req, start)
+  }
+}
+
+/** The request pipeline: one engine call as one store transaction. */
+function submit (hub: Hub, conn: Connection, xid: number, type: number, req: Request, start: number): void {
+  if (req.type === OpCode.closeSession) {
+    const out = run(hub, conn, () => closeSession(hub.store, context(conn, start)))
+    if (out === undefined) return
+    hub.sessions.detach(conn.sessionId, conn)
+    hub.deliver(out.events)
+    reply(hub, conn, xid, type, out.zxid, out.err, undefined, start)
+    conn.closeAfterReplies()
     return
   }
-  const { xid, type } = hdr
-
-  if (type === OpCode.ping) {
-    const zxid = hub.store.getZxid()
-    conn.queued++
-    conn.send(encodePing(undefined, zxid), (end) => finished(hub, conn, -2, zxid, type, start, end))
+  const out = run(hub, conn, () => execute(hub.store, context(conn, start), req, { extendedTypes: hub.extendedTypes, enforceQuota: hub.enforceQuota }))
+  if (out === undefined) {
+    reply(hub, conn, xid, type, hub.store.getZxid(), Err.SYSTEMERROR, undefined, start)
     return
   }
-
-  let req: WireRequest
-  try {
-    req = decodeRequest(type, r)
-  } catch (err) {
-    if (err instanceof UnknownOpcodeError) {
-      unimplemented(hub, conn, xid, type, start)
-      return
-    }
-    if (err instanceof JuteDecodeError) {
-      // ZooKeeper answers a record it cannot read with MARSHALLINGERROR and
-      // keeps the connection.
-      hub.log.warn({ peer: conn.remote, session: conn.sessionHex(), type }, `malformed request: ${err.message}`)
-      reply(hub, conn, xid, type, hub.store.getZxid(), Err.MARSHALLINGERROR, undefined, start)
-      return
-    }
-    throw err
-  }
-
-  switch (req.type) {
-    case OpCode.ping: // unreachable (handled above); keeps the union exhaustive
-      return
-    case OpCode.auth: {
-      const ids = authIdentities(req.scheme, req.auth, conn.address, hub.auth)
-      if (ids !== undefined) {
-        for (const id of ids) conn.addAuth(id)
-        reply(hub, conn, xid, type, 0, Err.OK, undefined, start)
-      } else {
-        hub.stats.authFailed++
-        hub.log.warn({ peer: conn.remote, session: conn.sessionHex(), scheme: req.scheme }, 'no authentication provider for scheme')
-        reply(hub, conn, xid, type, 0, Err.AUTHFAILED, undefined, start)
-        conn.closeAfterReplies()
-      }
-      return
-    }
-    case OpCode.whoAmI:
-      reply(hub, conn, xid, type, hub.store.getZxid(), Err.OK, { clientInfo: conn.auth.map(clientInfo) }, start)
-      return
-    case OpCode.reconfig:
-      // A standalone ZooKeeper with reconfigEnabled=false (its default).
-      reply(hub, conn, xid, type, hub.store.getZxid(), Err.RECONFIGDISABLED, undefined, start)
-      return
-    case OpCode.sasl: {
-      conn.sasl ??= new SaslExchange(hub.auth)
-      const res = conn.sasl.step(req.token)
-      if ('failed' in res) {
-        hub.stats.authFailed++
-        hub.log.warn({ peer: conn.remote, session: conn.sessionHex() }, `SASL authentication failed: ${res.failed}`)
-        reply(hub, conn, xid, type, 0, Err.AUTHFAILED, undefined, start)
-        conn.closeAfterReplies()
-        return
-      }
-      for (const id of res.ids) conn.addAuth(id)
-      reply(hub, conn, xid, type, 0, Err.OK, { token: res.token }, start)
-      return
-    }
-    case OpCode.closeSession: {
-      const out = run(hub, conn, () => closeSession(hub.store, context(conn, start)))
-      if (out === undefined) return
-      hub.sessions.detach(conn.sessionId, conn)
-      hub.deliver(out.events)
-      reply(hub, conn, xid, type, out.zxid, out.err, undefined, start)
-      conn.closeAfterReplies()
-      return
-    }
-    default: {
-      const engineReq = req
-      const out = run(hub, conn, () => execute(hub.store, context(conn, start), engineReq, { extendedTypes: hub.extendedTypes, enforceQuota: hub.enforceQuota }))
-      if (out === undefined) {
-        reply(hub, conn, xid, type, hub.store.getZxid(), Err.SYSTEMERROR, undefined, start)
-        return
-      }
-      hub.deliver(out.events)
-      reply(hub, conn, xid, type, out.zxid, out.err, out.body, start)
-    }
-  }
+  hub.deliver(out.events)
+  reply(hub, conn, xid, type, out.zxid, out.err, out.body, start)
 }
 
 function context (conn: Connection, now: number): Context {
@@ -142,14 +87,7 @@ function isStoreFailure (err: unknown): boolean {
   return err instanceof Error && err.name === 'StoreStateError'
 }
 
-/** ZooKeeper's UnimplementedRequestProcessor: an error reply, then the connection is closed. */
-function unimplemented (hub: Hub, conn: Connection, xid: number, type: number, start: number): void {
-  hub.log.warn({ peer: conn.remote, session: conn.sessionHex(), type }, 'received packet of unknown type')
-  reply(hub, conn, xid, type, -1, Err.UNIMPLEMENTED, undefined, start)
-  conn.closeAfterReplies()
-}
-
-function reply (hub: Hub, conn: Connection, xid: number, type: number, zxid: number, err: number, body: ReplyBody | WireReplyBody | undefined, start: number): void {
+function reply (hub: Hub, conn: Connection, xid: number, type: number, zxid: number, err: number, body: ReplyBody | undefined, start: number): void {
   conn.queued++
   conn.send(encodeReply(undefined, xid, zxid, err, type, body), (end) => finished(hub, conn, xid, zxid, type, start, end))
 }

@@ -3,7 +3,7 @@
 // depends on exactly these calls and on nothing else of ioredis. Every
 // method is one atomic FCALL; all state lives behind it.
 
-import type { Context, Outcome, Request, SessionId, Zxid } from '../engine/types'
+import type { Context, Id, Outcome, Request, SessionId, Zxid } from '../engine/types'
 import type { ExecResult, Notice, QueuedEvent, RedisStats, SubscribeOptions } from '../stores/redis'
 
 export type { ExecResult, Notice, QueuedEvent }
@@ -21,6 +21,10 @@ export interface NodeBackend {
   touch(beats: ReadonlyArray<readonly [SessionId, number]>): Promise<SessionId[]>
   expire(now: number): Promise<{ expired: SessionId[] }>
   detach(session: SessionId, owner: string): Promise<void>
+  /** keeps a connection's identities with its session, scoped to its link; false if owner no longer holds the session */
+  saveIdentities(session: SessionId, owner: string, link: Buffer, ids: readonly Id[]): Promise<boolean>
+  /** the identities kept for `link`, once owner holds the session; undefined if none are kept for it */
+  restoreIdentities(session: SessionId, owner: string, link: Buffer): Promise<Id[] | undefined>
   subscribe(onNotice: (n: Notice) => void, opts?: SubscribeOptions): Promise<() => Promise<void>>
   getZxid(): Promise<Zxid>
   stats(): Promise<BackendStats>

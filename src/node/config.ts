@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ConfigError } from '../server/config'
 import type { AuthConfig } from '../server/auth'
+import { DEFAULT_TRUST, parseTrust, TrustSpecError, type PeerTrust } from './trust'
 
 export interface NodeConfig {
   /** redis://host:port[/db] (or rediss://) */
@@ -29,6 +30,12 @@ export interface NodeConfig {
   extendedTypes?: boolean
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
+  /**
+   * Which WebSocket peers may tell the node their ZooKeeper client's address
+   * (trust.ts): `none`, `all`, or `loopback`, addresses and CIDR subnets,
+   * comma-separated; default `loopback`.
+   */
+  trustClientAddress?: string
   logger: Logger
 }
 
@@ -44,6 +51,7 @@ export interface ResolvedNodeConfig {
   library: string | undefined
   extendedTypes: boolean
   auth: AuthConfig
+  trust: PeerTrust
   logger: Logger
 }
 
@@ -74,6 +82,13 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
   if (minSessionTimeout > maxSessionTimeout) {
     throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
   }
+  let trust: PeerTrust
+  try {
+    trust = parseTrust(cfg.trustClientAddress ?? DEFAULT_TRUST)
+  } catch (err) {
+    if (err instanceof TrustSpecError) throw new ConfigError(`trustClientAddress: ${err.message}`)
+    throw err
+  }
   return {
     redisUrl: cfg.redisUrl,
     host: cfg.host ?? '0.0.0.0',
@@ -86,6 +101,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     library: cfg.library,
     extendedTypes: cfg.extendedTypes === true,
     auth: cfg.auth ?? {},
+    trust,
     logger: cfg.logger
   }
 }

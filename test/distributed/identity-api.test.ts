@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { Err, OpCode } from '../../src/engine/codes'
 import { encodeConnect, encodeOrigin, encodeResume, type ClientOrigin } from '../../src/node/messages'
+import { parseTrust, TrustSpecError } from '../../src/node/trust'
 import { encodeConnectRequest } from '../../src/protocol'
 import { nodeOn, startRedis } from '../node/harness'
 import { ApiClient, type Session } from '../node/ws-client'
@@ -141,4 +142,15 @@ t.test('client origin over the API', async (t) => {
     const m2 = await b.next()
     t.equal(m2.kind, 'close', 'RESUME with trailing bytes that are no origin')
   })
+})
+
+t.test('the trust setting', async (t) => {
+  const list = parseTrust('loopback, 10.0.0.0/8 ,fd00::/8,192.0.2.7')
+  t.ok(list.trusts('127.0.0.1') && list.trusts('::1') && list.trusts('10.200.1.1') && list.trusts('fd00::5') && list.trusts('192.0.2.7'))
+  t.notOk(list.trusts('192.0.2.8') || list.trusts('11.0.0.1') || list.trusts('fe80::1') || list.trusts('unknown'))
+  t.notOk(parseTrust('none').trusts('127.0.0.1'))
+  t.ok(parseTrust('all').trusts('203.0.113.9'))
+  for (const bad of ['', 'bogus', '10.0.0.0/33', '::/129', '10.0.0.0/x', 'none,loopback', '127.0.0.1,all']) {
+    t.throws(() => parseTrust(bad), TrustSpecError, `'${bad}' is refused`)
+  }
 })

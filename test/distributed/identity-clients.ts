@@ -1,14 +1,17 @@
 // Helpers for the identity suites: a SASL DIGEST-MD5 login over the raw
 // ZkClient (what the Java client's ZooKeeperSaslClient sends: an empty
 // initial token, then the RFC 2831 digest-response), whoAmI as plain
-// strings, and finding (and killing) the node that serves a session.
+// strings, finding the node that serves a session, and zkCli.sh logged in
+// over SASL.
 
 import { createHash, randomBytes } from 'node:crypto'
 import { parseDirectives, SASL_PROTOCOL, SASL_SERVER_NAME } from '../../src/auth/digest-md5'
 import type { ZkClient, Reply } from '../../src/client'
 import { OpCode } from '../../src/engine/codes'
 import type { NodeHandle } from '../support/topology'
+import { escapeRegExp, Interactive } from '../support/interactive'
 import { httpGet } from '../support/launch'
+import { ZKCLI } from '../support/zkcli'
 
 function md5 (...parts: Array<string | Buffer>): Buffer {
   const h = createHash('md5')
@@ -49,4 +52,34 @@ export async function servingNode (nodes: readonly NodeHandle[], sessionId: numb
     if (res?.body.includes(sid) === true) return n
   }
   return undefined
+}
+
+/**
+ * zkCli.sh logged in over SASL (a JAAS Client section, as a ZooKeeper user
+ * would): the stock Java client, interactive. `run` marks the end of each
+ * command's output as test/support/zkcli.ts does (zkCli prints no prompt
+ * without a terminal).
+ */
+export class SaslZkCli extends Interactive {
+  private seq = 0
+
+  constructor (address: string, jaasFile: string) {
+    super('zkCli (SASL)', 'bash', ['-c', 'exec "$0" "$@" 2>&1', ZKCLI, '-server', address], {
+      env: { ...process.env, CLIENT_JVMFLAGS: `-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.security.auth.login.config=${jaasFile}` }
+    })
+  }
+
+  async run (command: string, timeoutMs = 20_000): Promise<string> {
+    const marker = `/zkcli-end-of-output-${process.pid}-${++this.seq}`
+    const from = this.mark()
+    this.send(command)
+    this.send(`stat ${marker}`)
+    const m = await this.waitFor(new RegExp(`Node does not exist: ${escapeRegExp(marker)}\\r?\\n`), from, timeoutMs)
+    return this.transcript.slice(from, from + m.index)
+  }
+
+  async quit (): Promise<void> {
+    this.send('quit')
+    await this.close()
+  }
 }

@@ -15,7 +15,8 @@ import type { ACL } from '../../src/engine/types'
 import { SASL_USERS, serverJaas, SUPER_DIGEST, SUPER_PASSWORD } from '../acl/scenario'
 import { digestId } from '../../src/server/auth'
 import { startTopology, type NodeHandle, type Topology } from '../support/topology'
-import { saslLogin, servingNode, whoAmI } from './identity-clients'
+import { clientJaas } from '../acl/scenario'
+import { SaslZkCli, saslLogin, servingNode, whoAmI } from './identity-clients'
 
 const dir = mkdtempSync(join(tmpdir(), 'rk-ident-'))
 const jaasFile = join(dir, 'server.jaas')
@@ -85,6 +86,33 @@ t.test('SASL: sasl:bob survives kill -9 of the node serving the connection; a se
   t.teardown(() => moved.destroy())
   t.same(await whoAmI(moved), ['ip:127.0.0.1'], 'a new connection to the session has only its ip identity')
   t.equal(await read(moved, '/id/sasl-bob'), Err.NOAUTH, 'and cannot read the sasl:bob znode')
+})
+
+t.test('the stock Java client (zkCli.sh, JAAS): logged in as bob, it keeps sasl:bob through a failover', async (t) => {
+  const jaas = join(dir, 'client-bob.jaas')
+  writeFileSync(jaas, clientJaas('bob', SASL_USERS.bob))
+  const cli = new SaslZkCli(topo.address, jaas)
+  t.teardown(() => cli.quit())
+  await cli.waitFor(/state:SaslAuthenticated/, 0, 30_000)
+  t.match(await cli.run('whoami'), /sasl: bob/, 'zkCli is logged in as bob')
+  // zkCli does not print its session id: its ephemeral's owner is it
+  await cli.run('create -e /id/zkcli-eph x')
+  const owner = await admin.request({ type: OpCode.exists, path: '/id/zkcli-eph', watch: false })
+  const session = owner.body?.stat?.ephemeralOwner
+  if (typeof session !== 'number' || session === 0) throw new Error('zkCli created no ephemeral')
+  t.match(await cli.run('get /id/sasl-bob'), /^sasl-bob$/m)
+  const node = await servingNode(topo.nodes, session)
+  if (node === undefined) throw new Error('no node serves the zkCli session')
+  await node.kill9()
+  try {
+    const read = await cli.run('get /id/sasl-bob')
+    t.match(read, /^sasl-bob$/m, 'zkCli still reads the sasl:bob znode after kill -9 of its node')
+    t.notMatch(read, /Insufficient permission|KeeperErrorCode/)
+    t.match(await cli.run('whoami'), /sasl: bob/, 'and whoami still lists sasl: bob')
+    t.notMatch(cli.transcript, /Disconnected|Expired/, 'zkCli saw no disconnect')
+  } finally {
+    await node.restart()
+  }
 })
 
 t.test('SASL super user: sasl:super and super survive a failover', async (t) => {

@@ -45,6 +45,8 @@ const FUNCTIONS = [
   ['rk_session_close_q', 'sessionCloseQueued', []],
   ['rk_poll', 'poll', []],
   ['rk_reap', 'reap', []],
+  ['rk_ident_save', 'identitySave', []],
+  ['rk_ident_restore', 'identityRestore', ['no-writes']],
 ]
 
 const REQUIRE_LINE = 'local ____originalRequire = require'

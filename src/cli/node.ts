@@ -4,6 +4,7 @@
 import pino from 'pino'
 import { ConfigError, RedisUnreachableError, startNode, type RunningNode } from '../node'
 import { redactRedisUrl } from '../node/config'
+import { DEFAULT_TRUST, parseTrust, TrustSpecError } from '../node/trust'
 import { REDKEEPER_VERSION } from '../server/version'
 import { BadNamespaceError, LibraryNotBuiltError, RedisEngineError, RedisUrlError, sentinelOptions } from '../stores/redis'
 import type { Command, Io } from './command'
@@ -31,6 +32,16 @@ const namespace: Parser<string> = (raw) => {
   return raw
 }
 
+const trustSpec: Parser<string> = (raw) => {
+  try {
+    parseTrust(raw)
+  } catch (err) {
+    if (err instanceof TrustSpecError) throw new BadValue(err.message)
+    throw err
+  }
+  return raw
+}
+
 const S = {
   redis: { flag: 'redis', env: 'REDKEEPER_REDIS_URL', arg: '<url>', parse: redisUrl, defaultText: '(required)', help: 'the Redis every node shares: redis://[user:password@]host:port[/db], rediss://…, or redis-sentinel://host:port[,host:port…]/<master>' },
   httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/v1/zk WebSocket API, /healthz, /readyz, /v1/status); 0 picks a free port' },
@@ -40,6 +51,7 @@ const S = {
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request accepted (jute.maxbuffer)' },
   minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
+  trustClientAddress: { flag: 'trust-client-address', env: 'REDKEEPER_TRUST_CLIENT_ADDRESS', arg: '<peers>', parse: trustSpec, defaultText: 'loopback', help: "WebSocket peers whose word on their ZooKeeper client's address is taken (ip identity, cons): none, all, or loopback / addresses / CIDRs, comma-separated" },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   ...AUTH_SETTINGS,
   ...SWEEP_SETTINGS,
@@ -83,6 +95,7 @@ export interface NodeOptions {
   auth: AuthConfig
   sweep: ZnodeSettings
   fourLetterWhitelist: string | undefined
+  trustClientAddress: string
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
@@ -107,7 +120,8 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     auth: resolveAuth(str, env),
     sweep: resolveSweepSettings(values, str, env),
-    fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env)
+    fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env),
+    trustClientAddress: resolve(S.trustClientAddress, str('trust-client-address'), env) ?? DEFAULT_TRUST
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -137,6 +151,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       auth: parsed.auth,
       ...parsed.sweep,
       fourLetterWhitelist: parsed.fourLetterWhitelist,
+      trustClientAddress: parsed.trustClientAddress,
       logger
     })
   } catch (err) {

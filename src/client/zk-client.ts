@@ -31,6 +31,8 @@ export interface ZkClientOptions {
   record?: boolean
   /** largest frame accepted from the server (default 16 MiB: the client trusts its server) */
   maxBuffer?: number
+  /** the local address to connect from (e.g. 127.0.0.2, to be another client host on loopback) */
+  localAddress?: string
 }
 
 export interface Reply {
@@ -123,7 +125,7 @@ export class ZkClient extends EventEmitter {
     return new Promise((resolve, reject) => {
       // Throwing here rejects the promise: a bad address is a ConnectError too.
       const { host, port } = parseAddress(address)
-      const socket = netConnect({ host, port })
+      const socket = netConnect(opts.localAddress === undefined ? { host, port } : { host, port, localAddress: opts.localAddress })
       socket.setNoDelay(true)
       const client = new ZkClient(address, socket, opts)
       let settled = false
@@ -188,6 +190,11 @@ export class ZkClient extends EventEmitter {
         }
       })
     })
+  }
+
+  /** the local port of the connection (the client's side, as a server's `cons` shows it) */
+  get localPort (): number | undefined {
+    return this.socket.localPort
   }
 
   /** True once the connection is gone (closed, destroyed or lost). */

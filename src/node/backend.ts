@@ -3,7 +3,7 @@
 // depends on exactly these calls and on nothing else of ioredis. Every
 // method is one atomic FCALL; all state lives behind it.
 
-import type { Context, Outcome, Request, SessionId, Zxid } from '../engine/types'
+import type { Context, Id, Outcome, Request, SessionId, Zxid } from '../engine/types'
 import type { ExecResult, Notice, QueuedEvent, RedisStats, SubscribeOptions, SweepRequest } from '../stores/redis'
 
 /** Read-only, batched views of the whole service's tables, for wchs/wchc/wchp/dump (RedisInspector). */
@@ -33,6 +33,10 @@ export interface NodeBackend {
   detach(session: SessionId, owner: string): Promise<void>
   /** the container/TTL sweep (events queued, notices sent); safe from every node at once */
   sweep(now: number, req: SweepRequest): Promise<{ deleted: string[], remaining: number }>
+  /** keeps a connection's identities with its session, scoped to its link; false if owner no longer holds the session */
+  saveIdentities(session: SessionId, owner: string, link: Buffer, ids: readonly Id[]): Promise<boolean>
+  /** the identities kept for `link`, once owner holds the session; undefined if none are kept for it */
+  restoreIdentities(session: SessionId, owner: string, link: Buffer): Promise<Id[] | undefined>
   subscribe(onNotice: (n: Notice) => void, opts?: SubscribeOptions): Promise<() => Promise<void>>
   getZxid(): Promise<Zxid>
   stats(): Promise<BackendStats>

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ConfigError, resolveSweep, type ResolvedSweep, type SweepConfig } from '../server/config'
 import type { AuthConfig } from '../server/auth'
 import { parseWhitelist, WhitelistError } from '../server/whitelist'
+import { DEFAULT_TRUST, parseTrust, TrustSpecError, type PeerTrust } from './trust'
 
 export interface NodeConfig extends SweepConfig {
   /** redis://host:port[/db] (or rediss://) */
@@ -34,6 +35,12 @@ export interface NodeConfig extends SweepConfig {
   auth?: AuthConfig
   /** ZooKeeper's 4lw.commands.whitelist (comma list or `*`); default `srvr` alone, as ZooKeeper 3.8 */
   fourLetterWhitelist?: string
+  /**
+   * Which WebSocket peers may tell the node their ZooKeeper client's address
+   * (trust.ts): `none`, `all`, or `loopback`, addresses and CIDR subnets,
+   * comma-separated; default `loopback`.
+   */
+  trustClientAddress?: string
   logger: Logger
 }
 
@@ -53,6 +60,7 @@ export interface ResolvedNodeConfig {
   auth: AuthConfig
   /** the enabled four-letter words */
   fourLetterWhitelist: ReadonlySet<string>
+  trust: PeerTrust
   logger: Logger
 }
 
@@ -90,6 +98,13 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     if (err instanceof WhitelistError) throw new ConfigError(`fourLetterWhitelist: ${err.message}`)
     throw err
   }
+  let trust: PeerTrust
+  try {
+    trust = parseTrust(cfg.trustClientAddress ?? DEFAULT_TRUST)
+  } catch (err) {
+    if (err instanceof TrustSpecError) throw new ConfigError(`trustClientAddress: ${err.message}`)
+    throw err
+  }
   return {
     redisUrl: cfg.redisUrl,
     host: cfg.host ?? '0.0.0.0',
@@ -105,6 +120,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     sweep: resolveSweep(cfg),
     auth: cfg.auth ?? {},
     fourLetterWhitelist,
+    trust,
     logger: cfg.logger
   }
 }

@@ -21,9 +21,10 @@ import { handleRequest } from './dispatch'
 import type { NodeHub } from './hub'
 import {
   decodeClientMessage, encodeClose, encodeConnected, encodeEventMessage, encodeReplyMessage, encodeResumed,
-  EXPIRED_MESSAGE, Msg, ProtocolError, type ClientMessage
+  EXPIRED_MESSAGE, Msg, ProtocolError, RESUMED_IDENTITIES, type ClientMessage, type ClientOrigin
 } from './messages'
 import { InOrder } from './ordered'
+import { normalizeAddress } from './routes'
 import { isStoreRefusal } from './store-errors'
 
 /** The part of a `ws` WebSocket the node uses (the package ships no types). */
@@ -58,8 +59,6 @@ export class NodeConnection {
   /** who holds the session in Redis: one random id per WebSocket */
   readonly owner = randomBytes(8).toString('hex')
   readonly stats = new ConnectionStats()
-  /** peer as ZooKeeper prints it: "/127.0.0.1:52110" */
-  readonly remote: string
   sessionId: SessionId = 0
   timeout = 0
   /** requests received whose reply has not left yet */
@@ -68,6 +67,15 @@ export class NodeConnection {
   readonly reader = new JuteReader(Buffer.alloc(0))
   /** identities for ACL checks; replaced, never mutated, so in-flight contexts keep theirs */
   auth: readonly Id[]
+  /**
+   * The identities gained on this connection (addAuth), in the order gained:
+   * what is kept in Redis for `link` and restored on RESUME.
+   */
+  private gained: readonly Id[] = []
+  /** the sidecar's name for this client connection (CONNECT / RESUME trailer); undefined from old sidecars */
+  private link: Buffer | undefined
+  private clientAddress: string
+  private clientPort: number
   /**
    * The zxid for replies the node answers itself (pings, auth, whoAmI,
    * MARSHALLINGERROR): the newest this connection has had from Redis.
@@ -102,9 +110,10 @@ export class NodeConnection {
     }
   }
 
-  constructor (private readonly hub: NodeHub, private readonly ws: WebSocketLike, readonly address: string, port: number) {
-    this.remote = `/${address}:${port}`
-    this.auth = [{ scheme: 'ip', id: address }]
+  constructor (private readonly hub: NodeHub, private readonly ws: WebSocketLike, private readonly peerAddress: string, peerPort: number) {
+    this.clientAddress = peerAddress
+    this.clientPort = peerPort
+    this.auth = [{ scheme: 'ip', id: peerAddress }]
     this.order = new InOrder((err) => this.crashed(err))
     ws.on('message', (data, isBinary) => {
       try {
@@ -115,6 +124,16 @@ export class NodeConnection {
     })
     ws.on('close', () => this.closed())
     ws.on('error', (err) => hub.log.debug({ err, peer: this.remote }, 'websocket error'))
+  }
+
+  /** the ZooKeeper client's IP: the peer's, or the one a trusted peer named (ip identity, ip addauth) */
+  get address (): string {
+    return this.clientAddress
+  }
+
+  /** the client as ZooKeeper prints it: "/127.0.0.1:52110" */
+  get remote (): string {
+    return `/${this.clientAddress}:${this.clientPort}`
   }
 
   get isOpen (): boolean {
@@ -142,10 +161,27 @@ export class NodeConnection {
   /** this connection's SASL exchange, made at its first SASL packet */
   sasl: SaslExchange | undefined
 
+  /**
+   * An identity proven on this connection. It takes effect at once; with a
+   * link it is also kept in Redis (in line: the reply to the auth packet
+   * leaves only once it is kept), so that it survives the loss of this node
+   * when the sidecar RESUMEs the same client connection elsewhere.
+   */
   addAuth (id: Id): void {
     for (const a of this.auth) if (a.scheme === id.scheme && a.id === id.id) return
     // ZooKeeper's identity set hands ids out in hash order (whoAmI, auth ACLs)
     this.auth = authInfoOrder([...this.auth, id])
+    this.gained = [...this.gained, id]
+    this.keepIdentities()
+  }
+
+  /** Writes `gained` for this link (replacing what another link of the session had kept). */
+  private keepIdentities (): void {
+    if (this.link === undefined || this.sessionId === 0) return
+    this.inLine(this.hub.backend.saveIdentities(this.sessionId, this.owner, this.link, this.gained), (saved) => {
+      // Not saved: the session moved to another connection, which closes this one.
+      if (!saved) this.hub.log.debug({ peer: this.remote, session: this.sessionHex() }, 'identities not kept: the session is held elsewhere')
+    }, () => { /* logged by inLine; the identities hold on this node only */ })
   }
 
   /** The sidecar's latest ack (from REQUEST). */
@@ -357,6 +393,7 @@ export class NodeConnection {
           return
         }
         this.state = 'handshake'
+        this.adopt(msg.origin)
         this.handshake(msg).catch((err: unknown) => {
           if (this.state === 'handshake') this.storeUnreachable(err)
           else this.crashed(err)
@@ -390,6 +427,25 @@ export class NodeConnection {
       this.hub.log.warn({ err, peer: this.remote, session: this.sessionHex() }, 'detach failed; the session keeps its watches until it expires')
       this.closeSocket(1000)
     })
+  }
+
+  /**
+   * The client origin: the link always (it only scopes identities, and
+   * naming another's gains nothing without its session's password); the
+   * address only from a trusted peer, else the peer is the client.
+   */
+  private adopt (origin: ClientOrigin | undefined): void {
+    if (origin === undefined) return
+    this.link = Buffer.from(origin.link)
+    const address = normalizeAddress(origin.address)
+    if (address === this.clientAddress && origin.port === this.clientPort) return
+    if (!this.hub.trust.trusts(this.peerAddress)) {
+      this.hub.log.debug({ peer: this.remote, claimed: address, trusted: this.hub.trust.spec }, 'ignoring the client address named by an untrusted peer')
+      return
+    }
+    this.clientAddress = address
+    this.clientPort = origin.port
+    this.auth = [{ scheme: 'ip', id: address }]
   }
 
   private async handshake (msg: ClientMessage): Promise<void> {
@@ -430,6 +486,9 @@ export class NodeConnection {
       this.zxid = outcome.zxid
       log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session established')
       this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd, readOnly: false }, req.hasReadOnly), outcome.zxid, start)
+      // This link's (empty) identities are kept from the start, so a RESUME
+      // can tell "none" from "never kept here" (then auth packets are re-sent).
+      this.keepIdentities()
       this.open()
       return
     }
@@ -453,6 +512,9 @@ export class NodeConnection {
     this.zxid = zxid
     log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session resumed')
     this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd: req.passwd, readOnly: false }, req.hasReadOnly), zxid, start)
+    // A new connection starts with no identities, as in ZooKeeper: this
+    // replaces those the previous connection of the session had kept.
+    this.keepIdentities()
     this.open()
   }
 
@@ -462,7 +524,13 @@ export class NodeConnection {
       this.expired()
       return
     }
-    const { ok, timeout } = await this.hub.backend.attachSession(id, passwd.toString('hex'), Date.now(), this.owner, false)
+    const { backend } = this.hub
+    // One round trip: the restore runs right after the attach and finds the
+    // identities only if that attach (password checked) made us the owner.
+    const [{ ok, timeout }, kept] = await Promise.all([
+      backend.attachSession(id, passwd.toString('hex'), Date.now(), this.owner, false),
+      this.link === undefined ? undefined : backend.restoreIdentities(id, this.owner, this.link)
+    ])
     if (this.state !== 'handshake') return
     if (!ok) {
       this.hub.log.info({ peer: this.remote, session: `0x${id.toString(16)}` }, 'resume refused: session expired')
@@ -470,8 +538,14 @@ export class NodeConnection {
       return
     }
     this.attach(id, timeout, deliveredSeq)
-    this.hub.log.debug({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq }, 'session re-attached')
-    this.send(encodeResumed(timeout))
+    if (kept !== undefined) {
+      this.gained = kept
+      this.auth = authInfoOrder(distinct([...this.auth, ...kept]))
+    }
+    this.hub.log.debug({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq, identities: kept?.length }, 'session re-attached')
+    // Without kept identities (an old sidecar, or the session's identities
+    // were kept by no node for this link) the sidecar re-sends its auth packets.
+    this.send(encodeResumed(timeout, kept === undefined ? 0 : RESUMED_IDENTITIES))
     this.holdPollsAfterResume()
     this.open()
   }
@@ -561,4 +635,11 @@ export class NodeConnection {
     this.unregister()
     this.hub.forget(this)
   }
+}
+
+/** `ids` without repeats, first occurrence kept. */
+function distinct (ids: readonly Id[]): Id[] {
+  const out: Id[] = []
+  for (const id of ids) if (!out.some((o) => o.scheme === id.scheme && o.id === id.id)) out.push(id)
+  return out
 }

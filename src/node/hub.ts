@@ -9,6 +9,7 @@ import type { NodeBackend } from './backend'
 import type { Heartbeats } from './heartbeats'
 import type { NodeConnection } from './connection'
 import type { AuthConfig } from '../server/auth'
+import type { PeerTrust } from './trust'
 
 export interface NodeLimits {
   minSessionTimeout: number
@@ -29,6 +30,8 @@ export interface NodeHub {
   readonly resumeHoldMs: number
   /** superDigest and SASL users */
   readonly auth: AuthConfig
+  /** which WebSocket peers may claim their client's address (trust.ts) */
+  readonly trust: PeerTrust
   /** A connection is gone: stop counting it. */
   forget(conn: NodeConnection): void
 }

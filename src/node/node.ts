@@ -97,6 +97,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     heartbeats,
     resumeHoldMs: Math.max(1, Math.floor(cfg.tickMs / 2)),
     auth: cfg.auth,
+    trust: cfg.trust,
     forget (conn: NodeConnection) {
       connections.delete(conn)
     }

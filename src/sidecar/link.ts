@@ -5,6 +5,7 @@
 // and password, the last event seq written to the client, the requests not
 // answered yet and the auth frames.
 
+import { randomBytes } from 'node:crypto'
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { OpCode, Xid } from '../engine/codes'
@@ -15,8 +16,8 @@ import {
 import { fourLetterWordOf } from '../server/fourletter'
 import { drainedOrClosed, fetchFourLetterWord, FOUR_LETTER_COALESCE } from './fourletter'
 import {
-  CLOSE, CONNECTED, DETACH_MESSAGE, EVENT, EXPIRED, REPLY, RESUMED, UpstreamProtocolError,
-  checkFrame, connectMessage, readInt64, requestMessage, resumeMessage, setAckSeq
+  CLOSE, CONNECTED, DETACH_MESSAGE, EVENT, EXPIRED, LINK_LENGTH, REPLY, RESUMED, RESUMED_IDENTITIES, UpstreamProtocolError,
+  checkFrame, connectMessage, originTrailer, readInt64, requestMessage, resumeMessage, setAckSeq
 } from './messages'
 import type { SidecarStats } from './stats'
 import type { Upstream } from './upstreams'
@@ -99,7 +100,13 @@ export class ClientLink {
   /** unanswered requests, in the order the client sent them (pings excluded) */
   private pending: Sent[] = []
   private pendingBytes = 0
-  /** every auth packet of this connection: a node forgets them with the WebSocket */
+  /**
+   * Who this connection is, for the node (docs/protocol.md, client origin):
+   * a random link id, secret between us and the nodes, under which they
+   * keep the identities the client proves, and the client's address.
+   */
+  private readonly origin: Buffer
+  /** every auth packet of this connection, re-sent on RESUME to a node that did not keep the identities */
   private readonly auths: Sent[] = []
   /** replies to auth packets re-sent only to restore identities, which the client must not see twice */
   private swallowAuthReplies = 0
@@ -122,6 +129,7 @@ export class ClientLink {
   constructor (private readonly env: LinkEnv, private readonly socket: Socket) {
     this.decoder = new FrameDecoder({ maxBuffer: env.maxBuffer })
     this.upstream = env.nextUpstream()
+    this.origin = originTrailer(randomBytes(LINK_LENGTH), normalizeAddress(socket.remoteAddress), socket.remotePort ?? 0)
     env.stats.clients++
     socket.setNoDelay(true)
     socket.setTimeout(HANDSHAKE_IDLE_MS)
@@ -203,7 +211,7 @@ export class ClientLink {
       return
     }
     this.socket.setTimeout(0)
-    this.connectMsg = connectMessage(frame)
+    this.connectMsg = connectMessage(frame, this.origin)
     this.state = 'connecting'
     this.deadline = Date.now() + Math.min(Math.max(timeOut, MIN_CONNECT_WAIT), MAX_CONNECT_WAIT)
     this.openUpstream()
@@ -278,7 +286,7 @@ export class ClientLink {
     if (this.state === 'connecting') {
       ws.send(this.connectMsg as Buffer)
     } else if (this.state === 'open') {
-      ws.send(resumeMessage(this.sessionId, this.passwd, this.deliveredSeq))
+      ws.send(resumeMessage(this.sessionId, this.passwd, this.deliveredSeq, this.origin))
     }
   }
 
@@ -385,27 +393,34 @@ export class ClientLink {
     if (data.length < 5) throw new UpstreamProtocolError('RESUMED without its timeout')
     const timeout = data.readInt32BE(1)
     if (timeout > 0) this.timeout = timeout
+    // An older node sends no flags byte and keeps no identities.
+    const identitiesKept = data.length >= 6 && (data[5] & RESUMED_IDENTITIES) !== 0
     this.env.stats.resumes++
-    this.env.log.debug({ session: this.sessionHex(), upstream: this.env.upstreams[this.upstream].label, replay: this.pending.length }, 'session re-attached')
-    this.attached(true)
+    this.env.log.debug({ session: this.sessionHex(), upstream: this.env.upstreams[this.upstream].label, replay: this.pending.length, identitiesKept }, 'session re-attached')
+    this.attached(true, identitiesKept)
   }
 
   /** The session is attached on this WebSocket: send what the node has not answered, in order. */
-  private attached (resumed: boolean): void {
+  private attached (resumed: boolean, identitiesKept = false): void {
     this.ready = true
     this.attempt = 0
     this.deadline = 0
     this.swallowAuthReplies = 0
     this.swallowPingReplies = 0
-    if (resumed) {
-      // Identities first, as the client established them; the replies to
-      // those already answered are dropped, the others are still pending.
+    if (resumed && !identitiesKept) {
+      // The node did not keep this connection's identities: auth packets
+      // first, as the client established them; the replies to those already
+      // answered are dropped, the others are still pending. (A SASL
+      // exchange cannot be replayed: only a node that keeps identities
+      // keeps a SASL identity across a failover.)
       for (const a of this.auths) {
         if (!a.answered) continue
         setAckSeq(a.msg, this.deliveredSeq)
         this.sendUp(a.msg)
         this.swallowAuthReplies++
       }
+    }
+    if (resumed) {
       this.env.stats.replayed += this.pending.length
     }
     for (const s of this.pending) {
@@ -650,4 +665,10 @@ export class ClientLink {
   private sessionHex (): string | undefined {
     return this.sessionId === 0n ? undefined : `0x${this.sessionId.toString(16)}`
   }
+}
+
+/** "::ffff:127.0.0.1" (IPv4 on a dual-stack socket) → "127.0.0.1", as Java reports it. */
+function normalizeAddress (addr: string | undefined): string {
+  if (addr === undefined) return '0.0.0.0'
+  return addr.startsWith('::ffff:') && addr.includes('.') ? addr.substring(7) : addr
 }

@@ -38,21 +38,49 @@ export function readInt64 (buf: Buffer, offset: number): number {
   return buf.readInt32BE(offset) * TWO_32 + buf.readUInt32BE(offset + 4)
 }
 
-export function connectMessage (connectRequestBody: Buffer): Buffer {
-  const msg = Buffer.allocUnsafe(1 + connectRequestBody.length)
+/** RESUMED's flags byte (absent from older nodes): the node restored the connection's identities. */
+export const RESUMED_IDENTITIES = 0x01
+/** The client origin trailer ends with "RKI1". */
+const ORIGIN_MAGIC = Buffer.from('RKI1', 'latin1')
+export const LINK_LENGTH = 16
+
+/**
+ * The client origin trailer of CONNECT and RESUME: link id (16 bytes),
+ * uint16 client port, client address (UTF-8), uint8 address length, "RKI1".
+ * Built once per client connection and appended to both.
+ */
+export function originTrailer (link: Buffer, address: string, port: number): Buffer {
+  const text = Buffer.from(address, 'utf8')
+  const out = Buffer.allocUnsafe(LINK_LENGTH + 2 + text.length + 1 + ORIGIN_MAGIC.length)
+  link.copy(out, 0, 0, LINK_LENGTH)
+  out.writeUInt16BE(port, LINK_LENGTH)
+  text.copy(out, LINK_LENGTH + 2)
+  out[LINK_LENGTH + 2 + text.length] = text.length
+  ORIGIN_MAGIC.copy(out, out.length - ORIGIN_MAGIC.length)
+  return out
+}
+
+/** CONNECT: the client's ConnectRequest body as is, then the origin trailer (after it, so a client cannot forge the one the node reads). */
+export function connectMessage (connectRequestBody: Buffer, origin: Buffer = EMPTY): Buffer {
+  const msg = Buffer.allocUnsafe(1 + connectRequestBody.length + origin.length)
   msg[0] = CONNECT
   connectRequestBody.copy(msg, 1)
+  origin.copy(msg, 1 + connectRequestBody.length)
   return msg
 }
 
-/** RESUME: int64 sessionId, 16-byte password, int64 deliveredSeq. */
-export function resumeMessage (sessionId: bigint, passwd: Buffer, deliveredSeq: number): Buffer {
-  const msg = Buffer.alloc(1 + 8 + 16 + 8)
+const EMPTY = Buffer.alloc(0)
+const RESUME_LENGTH = 1 + 8 + 16 + 8
+
+/** RESUME: int64 sessionId, 16-byte password, int64 deliveredSeq, then the origin trailer. */
+export function resumeMessage (sessionId: bigint, passwd: Buffer, deliveredSeq: number, origin: Buffer = EMPTY): Buffer {
+  const msg = Buffer.alloc(RESUME_LENGTH + origin.length)
   msg[0] = RESUME
   msg.writeBigInt64BE(sessionId, 1)
   // A shorter password is zero-padded, a longer one cut: the node checks it.
   passwd.copy(msg, 9, 0, Math.min(16, passwd.length))
   writeInt64(msg, deliveredSeq, 25)
+  origin.copy(msg, RESUME_LENGTH)
   return msg
 }
 

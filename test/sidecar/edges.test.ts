@@ -153,6 +153,32 @@ t.test('auth packets are replayed after a failover, and their replies not repeat
   t.equal((await getData(anyone, '/secret')).err, Err.NOAUTH, 'control: the ACL does bite')
 })
 
+t.test('a node that kept the identities (RESUMED flag 0x01) gets no auth packets replayed', async (t) => {
+  const s = await setup(t)
+  for (const n of s.nodes) n.keepsIdentities = true
+  const c = await s.client({ localAddress: '127.0.0.2' })
+  t.equal((await c.auth('digest', bytes('u:p'))).err, Err.OK)
+  const acl = [{ perms: 31, id: { scheme: 'digest', id: digestId('u:p') } }]
+  t.equal((await create(c, '/kept', 0, bytes('s'), acl)).err, Err.OK)
+  s.nodes[0].kill()
+  const got = await within(getData(c, '/kept'), 'getData after the failover')
+  t.equal(got.err, Err.OK, 'still authenticated on the new node')
+  t.same(s.nodes[1].received.flatMap((m) => m.type === 'REQUEST' && m.op !== OpCode.ping ? [m.op] : []), [OpCode.getData],
+    'only the getData (and pings) reached the new node: no auth replayed')
+  t.equal(c.messages.filter((m) => m.kind === 'auth').length, 1, 'one auth reply, as the client sent one auth')
+  const connect = s.nodes[0].received.find((m) => m.type === 'CONNECT')
+  const resume = s.nodes[1].received.find((m) => m.type === 'RESUME')
+  const o = connect?.origin
+  t.ok(o !== undefined, 'CONNECT carries the client origin')
+  t.equal(o?.address, '127.0.0.2', "with the client's address")
+  t.equal(o?.port, c.localPort, "and port")
+  t.ok(resume?.origin?.link.equals(o?.link ?? Buffer.alloc(0)), 'RESUME names the same link')
+  const other = await s.client()
+  const o2 = s.nodes.flatMap((n) => n.received).filter((m) => m.type === 'CONNECT').map((m) => m.origin?.link.toString('hex'))
+  t.equal(new Set(o2).size, 2, 'another client connection has another link')
+  other.destroy()
+})
+
 t.test('a hung node (no close, no pongs) is given up for another one', async (t) => {
   const s = await setup(t)
   const c = await s.client({ timeout: 2000 })

@@ -18,6 +18,7 @@ import {
   encodeConnectResponse, encodePing, encodeReply, encodeWatchEvent
 } from '../../src/protocol'
 import { authenticate } from '../../src/server/auth'
+import { decodeClientMessage, Msg, type ClientOrigin } from '../../src/node/messages'
 import { MemoryStorage } from '../engine/memory-storage'
 
 // ---- the `ws` server, typed by what this file uses (no @types/ws here) ----
@@ -62,8 +63,8 @@ function eventMsg (seq: number, frame: Buffer): Buffer {
 
 /** What a fake node received, in order: the tests assert on it. */
 export type Received =
-  | { type: 'CONNECT', sessionId: number }
-  | { type: 'RESUME', sessionId: number, passwd: Buffer, deliveredSeq: number }
+  | { type: 'CONNECT', sessionId: number, origin?: ClientOrigin }
+  | { type: 'RESUME', sessionId: number, passwd: Buffer, deliveredSeq: number, origin?: ClientOrigin }
   | { type: 'REQUEST', ackSeq: number, xid: number, op: number }
   | { type: 'DETACH' }
 
@@ -86,6 +87,8 @@ export class FakeCluster {
   readonly queues = new Map<number, Queued[]>()
   readonly seqs = new Map<number, number>()
   readonly holders = new Map<number, FakeConn>()
+  /** identities kept per client origin link (hex), as real nodes keep them in Redis; used by nodes with keepsIdentities */
+  readonly identities = new Map<string, Id[]>()
   private nextId = 0x1000
   private readonly timer: NodeJS.Timeout
 
@@ -147,6 +150,8 @@ export class FakeNode {
   fate: (r: { xid: number, op: number, n: number }) => Fate = () => 'run'
   /** take RESUME and never answer it, nor anything else on that WebSocket */
   hangOnResume = false
+  /** act as a node that keeps identities per link: RESUMED with flag 0x01 when it has them (else as an older node: no flags byte) */
+  keepsIdentities = false
   private requests = 0
   private readonly conns = new Set<FakeConn>()
   private readonly sockets = new Set<Duplex>()
@@ -221,6 +226,7 @@ export class FakeConn {
   timeout = 0
   sentSeq = 0
   readonly auth: Id[] = [{ scheme: 'ip', id: '127.0.0.1' }]
+  private link: string | undefined
   private hung = false
 
   constructor (private readonly node: FakeNode, readonly ws: WsConn) {
@@ -266,8 +272,12 @@ export class FakeConn {
     const { store } = this.cluster
     switch (data[0]) {
       case T.CONNECT: {
-        const req = decodeConnectRequest(data.subarray(1))
-        this.node.received.push({ type: 'CONNECT', sessionId: req.sessionId })
+        const msg = decodeClientMessage(data)
+        const origin = msg.type === Msg.CONNECT ? msg.origin : undefined
+        const req = decodeConnectRequest(msg.type === Msg.CONNECT ? msg.body : data.subarray(1))
+        this.node.received.push(origin === undefined ? { type: 'CONNECT', sessionId: req.sessionId } : { type: 'CONNECT', sessionId: req.sessionId, origin })
+        this.link = origin?.link.toString('hex')
+        if (this.link !== undefined) this.cluster.identities.set(this.link, [])
         if (req.sessionId === 0) {
           const timeout = negotiateTimeout(req.timeOut, this.cluster.minTimeout, this.cluster.maxTimeout)
           const id = this.cluster.newSessionId()
@@ -297,7 +307,10 @@ export class FakeConn {
         const sessionId = readI64(data, 1)
         const passwd = Buffer.from(data.subarray(9, 25))
         const deliveredSeq = readI64(data, 25)
-        this.node.received.push({ type: 'RESUME', sessionId, passwd, deliveredSeq })
+        const msg = decodeClientMessage(data)
+        const origin = msg.type === Msg.RESUME ? msg.origin : undefined
+        this.node.received.push(origin === undefined ? { type: 'RESUME', sessionId, passwd, deliveredSeq } : { type: 'RESUME', sessionId, passwd, deliveredSeq, origin })
+        this.link = origin?.link.toString('hex')
         if (this.node.hangOnResume) {
           this.hung = true
           this.ws.pause()
@@ -314,9 +327,12 @@ export class FakeConn {
         this.cluster.ack(sessionId, deliveredSeq)
         this.cluster.touch(sessionId, now)
         this.hold()
-        const m = Buffer.alloc(5)
+        const kept = this.node.keepsIdentities && this.link !== undefined ? this.cluster.identities.get(this.link) : undefined
+        if (kept !== undefined) this.auth.push(...kept)
+        const m = Buffer.alloc(kept === undefined ? 5 : 6)
         m[0] = T.RESUMED
         m.writeInt32BE(this.timeout, 1)
+        if (kept !== undefined) m[5] = 0x01
         this.send(m)
         this.flushEvents()
         return
@@ -374,7 +390,10 @@ export class FakeConn {
         switch (req.type) {
           case OpCode.auth: {
             const id = authenticate(req.scheme, req.auth, '127.0.0.1')
-            if (id !== undefined) this.auth.push(id)
+            if (id !== undefined) {
+              this.auth.push(id)
+              if (this.link !== undefined) this.cluster.identities.get(this.link)?.push(id)
+            }
             reply = encodeReply(undefined, xid, 0, id === undefined ? Err.AUTHFAILED : Err.OK, type)
             close = id === undefined
             break

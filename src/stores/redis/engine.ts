@@ -22,7 +22,7 @@
 import { createRedis } from './url'
 import { Redis, type RedisOptions } from 'ioredis'
 import { prepareRequest } from '../../engine/prepare'
-import type { Context, OpResult, Outcome, Request, SessionId, WatchEvent, ZNode, Zxid } from '../../engine/types'
+import type { Context, Id, OpResult, Outcome, Request, SessionId, WatchEvent, ZNode, Zxid } from '../../engine/types'
 import { OpCode, type EventType } from '../../engine/codes'
 import { BadNamespaceError, RedisEngineError } from './errors'
 import { libraryVersion, readLibrary } from './library'
@@ -291,6 +291,38 @@ export class RedisEngine {
    */
   async detach(session: SessionId, owner: string): Promise<void> {
     await this.fcallNumber('rk_session_detach', [String(session), owner])
+  }
+
+  /**
+   * Keeps the identities connection `owner` (link `link`) holds, with its
+   * session (src/stores/redis/lua/identity.ts); false if owner no longer
+   * holds the session. Replaces what was kept, for whichever link.
+   */
+  async saveIdentities(session: SessionId, owner: string, link: Buffer, ids: readonly Id[]): Promise<boolean> {
+    const blob = encode(ids.map((i) => [i.scheme, i.id]))
+    try {
+      return (await this.redis.call('FCALL', 'rk_ident_save', 1, this.key, String(session), owner, link, blob)) === 1
+    } catch (err) {
+      throw new RedisEngineError('rk_ident_save', (err as Error).message, { cause: err })
+    }
+  }
+
+  /**
+   * The identities kept for link `link` of the session, once `owner` holds
+   * it (attachSession); undefined if owner does not hold it or none are kept
+   * for that link (a new connection, or a node that kept none).
+   */
+  async restoreIdentities(session: SessionId, owner: string, link: Buffer): Promise<Id[] | undefined> {
+    const reply = await this.fcall('rk_ident_restore', [String(session), owner, link])
+    if (reply.length === 0 || reply[0] !== 0x31) return undefined
+    const list = decode(reply.subarray(1))
+    if (!Array.isArray(list)) throw new RedisEngineError('rk_ident_restore', 'kept identities are not a list')
+    return list.map((pair: unknown) => {
+      if (!Array.isArray(pair) || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+        throw new RedisEngineError('rk_ident_restore', 'a kept identity is not [scheme, id]')
+      }
+      return { scheme: pair[0], id: pair[1] }
+    })
   }
 
   /** Listens to the namespace's notices on a connection of its own; resolves once subscribed, to the unsubscribe. */

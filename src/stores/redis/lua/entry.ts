@@ -26,6 +26,7 @@ import { RedisStorage } from './storage'
 // The distributed machinery (stateless nodes): queued events, replays, owners, batched touches
 export { sessionRequest, sessionCloseQueued, poll } from './requests'
 export { sessionNew, sessionAttach, sessionTouchMany, sessionDetach, reap } from './sessions'
+export { identitySave, identityRestore } from './identity'
 
 // The functions below (rk_exec, rk_session_create, rk_session_close,
 // rk_expire) are the single-caller API: the watch events a call fires come

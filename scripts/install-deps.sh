@@ -38,7 +38,8 @@ if [ "$npm_fresh" = no ]; then
 fi
 
 # ---- Debian packages --------------------------------------------------------
-debs=(zookeeper zookeeper-bin libzookeeper-java redis-server haproxy)
+# maven: `npm run build` fetches HBase's .proto files (scripts/hbase/fetch-proto.sh).
+debs=(zookeeper zookeeper-bin libzookeeper-java redis-server haproxy maven)
 missing=()
 for p in "${debs[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then

@@ -38,10 +38,11 @@ if ! cached; then
   trap 'rm -rf "$tmp"' EXIT
   includes=$(IFS=,; echo "${files[*]}")
   # The plugin version is pinned: 'unpack -Dartifact' needs 3.x, older
-  # Mavens default to 2.8.
-  if ! mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.6.1:unpack \
+  # Mavens default to 2.8. Run in $tmp: the plugin leaves marker files in a
+  # "${project.basedir}" folder under the working directory.
+  if ! (cd "$tmp" && mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.6.1:unpack \
       -Dartifact="$artifact" -DoutputDirectory="$tmp/out" \
-      -Dmdep.unpack.includes="$includes" >"$tmp/mvn.log" 2>&1; then
+      -Dmdep.unpack.includes="$includes" >"$tmp/mvn.log" 2>&1); then
     fail "cannot fetch $artifact from Maven Central (needed to decode HBase znodes); mvn said: $(grep -m1 -E 'ERROR' "$tmp/mvn.log" | sed 's/\x1b\[[0-9;]*m//g' | cut -c1-200)"
   fi
   for f in "${files[@]}"; do

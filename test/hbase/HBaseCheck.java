@@ -13,6 +13,9 @@
 //     load <table> <ms>           writes and reads for ms; counts ops and errors
 //     registry                    the registry class, hbase:meta's location and the master, as the client sees them
 //     shutdown                    Admin.shutdown(): clean stop of the whole cluster
+//     capture-setup <table> <sn>  for the znode capture: 2 replication peers, every switch
+//                                 flipped from its default, <sn> decommissioned (not offloaded)
+//     facts                       what HBase says about itself (ids, servers, switches, peers)
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
@@ -21,6 +24,9 @@ import org.apache.hadoop.hbase.HBaseConfiguration;
 import org.apache.hadoop.hbase.HRegionLocation;
 import org.apache.hadoop.hbase.ServerName;
 import org.apache.hadoop.hbase.TableName;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.hadoop.hbase.client.Admin;
 import org.apache.hadoop.hbase.client.ColumnFamilyDescriptorBuilder;
 import org.apache.hadoop.hbase.client.Connection;
@@ -33,7 +39,13 @@ import org.apache.hadoop.hbase.client.ResultScanner;
 import org.apache.hadoop.hbase.client.Scan;
 import org.apache.hadoop.hbase.client.Table;
 import org.apache.hadoop.hbase.client.TableDescriptorBuilder;
+import org.apache.hadoop.hbase.replication.ReplicationPeerConfig;
+import org.apache.hadoop.hbase.replication.ReplicationPeerDescription;
 import org.apache.hadoop.hbase.util.Bytes;
+import org.apache.hadoop.hbase.ClusterId;
+import org.apache.hadoop.hbase.zookeeper.ZKClusterId;
+import org.apache.hadoop.hbase.zookeeper.ZKUtil;
+import org.apache.hadoop.hbase.zookeeper.ZKWatcher;
 
 public class HBaseCheck {
   static final byte[] CF = Bytes.toBytes("f");
@@ -80,6 +92,8 @@ public class HBaseCheck {
         case "verify": return verify(conn, TableName.valueOf(a[2]), Integer.parseInt(a[3]), Long.parseLong(a[4]));
         case "load": return load(conn, TableName.valueOf(a[2]), Long.parseLong(a[3]));
         case "registry": return registry(conn);
+        case "capture-setup": return captureSetup(conn, zk, TableName.valueOf(a[2]), ServerName.valueOf(a[3]));
+        case "facts": return facts(conn);
         case "shutdown": try (Admin admin = conn.getAdmin()) { admin.shutdown(); } return "{\"ok\":true}";
         default: throw new IllegalArgumentException("unknown command " + cmd);
       }
@@ -199,6 +213,65 @@ public class HBaseCheck {
       HRegionLocation meta = loc.getRegionLocation(Bytes.toBytes(""), true);
       return "{\"ok\":true,\"registry\":" + q(reg) + ",\"meta\":" + q(meta.getServerName().toString())
         + ",\"master\":" + q(admin.getClusterMetrics().getMasterName().toString()) + "}";
+    }
+  }
+
+  /** A peer "cluster" that is only a cluster id under another parent on the same ZooKeeper: adding a peer reads it. */
+  static String fakePeer(String zk, String parent, String id) throws Exception {
+    Configuration pc = conf(zk);
+    pc.set("zookeeper.znode.parent", parent);
+    try (ZKWatcher w = new ZKWatcher(pc, "capture-peer", null)) {
+      ZKUtil.createWithParents(w, parent);
+      ZKClusterId.setClusterId(w, new ClusterId(id));
+    }
+    return zk + ":" + parent;
+  }
+
+  static String captureSetup(Connection conn, String zk, TableName t, ServerName drain) throws Exception {
+    try (Admin admin = conn.getAdmin()) {
+      // Peer 1: enabled, one table's family, a bandwidth cap. Peer 2: disabled,
+      // serial, everything. Their clusters are empty: only the znodes matter.
+      Map<TableName, List<String>> cfs = new HashMap<>();
+      cfs.put(t, Collections.singletonList("f"));
+      admin.addReplicationPeer("1", ReplicationPeerConfig.newBuilder().setClusterKey(fakePeer(zk, "/hbase-dr", "11111111-2222-3333-4444-555555555555"))
+        .setReplicateAllUserTables(false).setTableCFsMap(cfs).setBandwidth(1048576).build(), true);
+      admin.addReplicationPeer("2", ReplicationPeerConfig.newBuilder().setClusterKey(fakePeer(zk, "/hbase-backup", "66666666-7777-8888-9999-000000000000"))
+        .setSerial(true).build(), false);
+      admin.balancerSwitch(false, true);
+      admin.normalizerSwitch(true);
+      admin.splitSwitch(false, true);
+      admin.mergeSwitch(false, true);
+      admin.snapshotCleanupSwitch(false, true);
+      admin.decommissionRegionServers(Collections.singletonList(drain), false);
+      return "{\"ok\":true}";
+    }
+  }
+
+  static String facts(Connection conn) throws Exception {
+    try (Admin admin = conn.getAdmin(); RegionLocator loc = conn.getRegionLocator(TableName.META_TABLE_NAME)) {
+      ClusterMetrics m = admin.getClusterMetrics();
+      List<String> backups = new ArrayList<>();
+      for (ServerName s : m.getBackupMasterNames()) backups.add(s.toString());
+      List<String> live = new ArrayList<>();
+      for (ServerName s : m.getLiveServerMetrics().keySet()) live.add(s.toString());
+      List<String> drained = new ArrayList<>();
+      for (ServerName s : admin.listDecommissionedRegionServers()) drained.add(s.toString());
+      StringBuilder peers = new StringBuilder("[");
+      for (ReplicationPeerDescription d : admin.listReplicationPeers()) {
+        ReplicationPeerConfig c = d.getPeerConfig();
+        peers.append(peers.length() == 1 ? "" : ",").append("{\"id\":").append(q(d.getPeerId()))
+          .append(",\"enabled\":").append(d.isEnabled()).append(",\"clusterKey\":").append(q(c.getClusterKey()))
+          .append(",\"serial\":").append(c.isSerial()).append(",\"bandwidth\":").append(c.getBandwidth())
+          .append(",\"replicateAllUserTables\":").append(c.replicateAllUserTables()).append("}");
+      }
+      peers.append("]");
+      return "{\"ok\":true,\"clusterId\":" + q(m.getClusterId()) + ",\"hbaseVersion\":" + q(m.getHBaseVersion())
+        + ",\"master\":" + q(m.getMasterName().toString()) + ",\"backupMasters\":" + arr(backups)
+        + ",\"liveServers\":" + arr(live) + ",\"decommissioned\":" + arr(drained)
+        + ",\"meta\":" + q(loc.getRegionLocation(Bytes.toBytes(""), true).getServerName().toString())
+        + ",\"balancer\":" + admin.isBalancerEnabled() + ",\"normalizer\":" + admin.isNormalizerEnabled()
+        + ",\"split\":" + admin.isSplitEnabled() + ",\"merge\":" + admin.isMergeEnabled()
+        + ",\"snapshotCleanup\":" + admin.isSnapshotCleanupEnabled() + ",\"peers\":" + peers + "}";
     }
   }
 

@@ -18,15 +18,15 @@ export const FILLER_PREFIX = '.redkeeper-import-filler-'
 
 /**
  * The suffix of a name that may have been made sequential: ten digits at the
- * end, and below the parent's counter in the source (a suffix is the counter
- * value at its create, and the counter only grows). HBase's meta region
+ * end, and below the parent's counter in the source (the children it ever
+ * created: a suffix is the counter value at its create, and it only grows). HBase's meta region
  * "1588230740" under a young parent is thus not taken for one.
  */
-export function sequentialSuffix (name: string, parentCversion: number): number | undefined {
+export function sequentialSuffix (name: string, parentCreates: number): number | undefined {
   const m = SUFFIX.exec(name)
   if (m === null) return undefined
   const n = Number(m[1])
-  return n < parentCversion ? n : undefined
+  return n < parentCreates ? n : undefined
 }
 
 /** Makes the next sequential name under `wireParent` end in at least `needed`; returns the filler creates it took. */

@@ -73,7 +73,7 @@ export async function writeTree (dst: Endpoint, records: AsyncIterable<ZnodeReco
   const s: WriteSummary = { read: 0, created: 0, kept: 0, overwritten: 0, ephemeralsSkipped: 0, ephemeralsAsPersistent: 0, systemSkipped: 0, sequenceParents: 0, fillers: 0, lateAcls: 0 }
   const limit = new Limiter(Math.max(1, opts.window ?? 512))
   const late: Array<{ path: string, acl: ACL[] }> = []
-  // parent (wire path) → its counter in the source, for parents with children
+  // parent (wire path) → its sequence counter in the source, for parents with children
   const counters = new Map<string, number>()
   // parent (wire path) → the highest sequential suffix among its imported children
   const highest = new Map<string, number>()
@@ -85,7 +85,7 @@ export async function writeTree (dst: Endpoint, records: AsyncIterable<ZnodeReco
     opts.onRecord?.(++s.read)
     const path = dst.wire(rec.path)
     if (rec.path === '/') {
-      if (rec.stat.numChildren > 0) counters.set(path, rec.stat.cversion)
+      if (rec.stat.numChildren > 0) counters.set(path, createsOf(rec))
       if (mode !== 'skip') await applyRoot(dst, rec, late)
       continue
     }
@@ -100,7 +100,7 @@ export async function writeTree (dst: Endpoint, records: AsyncIterable<ZnodeReco
       }
       s.ephemeralsAsPersistent++
     }
-    if (rec.stat.numChildren > 0) counters.set(path, rec.stat.cversion)
+    if (rec.stat.numChildren > 0) counters.set(path, createsOf(rec))
     const parent = parentOf(path) as string
     const suffix = sequentialSuffix(path.slice(path.lastIndexOf('/') + 1), counters.get(parent) ?? 0)
     if (suffix !== undefined && suffix >= (highest.get(parent) ?? -1)) highest.set(parent, suffix)
@@ -108,6 +108,11 @@ export async function writeTree (dst: Endpoint, records: AsyncIterable<ZnodeReco
     const deferAcl = rec.stat.numChildren > 0 && !grantsWorld(rec.acl, Perm.CREATE | Perm.DELETE)
     await limit.slot()
     limit.run(dst.send(createRequest(path, rec, deferAcl ? OPEN_ACL : rec.acl)).then(async (r) => {
+      // ZooKeeper checks CREATE on the parent before it looks for the node:
+      // an existing znode under a parent we may not create in answers NOAUTH.
+      if (r.err === Err.NOAUTH && mode !== 'fail' && (await dst.send({ type: OpCode.exists, path, watch: false })).err === Err.OK) {
+        r = { ...r, err: Err.NODEEXISTS }
+      }
       if (r.err === Err.OK) {
         s.created++
         if (deferAcl) late.push({ path, acl: rec.acl })
@@ -168,6 +173,15 @@ function createRequest (path: string, rec: ZnodeRecord, acl: ACL[]): WireRequest
   if (rec.kind === 'container') return { type: OpCode.createContainer, ...base, flags: CreateFlag.CONTAINER }
   if (rec.kind === 'ttl') return { type: OpCode.createTTL, ...base, flags: CreateFlag.PERSISTENT_WITH_TTL, ttl: rec.ttl ?? 1 }
   return { type: OpCode.create, ...base, flags: CreateFlag.PERSISTENT }
+}
+
+/**
+ * The parent's sequence counter: the children it ever created. The Stat a
+ * client sees reports creations plus deletions (ZooKeeper's copyStat:
+ * 2 × creations − numChildren), so the counter is recovered from both.
+ */
+function createsOf (rec: ZnodeRecord): number {
+  return (rec.stat.cversion + rec.stat.numChildren) / 2
 }
 
 function grantsWorld (acl: ACL[], perms: number): boolean {

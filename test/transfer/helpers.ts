@@ -246,3 +246,16 @@ export function differences (a: Map<string, Seen>, b: Map<string, Seen>, limit =
   }
   return out
 }
+
+/**
+ * A real ZooKeeper 3.8 with `total` znodes in a realistic shape, imported
+ * live into `target` by the shipped command; returns what the test checks.
+ */
+export async function liveImport (zkAddress: string, target: string, total: number): Promise<{ run: Run, seconds: number, source: Map<string, Seen>, copy: Map<string, Seen>, built: Built }> {
+  const built = await buildTree(zkAddress, total)
+  const started = process.hrtime.bigint()
+  const run = await cli(['import', '--from', `zk://${zkAddress}`, '--from-auth', ADMIN_AUTH, '--server', target])
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  const [source, copy] = await Promise.all([walk(zkAddress, ADMIN_AUTH), walk(target, ADMIN_AUTH)])
+  return { run, seconds, source, copy, built }
+}

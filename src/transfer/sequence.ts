@@ -29,8 +29,8 @@ export function sequentialSuffix (name: string, parentCreates: number): number |
   return n < parentCreates ? n : undefined
 }
 
-/** Makes the next sequential name under `wireParent` end in at least `needed`; returns the filler creates it took. */
-export async function liftSequence (dst: Endpoint, wireParent: string, needed: number, budget: number): Promise<number> {
+/** Makes the next sequential name under `wireParent` end in at least `needed`; returns the filler creates it took (at most `budget`, named `budgetName` in the error). */
+export async function liftSequence (dst: Endpoint, wireParent: string, needed: number, budget: number, budgetName = `${budget}`): Promise<number> {
   const prefix = (wireParent === '/' ? '' : wireParent) + '/' + FILLER_PREFIX
   let made = 0
   // A first single create reads the counter; most parents need nothing more.
@@ -51,7 +51,7 @@ export async function liftSequence (dst: Endpoint, wireParent: string, needed: n
     if (next >= needed) return made
     const remaining = needed - next
     if (made + remaining > budget) {
-      throw new TransferError(`lifting the sequence counter of ${wireParent} to ${needed} takes ${remaining} more filler creates, over the budget (--max-fill ${budget}): a sequential create there may collide with an imported name`)
+      throw new TransferError(`lifting the sequence counter of ${wireParent} to ${needed} takes ${remaining} more filler creates, over the budget (--max-fill ${budgetName}): a sequential create there may collide with an imported name`)
     }
     batch = Math.min(BATCH, remaining)
   }

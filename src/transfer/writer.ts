@@ -136,7 +136,7 @@ export async function writeTree (dst: Endpoint, records: AsyncIterable<ZnodeReco
 
   const budget = opts.maxFill ?? 1_000_000
   for (const [parent, max] of highest) {
-    const fillers = await liftSequence(dst, parent, max + 1, budget - s.fillers)
+    const fillers = await liftSequence(dst, parent, max + 1, budget - s.fillers, `${budget}`)
     if (fillers > 1) s.sequenceParents++
     s.fillers += fillers
   }

@@ -91,6 +91,12 @@ t.test('round trip embedded → file → embedded', async (t) => {
   t.equal(over.code, 0, `--existing overwrite exits 0 (${over.stderr})`)
   t.match(over.stderr, /0 created, 4\d\d\d overwritten/)
   t.same(differences(expected, await walk(b.address, ADMIN_AUTH)), [], 'overwrite restores the source\'s data')
+
+  // A counter that would take more fillers than allowed: the tree is copied, the exit code says the counter is not.
+  await c.request({ type: OpCode.create, path: '/limited', data: null, dataLength: 0, acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], flags: 0 })
+  const capped = await cli(['import', '--server', `${b.address}/limited`, '--file', file, '--max-fill', '10'])
+  t.equal(capped.code, 1, '--max-fill too small exits 1')
+  t.match(capped.stderr, /^redkeeper: lifting the sequence counter of \/limited\/queue to 400 takes 129 more filler creates, over the budget \(--max-fill 10\): a sequential create there may collide with an imported name\n$/)
 })
 
 t.test('--include-ephemerals creates them as persistent znodes; chroots on both sides', async (t) => {

@@ -20,7 +20,8 @@ another server (e.g. a running Apache ZooKeeper) over its client protocol.
 own; sequential parents are lifted so new sequential names do not collide.
 
 Options:
-  --server <host:port[/chroot]>   the target (zk:// prefix allowed)
+  --server <host:port[/chroot]>   the target (zk:// prefix allowed); a missing
+                                  chroot is created (persistent, empty, open ACL)
   --file <path>                   read this dump (checked whole before any write)
   --from <zk://host:port[/chroot]> read this live server instead
   --auth <scheme:credentials>     addauth on the target, e.g. digest:super:secret
@@ -74,7 +75,7 @@ async function run (argv: string[], _env: NodeJS.ProcessEnv, io: Io): Promise<nu
   if (file !== undefined) {
     // The whole file is checked first: a bad line must not leave half a tree.
     const dump = await checkDump(file)
-    const dst = await Endpoint.open(target, authFlag('auth', str('auth')), 'target')
+    const dst = await Endpoint.open(target, authFlag('auth', str('auth')), 'target', true)
     try {
       if (existing === 'fail') await assertTargetFree(dst, dump.topLevel)
       const s = await writeTree(dst, readDump(file), { ...opts, onRecord })
@@ -88,7 +89,7 @@ async function run (argv: string[], _env: NodeJS.ProcessEnv, io: Io): Promise<nu
   const source = from as Address
   const src = await Endpoint.open(source, authFlag('from-auth', str('from-auth')), 'source')
   try {
-    const dst = await Endpoint.open(target, authFlag('auth', str('auth')), 'target')
+    const dst = await Endpoint.open(target, authFlag('auth', str('auth')), 'target', true)
     try {
       if (existing === 'fail') await assertTargetFree(dst, await topLevel(src))
       const s = await writeTree(dst, readTree(src) as AsyncIterable<ZnodeRecord>, { ...opts, onRecord })

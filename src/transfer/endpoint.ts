@@ -47,8 +47,8 @@ export const OPEN_ACL = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
 export class Endpoint {
   private constructor (readonly address: Address, readonly client: ZkClient) {}
 
-  /** Connects, authenticates and checks that the chroot exists. */
-  static async open (address: Address, auth: AuthSpec | undefined, role: string): Promise<Endpoint> {
+  /** Connects, authenticates and checks that the chroot exists (or, with `createChroot`, creates it and its ancestors: persistent, empty, open ACL). */
+  static async open (address: Address, auth: AuthSpec | undefined, role: string, createChroot = false): Promise<Endpoint> {
     let client: ZkClient
     try {
       client = await ZkClient.connect(address.hostPort, { timeout: 30000, connectTimeout: 10000 })
@@ -61,6 +61,7 @@ export class Endpoint {
         const r = await client.auth(auth.scheme, Buffer.from(auth.credentials, 'utf8'))
         if (r.err !== Err.OK) throw new TransferError(`${role}: ${formatAddress(address)} refused the credentials for scheme '${auth.scheme}' (${errName(r.err)})`)
       }
+      if (createChroot) await ep.makeChroot()
       const root = await client.request({ type: OpCode.exists, path: address.chroot, watch: false })
       if (root.err === Err.NONODE) throw new TransferError(`${role}: the chroot ${address.chroot} does not exist on ${address.hostPort}`)
       ep.check(root, 'exists', '/')
@@ -69,6 +70,16 @@ export class Endpoint {
       throw err
     }
     return ep
+  }
+
+  private async makeChroot (): Promise<void> {
+    const parts = this.address.chroot.split('/').filter((p) => p !== '')
+    let path = ''
+    for (const part of parts) {
+      path += '/' + part
+      const r = await this.send({ type: OpCode.create, path, data: Buffer.alloc(0), dataLength: 0, acl: OPEN_ACL, flags: 0 })
+      if (r.err !== Err.NODEEXISTS) this.check(r, 'create the chroot', path)
+    }
   }
 
   /** The server's path for a path relative to the chroot. */

@@ -5,7 +5,9 @@ import type { ACL } from '../engine/types'
 import { DUMP_FORMAT, DUMP_VERSION, type DumpEnd, type DumpHeader, type DumpStat, type ZnodeKind, type ZnodeRecord } from './format'
 
 /** Thrown with the reason only; the file reader adds file and line. */
-export class LineError extends Error {}
+export class LineError extends Error {
+  override name = 'LineError'
+}
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 const HEX64 = /^0x[0-9a-f]{1,16}$/

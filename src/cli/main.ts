@@ -7,8 +7,10 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors'
 import { startCommand } from './start'
 import { nodeCommand } from './node'
 import { sidecarCommand } from './sidecar'
+import { exportCommand } from './export'
+import { importCommand } from './import'
 
-const COMMANDS: readonly Command[] = [startCommand, nodeCommand, sidecarCommand]
+const COMMANDS: readonly Command[] = [startCommand, nodeCommand, sidecarCommand, exportCommand, importCommand]
 
 function help (): string {
   const width = Math.max('-v, --version'.length, ...COMMANDS.map((c) => c.name.length)) + 4

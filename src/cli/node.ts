@@ -11,6 +11,8 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import type { AuthConfig } from '../server/auth'
+import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
+import type { ApiAuthConfig } from '../api/credentials'
 import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 
 const redisUrl: Parser<string> = (raw) => {
@@ -53,7 +55,7 @@ function help (): string {
     'so any number of nodes may run behind a load balancer.\n' +
     'Every option can also be set by its environment variable; a flag beats\n' +
     'the environment, which beats the default.\n\n' +
-    'Options:\n' + rows.join('') +
+    'Options:\n' + rows.join('') + apiHelpRows().join('') +
     `  ${'-h, --help'.padEnd(34)}show this help\n\n` +
     'When the HTTP port listens, one JSON log line with "msg":"ready" and the\n' +
     'numeric field httpPort is written to stdout.\n' +
@@ -72,12 +74,13 @@ export interface NodeOptions {
   maxSessionTimeout: number | undefined
   logLevel: string
   auth: AuthConfig
+  api: ApiAuthConfig
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
   const { values } = parseFlags(argv, {
-    strings: Object.values(S).map((s) => s.flag),
-    booleans: ['help'],
+    strings: Object.values(S).map((s) => s.flag).concat(API_STRING_FLAGS),
+    booleans: ['help', ...API_BOOLEAN_FLAGS],
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'
@@ -94,7 +97,8 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
-    auth: resolveAuth(str, env)
+    auth: resolveAuth(str, env),
+    api: resolveApi(str, (flag) => values[flag] === true, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -122,6 +126,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
       auth: parsed.auth,
+      api: parsed.api,
       logger
     })
   } catch (err) {

@@ -11,6 +11,8 @@ import { bool, logLevel, nonEmpty, port, positiveInt, resolve, type Setting } fr
 import type { Command, Io } from './command'
 import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import type { AuthConfig } from '../server/auth'
+import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
+import type { ApiAuthConfig } from '../api/credentials'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
@@ -37,7 +39,7 @@ function help (): string {
     'Runs a ZooKeeper-compatible server (standalone, durable embedded store).\n' +
     'Every option can also be set by its environment variable; a flag beats\n' +
     'the environment, which beats the default.\n\n' +
-    'Options:\n' + rows.join('') +
+    'Options:\n' + rows.join('') + apiHelpRows().join('') +
     `  ${'-h, --help'.padEnd(34)}show this help\n\n` +
     'When both ports listen, one JSON log line with "msg":"ready" and the\n' +
     'numeric fields zkPort and httpPort is written to stdout.\n' +
@@ -56,12 +58,13 @@ interface StartOptions {
   logLevel: string
   fsync: boolean
   auth: AuthConfig
+  api: ApiAuthConfig
 }
 
 export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
   const { values } = parseFlags(argv, {
-    strings: STRING_FLAGS,
-    booleans: ['fsync', 'no-fsync', 'help'],
+    strings: STRING_FLAGS.concat(API_STRING_FLAGS),
+    booleans: ['fsync', 'no-fsync', 'help', ...API_BOOLEAN_FLAGS],
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'
@@ -79,7 +82,8 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOp
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     fsync: resolve(S.fsync, fsyncFlag, env) ?? true,
-    auth: resolveAuth(str, env)
+    auth: resolveAuth(str, env),
+    api: resolveApi(str, (flag) => values[flag] === true, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -120,6 +124,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       maxSessionTimeout: parsed.maxSessionTimeout,
       fsync: parsed.fsync,
       auth: parsed.auth,
+      api: parsed.api,
       logger,
       onFatal: () => stop(EXIT_FAILURE)
     })

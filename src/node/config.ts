@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ConfigError } from '../server/config'
 import type { AuthConfig } from '../server/auth'
+import type { ApiAuthConfig } from '../api/credentials'
 
 export interface NodeConfig {
   /** redis://host:port[/db] (or rediss://) */
@@ -29,6 +30,8 @@ export interface NodeConfig {
   extendedTypes?: boolean
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
+  /** the REST API's credentials (token → identities, anonymous reads); default: Basic digest only */
+  api?: ApiAuthConfig
   logger: Logger
 }
 
@@ -44,6 +47,7 @@ export interface ResolvedNodeConfig {
   library: string | undefined
   extendedTypes: boolean
   auth: AuthConfig
+  api: ApiAuthConfig
   logger: Logger
 }
 
@@ -86,6 +90,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     library: cfg.library,
     extendedTypes: cfg.extendedTypes === true,
     auth: cfg.auth ?? {},
+    api: cfg.api ?? {},
     logger: cfg.logger
   }
 }

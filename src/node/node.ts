@@ -25,6 +25,7 @@ import type { NodeFourLetterSource } from './fourletter'
 import { Heartbeats } from './heartbeats'
 import type { NodeHub } from './hub'
 import { probeRedis } from './redis-probe'
+import { NodeRestGateway } from './rest-gateway'
 import { nodeRoutes } from './routes'
 import { Ticker } from './ticker'
 
@@ -175,7 +176,8 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     connections.add(new NodeConnection(hub, ws, address, port))
   }
 
-  const http = buildHttpApp({ logger: log, probe })
+  const rest = new NodeRestGateway({ backend, heartbeats, timeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer, log })
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth } })
   await http.register(websocket, {
     options: { maxPayload: cfg.maxBuffer + MESSAGE_SLACK },
     // A sidecar that vanishes mid-frame is routine (it was killed): not an error.
@@ -192,6 +194,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     await http.listen({ port: cfg.httpPort, host: cfg.host })
   } catch (err) {
     ticker.stop()
+    await within(rest.close(), REDIS_GRACE_MS)
     await unsubscribe().catch(() => {})
     await closeHttp(http)
     throw err
@@ -199,6 +202,8 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   httpPort = (http.server.address() as AddressInfo).port
 
   async function shutdown (): Promise<void> {
+    // REST's own session is closed, not left to expire (bounded: Redis may be down)
+    if (!await within(rest.close(), REDIS_GRACE_MS)) log.warn('shutdown: the REST session could not be closed; it will expire')
     ticker.stop()
     // The last heartbeats must reach Redis, or a session heard just now could
     // expire before its sidecar has resumed elsewhere. Every Redis step is

@@ -2,6 +2,7 @@
 
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
+import type { ApiAuthConfig } from '../api/credentials'
 import type { AuthConfig } from './auth'
 
 export interface ServerConfig {
@@ -23,6 +24,8 @@ export interface ServerConfig {
   fsync?: boolean
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
+  /** the REST API's credentials (token → identities, anonymous reads); default: Basic digest only */
+  api?: ApiAuthConfig
   logger: Logger
   /**
    * Called once if the store fails in a way that makes acknowledging
@@ -74,6 +77,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,
     auth: cfg.auth ?? {},
+    api: cfg.api ?? {},
     logger: cfg.logger,
     onFatal: cfg.onFatal
   }

@@ -18,6 +18,7 @@ import { Connection } from './connection'
 import type { ConnectionInfo, FourLetterView } from './fourletter'
 import type { Hub } from './hub'
 import { Outbox } from './outbox'
+import { EmbeddedRestGateway } from './rest-gateway'
 import { SessionIdAllocator, SessionRegistry } from './sessions'
 import { ServerStats } from './stats'
 import type { ServerStore } from './store'
@@ -163,7 +164,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
       }
     }
   }
-  const http = buildHttpApp({ logger: log, probe })
+  const rest = new EmbeddedRestGateway(hub)
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth } })
 
   try {
     zkPort = await listen(tcp, cfg.zkPort, cfg.host)
@@ -171,6 +173,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     await http.listen({ port: cfg.httpPort, host: cfg.host })
   } catch (err) {
     clearInterval(ticker)
+    rest.close()
     tcp.close()
     await http.close()
     outbox.detach()
@@ -191,6 +194,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
 
   async function shutdown (): Promise<void> {
     clearInterval(ticker)
+    // REST's own session goes first: its close is one more record to make durable below
+    rest.close()
     const accepting = new Promise<void>((resolve) => tcp.close(() => resolve()))
     // Whatever was already decided reaches disk and its clients before we go.
     try {

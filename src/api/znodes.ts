@@ -109,7 +109,7 @@ export async function create (gw: ZkGateway, ids: readonly Id[], path: string, i
   const withTtl = flags === CreateFlag.PERSISTENT_WITH_TTL || flags === CreateFlag.PERSISTENT_SEQUENTIAL_WITH_TTL
   if (withTtl !== (input.ttl !== undefined)) throw badArguments(withTtl ? `mode ${input.mode ?? ''} needs a ttl` : 'ttl is only for the *_with_ttl modes')
   checkFrameSize(gw, path, input.data, acl, withTtl ? 8 : 0)
-  const dataLength = input.data === null ? -1 : input.data.byteLength
+  const dataLength = input.data === null ? 0 : input.data.byteLength
   const req: Request = withTtl
     ? { type: OpCode.createTTL, path, data: input.data, dataLength, acl, flags, ttl: input.ttl as number }
     : { type: flags === CreateFlag.CONTAINER ? OpCode.createContainer : OpCode.create2, path, data: input.data, dataLength, acl, flags }
@@ -120,7 +120,7 @@ export async function create (gw: ZkGateway, ids: readonly Id[], path: string, i
 export async function setData (gw: ZkGateway, ids: readonly Id[], path: string, data: Data, version: number): Promise<{ path: string, stat: Stat }> {
   checkPath(path)
   checkFrameSize(gw, path, data)
-  const dataLength = data === null ? -1 : data.byteLength
+  const dataLength = data === null ? 0 : data.byteLength
   const out = await run(gw, { type: OpCode.setData, path, data, dataLength, version }, ids, path)
   return { path, stat: out.body?.stat as Stat }
 }

@@ -1,21 +1,32 @@
-// Every route an app registers, as "METHOD url": what the OpenAPI test
-// checks the document against, and a cheap inventory for operators.
+// Every route an app registers: what the OpenAPI test checks the document
+// against, and a cheap inventory for operators.
 
 import type { FastifyInstance } from 'fastify'
 
-const tables = new WeakMap<FastifyInstance, string[]>()
+export interface RouteEntry {
+  method: string
+  url: string
+  /**
+   * A WebSocket upgrade route (GET /v1/zk): @fastify/websocket hides these
+   * from OpenAPI, which cannot describe them; docs/protocol.md does.
+   */
+  websocket: boolean
+}
+
+const tables = new WeakMap<FastifyInstance, RouteEntry[]>()
 
 /** Starts recording; call before any plugin registers routes. */
 export function trackRoutes (app: FastifyInstance): void {
-  const table: string[] = []
+  const table: RouteEntry[] = []
   tables.set(app, table)
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
-    for (const m of methods) table.push(`${m} ${route.url}`)
+    const websocket = (route as { websocket?: boolean }).websocket === true
+    for (const m of methods) table.push({ method: m, url: route.url, websocket: websocket && m === 'GET' })
   })
 }
 
-/** The routes recorded for `app` (its root instance), e.g. "GET /v1/znodes/*". */
-export function registeredRoutes (app: FastifyInstance): readonly string[] {
+/** The routes recorded for `app` (its root instance). */
+export function registeredRoutes (app: FastifyInstance): readonly RouteEntry[] {
   return tables.get(app) ?? []
 }

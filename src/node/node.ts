@@ -31,6 +31,8 @@ import { Ticker } from './ticker'
 
 export interface RunningNode {
   httpPort: number
+  /** the HTTP app (in-process embedding and tests: inject, route table) */
+  readonly http: FastifyInstance
   /** Stops accepting, lets what is in line leave, closes every WebSocket (sessions stay), the HTTP port and Redis. */
   close(): Promise<void>
 }
@@ -219,6 +221,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
 
   return {
     httpPort,
+    http,
     close () {
       closing ??= shutdown()
       return closing

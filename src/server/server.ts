@@ -28,6 +28,8 @@ import { REDKEEPER_VERSION, ZK_FULL_VERSION, ZK_VERSION } from './version'
 export interface RunningServer {
   zkPort: number
   httpPort: number
+  /** the HTTP app (in-process embedding and tests: inject, route table) */
+  readonly http: FastifyInstance
   /** Stops accepting, flushes what is durable, closes connections, the HTTP port and the store. */
   close(): Promise<void>
 }
@@ -186,6 +188,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   const running: RunningServer = {
     zkPort,
     httpPort,
+    http,
     close () {
       closing ??= shutdown()
       return closing

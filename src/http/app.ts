@@ -26,7 +26,12 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     // An unknown body field is a mistake to report (400), not to drop: a
     // misspelt "encoding" must not store text as base64.
-    ajv: { customOptions: { removeAdditional: false } }
+    ajv: { customOptions: { removeAdditional: false } },
+    // a URL the router cannot decode ("%zz") gets the API's error shape too
+    frameworkErrors: (err, _req, reply) => {
+      const r = reply as unknown as { code(n: number): { send(body: unknown): unknown } }
+      void r.code(400).send({ error: 'BADARGUMENTS', code: -8, message: err.message })
+    }
   }) as unknown as FastifyInstance
   // Both before any route: they collect routes as they are added.
   trackRoutes(app)

@@ -127,6 +127,8 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
 
   app.post<{ Params: Wild, Body: { data?: string | null, encoding: WriteEncoding, acl?: JsonAcl[], mode: string, ttl?: number } }>('/v1/znodes/*', {
     bodyLimit,
+    // no body at all is a create with every default (null data, open ACL)
+    preValidation: async (req) => { if (req.body === undefined || req.body === null) req.body = {} as never },
     schema: {
       ...write,
       summary: 'Create a znode (create2). Sequential modes name it; Location says where.',

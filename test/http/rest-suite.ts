@@ -110,6 +110,10 @@ export function restSuite (t: Test, target: () => RestTarget, prefix: string): v
     t.equal(n.body.data, null, 'no data: ZooKeeper null')
     t.equal(e.body.data, '', 'empty string: empty data')
     t.equal(n.body.stat.dataLength, 0)
+    const bare = await fetch(target().base + z('/bare'), { method: 'POST', headers: ALICE })
+    t.equal(bare.status, 201, 'no body at all: every default')
+    t.equal((await req('GET', z('/bare'))).body.data, null)
+    t.equal((await req('DELETE', z('/bare'), { headers: ALICE })).status, 200)
   })
 
   t.test('binary data: auto picks base64, text refuses with 422', async (t) => {
@@ -213,6 +217,9 @@ export function restSuite (t: Test, target: () => RestTarget, prefix: string): v
       t.equal(r.body.code, -8)
     }
     t.equal((await req('POST', z('/x//y'), { headers: ALICE, body: {} })).status, 400)
+    const undecodable = await req('GET', z('/%zz'))
+    t.equal(undecodable.status, 400, 'a URL that does not percent-decode')
+    t.equal(undecodable.body.error, 'BADARGUMENTS')
     const odd = await req('POST', z('/with%20space%3Fand%23hash'), { headers: ALICE, body: { data: 'ok' } })
     t.equal(odd.status, 201, 'reserved characters travel percent-encoded')
     t.equal(odd.body.path, `${root}/with space?and#hash`)
@@ -258,6 +265,10 @@ export function restSuite (t: Test, target: () => RestTarget, prefix: string): v
     t.same(acl.body.acl, [{ scheme: 'digest', id: digestOf('tokenuser', 'tp'), perms: 'cdrwa' }])
     t.equal((await req('GET', z('/tokens'), { headers: ALICE })).status, 403)
     t.equal((await req('GET', `/v1/children${root}/tokens`)).status, 403, 'children need READ too')
+    const tree = await req('GET', `/v1/tree${root}?depth=1`)
+    const entry = tree.body.nodes.find((n: { path: string }) => n.path === `${root}/tokens`)
+    t.same(entry, { path: `${root}/tokens`, depth: 1, error: 'NOAUTH' }, 'the subtree lists it without its content')
+    t.equal((await req('GET', `/v1/tree${root}/tokens`)).status, 403, 'a subtree rooted at it is refused')
   })
 
   t.test('a REST write fires the watches of ZooKeeper clients', async (t) => {

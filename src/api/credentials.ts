@@ -7,6 +7,7 @@
 //     `addauth digest user:password` (plus super when it matches superDigest)
 
 import { createHash, timingSafeEqual } from 'node:crypto'
+import { Err } from '../engine/codes'
 import type { Id } from '../engine/types'
 import { authIdentities, type AuthConfig } from '../server/auth'
 import { ApiError } from './errors'
@@ -52,7 +53,7 @@ function sameSecret (given: string, expected: string): boolean {
 }
 
 function refused (message: string): ApiError {
-  return new ApiError(401, 'AUTHFAILED', message, -115)
+  return new ApiError(401, 'AUTHFAILED', message, Err.AUTHFAILED)
 }
 
 /**

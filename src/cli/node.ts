@@ -33,7 +33,7 @@ const namespace: Parser<string> = (raw) => {
 
 const S = {
   redis: { flag: 'redis', env: 'REDKEEPER_REDIS_URL', arg: '<url>', parse: redisUrl, defaultText: '(required)', help: 'the Redis every node shares: redis://[user:password@]host:port[/db], rediss://…, or redis-sentinel://host:port[,host:port…]/<master>' },
-  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/v1/zk WebSocket API, /healthz, /readyz, /v1/status); 0 picks a free port' },
+  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/v1/zk WebSocket API, /healthz, /readyz, /v1/status, REST API, /openapi.json); 0 picks a free port' },
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '0.0.0.0', help: 'address the HTTP port listens on' },
   namespace: { flag: 'namespace', env: 'REDKEEPER_NAMESPACE', arg: '<name>', parse: namespace, defaultText: 'rk', help: 'key namespace in Redis (keys are {name}:...)' },
   tickMs: { flag: 'tick-ms', env: 'REDKEEPER_TICK_MS', arg: '<ms>', parse: positiveInt, defaultText: '2000', help: "ZooKeeper's tickTime: timeout bounds, heartbeat batching (tick/2), expiry checks" },

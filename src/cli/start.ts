@@ -16,7 +16,7 @@ import type { ApiAuthConfig } from '../api/credentials'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
-  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/healthz, /readyz, /v1/status); 0 picks a free port' },
+  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/healthz, /readyz, /v1/status, REST API, /openapi.json); 0 picks a free port' },
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '127.0.0.1', help: 'address both ports listen on' },
   dataDir: { flag: 'data-dir', env: 'REDKEEPER_DATA_DIR', arg: '<dir>', parse: nonEmpty, defaultText: './data', help: 'where the log and snapshots live' },
   tickMs: { flag: 'tick-ms', env: 'REDKEEPER_TICK_MS', arg: '<ms>', parse: positiveInt, defaultText: '2000', help: "ZooKeeper's tickTime: session-timeout bounds and expiry checks" },

@@ -25,6 +25,13 @@ export interface ZnodeRoutesOptions {
 
 type Wild = { '*': string }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the REST caller, resolved before the body is even parsed (znode routes only) */
+    zkCaller: Caller | null
+  }
+}
+
 /** The URL's wildcard as a znode path ("" → "/"). */
 function znodePath (params: Wild): string {
   return '/' + params['*']
@@ -57,12 +64,19 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
 
   app.setErrorHandler(restErrorHandler)
 
-  const caller = (req: FastifyRequest, write: boolean): Caller => {
+  // Who is asking is settled first: an unauthenticated write is 401 whatever its body.
+  app.decorateRequest('zkCaller', null)
+  app.addHook('onRequest', async (req) => {
+    const write = req.method !== 'GET' && req.method !== 'HEAD'
     const c = identify(req.headers.authorization, opts.auth, opts.zkAuth, req.ip)
     if (c.via === 'anonymous' && (write || opts.auth.requireAuth === true)) {
       throw new ApiError(401, 'AUTHREQUIRED', write ? 'writes need credentials (Authorization: Bearer or Basic)' : 'this server refuses anonymous callers', undefined)
     }
-    return c
+    req.zkCaller = c
+  })
+  const caller = (req: FastifyRequest): Caller => {
+    if (req.zkCaller === null) throw new Error('znode route without its onRequest hook')
+    return req.zkCaller
   }
 
   type Security = Array<Record<string, string[]>>
@@ -80,7 +94,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
     }
   }, async (req, reply) => {
     const path = znodePath(req.params)
-    const r = await api.getData(gw, caller(req, false).ids, path)
+    const r = await api.getData(gw, caller(req).ids, path)
     void reply.header('etag', etag(r.stat.version))
     return { path: r.path, ...encodeData(r.data, req.query.encoding, path), stat: r.stat }
   })
@@ -88,7 +102,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
   app.get<{ Params: Wild }>('/v1/stat/*', {
     schema: { ...read, summary: 'A znode\'s stat (exists); 404 when there is none', params: S.pathParams, response: { 200: S.statReply, ...S.errorReplies } }
   }, async (req, reply) => {
-    const r = await api.exists(gw, caller(req, false).ids, znodePath(req.params))
+    const r = await api.exists(gw, caller(req).ids, znodePath(req.params))
     void reply.header('etag', etag(r.stat.version))
     return r
   })
@@ -96,13 +110,13 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
   app.get<{ Params: Wild }>('/v1/acl/*', {
     schema: { ...read, summary: 'A znode\'s ACL and stat (getACL)', params: S.pathParams, response: { 200: S.aclReply, ...S.errorReplies } }
   }, async (req) => {
-    const r = await api.getAcl(gw, caller(req, false).ids, znodePath(req.params))
+    const r = await api.getAcl(gw, caller(req).ids, znodePath(req.params))
     return { path: r.path, acl: toJsonAcl(r.acl), stat: r.stat }
   })
 
   app.get<{ Params: Wild }>('/v1/children/*', {
     schema: { ...read, summary: 'A znode\'s children, sorted, and its stat (getChildren2)', params: S.pathParams, response: { 200: S.childrenReply, ...S.errorReplies } }
-  }, async (req) => api.getChildren(gw, caller(req, false).ids, znodePath(req.params)))
+  }, async (req) => api.getChildren(gw, caller(req).ids, znodePath(req.params)))
 
   app.get<{ Params: Wild, Querystring: { depth: number, limit: number, data: boolean, encoding: ReadEncoding } }>('/v1/tree/*', {
     schema: {
@@ -114,7 +128,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
     }
   }, async (req) => {
     const q = req.query
-    const t = await api.tree(gw, caller(req, false).ids, znodePath(req.params), q.depth, q.limit, q.data)
+    const t = await api.tree(gw, caller(req).ids, znodePath(req.params), q.depth, q.limit, q.data)
     return {
       ...t,
       nodes: t.nodes.map((n) => {
@@ -137,7 +151,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
       response: { 201: S.statReply, ...S.errorReplies, 409: S.errorSchema, 413: S.errorSchema, 501: S.errorSchema }
     }
   }, async (req, reply) => {
-    const who = caller(req, true)
+    const who = caller(req)
     const b = req.body ?? { encoding: 'text', mode: 'persistent' }
     if ((api.REFUSED_MODES as readonly string[]).includes(b.mode)) {
       throw badArguments(`mode ${b.mode} is refused over REST: the znode would belong to no client's session`)
@@ -163,7 +177,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
       response: { 200: S.statReply, ...S.errorReplies, 412: S.errorSchema, 413: S.errorSchema }
     }
   }, async (req, reply) => {
-    const who = caller(req, true)
+    const who = caller(req)
     const version = expectedVersion(req.headers['if-match'])
     const r = await api.setData(gw, who.ids, znodePath(req.params), decodeData(req.body.data, req.body.encoding ?? 'text'), version)
     void reply.header('etag', etag(r.stat.version))
@@ -180,7 +194,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
       response: { 200: S.deleteReply, ...S.errorReplies, 409: S.errorSchema, 412: S.errorSchema }
     }
   }, async (req) => {
-    const who = caller(req, true)
+    const who = caller(req)
     const version = expectedVersion(req.headers['if-match'])
     const path = znodePath(req.params)
     return req.query.recursive ? api.removeTree(gw, who.ids, path, version) : api.remove(gw, who.ids, path, version)

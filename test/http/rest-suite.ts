@@ -233,6 +233,8 @@ export function restSuite (t: Test, target: () => RestTarget, prefix: string): v
       t.equal(r.body.error, 'AUTHREQUIRED', method)
       t.match(r.headers.get('www-authenticate'), /Basic/, method)
     }
+    const junk = await req('PUT', z('/a'), { body: { nonsense: true } })
+    t.equal(junk.status, 401, 'credentials are checked before the body')
     const wrong = await req('GET', z('/a'), { headers: { authorization: 'Bearer wrong-token-0123456789' } })
     t.equal(wrong.status, 401)
     t.equal(wrong.body.error, 'AUTHFAILED')

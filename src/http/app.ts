@@ -9,13 +9,14 @@ import { openApiRoute, registerOpenApi } from './openapi'
 import type { ServerProbe } from './probe'
 import { trackRoutes } from './route-table'
 import { statusRoutes } from './status'
-import { znodeRoutes, type ZnodeRoutesOptions } from './znodes'
+import type { RestContext } from './rest-auth'
+import { znodeRoutes } from './znodes'
 
 export interface HttpAppOptions {
   logger: Logger
   probe: ServerProbe
-  /** the znode REST API (src/api through this process's gateway); absent: not served */
-  rest?: ZnodeRoutesOptions
+  /** the REST API (src/api through this process's gateway); absent: not served. Each REST plugin gets it. */
+  rest?: RestContext
 }
 
 export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {

@@ -4,33 +4,17 @@
 // which runs it through the engine as ZooKeeper requests: REST cannot do
 // anything those identities could not do over ZooKeeper.
 
-import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
+import type { FastifyPluginCallback } from 'fastify'
 import { fromJsonAcl, toJsonAcl, type JsonAcl } from '../api/acl'
-import { identify, type ApiAuthConfig, type Caller } from '../api/credentials'
 import { decodeData, encodeData, type ReadEncoding, type WriteEncoding } from '../api/encoding'
-import { ApiError, badArguments } from '../api/errors'
-import type { ZkGateway } from '../api/gateway'
+import { badArguments } from '../api/errors'
 import * as api from '../api/znodes'
-import type { AuthConfig } from '../server/auth'
-import { restErrorHandler } from './rest-errors'
+import { callerOf, restScope, securityOf, type RestContext } from './rest-auth'
 import * as S from './rest-schemas'
 
-export interface ZnodeRoutesOptions {
-  gateway: ZkGateway
-  /** the API's own credentials (token → identities) and whether anonymous reads are refused */
-  auth: ApiAuthConfig
-  /** the server's superDigest: Basic super:<password> is super, as addauth digest is */
-  zkAuth: AuthConfig
-}
+export type ZnodeRoutesOptions = RestContext
 
 type Wild = { '*': string }
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** the REST caller, resolved before the body is even parsed (znode routes only) */
-    zkCaller: Caller | null
-  }
-}
 
 /** The URL's wildcard as a znode path ("" → "/"). */
 function znodePath (params: Wild): string {
@@ -62,27 +46,9 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
   // base64 data of a znode near jute.maxbuffer, plus the JSON around it
   const bodyLimit = Math.ceil(gw.maxBuffer * 4 / 3) + 64 * 1024
 
-  app.setErrorHandler(restErrorHandler)
-
-  // Who is asking is settled first: an unauthenticated write is 401 whatever its body.
-  app.decorateRequest('zkCaller', null)
-  app.addHook('onRequest', async (req) => {
-    const write = req.method !== 'GET' && req.method !== 'HEAD'
-    const c = identify(req.headers.authorization, opts.auth, opts.zkAuth, req.ip)
-    if (c.via === 'anonymous' && (write || opts.auth.requireAuth === true)) {
-      throw new ApiError(401, 'AUTHREQUIRED', write ? 'writes need credentials (Authorization: Bearer or Basic)' : 'this server refuses anonymous callers', undefined)
-    }
-    req.zkCaller = c
-  })
-  const caller = (req: FastifyRequest): Caller => {
-    if (req.zkCaller === null) throw new Error('znode route without its onRequest hook')
-    return req.zkCaller
-  }
-
-  type Security = Array<Record<string, string[]>>
-  // anonymous callers may read ({}), unless requireAuth
-  const read = { tags: ['znodes'], security: (opts.auth.requireAuth === true ? [{ basic: [] }, { bearer: [] }] : [{}, { basic: [] }, { bearer: [] }]) as Security }
-  const write = { tags: ['znodes'], security: [{ basic: [] }, { bearer: [] }] as Security }
+  restScope(app, opts)
+  const read = { tags: ['znodes'], security: securityOf(opts, false) }
+  const write = { tags: ['znodes'], security: securityOf(opts, true) }
 
   app.get<{ Params: Wild, Querystring: { encoding: ReadEncoding } }>('/v1/znodes/*', {
     schema: {
@@ -94,7 +60,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
     }
   }, async (req, reply) => {
     const path = znodePath(req.params)
-    const r = await api.getData(gw, caller(req).ids, path)
+    const r = await api.getData(gw, callerOf(req).ids, path)
     void reply.header('etag', etag(r.stat.version))
     return { path: r.path, ...encodeData(r.data, req.query.encoding, path), stat: r.stat }
   })
@@ -102,7 +68,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
   app.get<{ Params: Wild }>('/v1/stat/*', {
     schema: { ...read, summary: 'A znode\'s stat (exists); 404 when there is none', params: S.pathParams, response: { 200: S.statReply, ...S.errorReplies } }
   }, async (req, reply) => {
-    const r = await api.exists(gw, caller(req).ids, znodePath(req.params))
+    const r = await api.exists(gw, callerOf(req).ids, znodePath(req.params))
     void reply.header('etag', etag(r.stat.version))
     return r
   })
@@ -110,13 +76,13 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
   app.get<{ Params: Wild }>('/v1/acl/*', {
     schema: { ...read, summary: 'A znode\'s ACL and stat (getACL)', params: S.pathParams, response: { 200: S.aclReply, ...S.errorReplies } }
   }, async (req) => {
-    const r = await api.getAcl(gw, caller(req).ids, znodePath(req.params))
+    const r = await api.getAcl(gw, callerOf(req).ids, znodePath(req.params))
     return { path: r.path, acl: toJsonAcl(r.acl), stat: r.stat }
   })
 
   app.get<{ Params: Wild }>('/v1/children/*', {
     schema: { ...read, summary: 'A znode\'s children, sorted, and its stat (getChildren2)', params: S.pathParams, response: { 200: S.childrenReply, ...S.errorReplies } }
-  }, async (req) => api.getChildren(gw, caller(req).ids, znodePath(req.params)))
+  }, async (req) => api.getChildren(gw, callerOf(req).ids, znodePath(req.params)))
 
   app.get<{ Params: Wild, Querystring: { depth: number, limit: number, data: boolean, encoding: ReadEncoding } }>('/v1/tree/*', {
     schema: {
@@ -128,7 +94,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
     }
   }, async (req) => {
     const q = req.query
-    const t = await api.tree(gw, caller(req).ids, znodePath(req.params), q.depth, q.limit, q.data)
+    const t = await api.tree(gw, callerOf(req).ids, znodePath(req.params), q.depth, q.limit, q.data)
     return {
       ...t,
       nodes: t.nodes.map((n) => {
@@ -151,7 +117,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
       response: { 201: S.statReply, ...S.errorReplies, 409: S.errorSchema, 413: S.errorSchema, 501: S.errorSchema }
     }
   }, async (req, reply) => {
-    const who = caller(req)
+    const who = callerOf(req)
     const b = req.body ?? { encoding: 'text', mode: 'persistent' }
     if ((api.REFUSED_MODES as readonly string[]).includes(b.mode)) {
       throw badArguments(`mode ${b.mode} is refused over REST: the znode would belong to no client's session`)
@@ -177,7 +143,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
       response: { 200: S.statReply, ...S.errorReplies, 412: S.errorSchema, 413: S.errorSchema }
     }
   }, async (req, reply) => {
-    const who = caller(req)
+    const who = callerOf(req)
     const version = expectedVersion(req.headers['if-match'])
     const r = await api.setData(gw, who.ids, znodePath(req.params), decodeData(req.body.data, req.body.encoding ?? 'text'), version)
     void reply.header('etag', etag(r.stat.version))
@@ -194,7 +160,7 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
       response: { 200: S.deleteReply, ...S.errorReplies, 409: S.errorSchema, 412: S.errorSchema }
     }
   }, async (req) => {
-    const who = caller(req)
+    const who = callerOf(req)
     const version = expectedVersion(req.headers['if-match'])
     const path = znodePath(req.params)
     return req.query.recursive ? api.removeTree(gw, who.ids, path, version) : api.remove(gw, who.ids, path, version)

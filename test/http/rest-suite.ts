@@ -267,6 +267,15 @@ export function restSuite (t: Test, target: () => RestTarget, prefix: string): v
     t.same(acl.body.acl, [{ scheme: 'digest', id: digestOf('tokenuser', 'tp'), perms: 'cdrwa' }])
     t.equal((await req('GET', z('/tokens'), { headers: ALICE })).status, 403)
     t.equal((await req('GET', `/v1/children${root}/tokens`)).status, 403, 'children need READ too')
+    t.equal((await req('GET', `/v1/acl${root}/tokens`)).status, 403, 'getACL needs READ or ADMIN')
+    t.equal((await req('GET', `/v1/stat${root}/tokens`)).status, 200, 'exists checks no ACL, as in ZooKeeper')
+
+    // without ADMIN, digest hashes are masked, as ZooKeeper does
+    const alice2 = digestOf('alice', 'apw')
+    t.equal((await req('POST', z('/masked'), { headers: ALICE, body: { acl: [{ scheme: 'world', id: 'anyone', perms: 'r' }, { scheme: 'digest', id: alice2, perms: 31 }] } })).status, 201)
+    t.same((await req('GET', `/v1/acl${root}/masked`)).body.acl, [{ scheme: 'world', id: 'anyone', perms: 'r' }, { scheme: 'digest', id: 'alice:x', perms: 'cdrwa' }])
+    t.same((await req('GET', `/v1/acl${root}/masked`, { headers: ALICE })).body.acl[1], { scheme: 'digest', id: alice2, perms: 'cdrwa' })
+
     const tree = await req('GET', `/v1/tree${root}?depth=1`)
     const entry = tree.body.nodes.find((n: { path: string }) => n.path === `${root}/tokens`)
     t.same(entry, { path: `${root}/tokens`, depth: 1, error: 'NOAUTH' }, 'the subtree lists it without its content')

@@ -168,12 +168,51 @@ export interface Tree {
   nodes: TreeEntry[]
 }
 
+type Read = { err: number } | { err: 0, stat: Stat, data: Data, children: string[] | undefined }
+
+/** in-flight getChildren2 calls of a tree listing without data */
+const STAT_CONCURRENCY = 32
+
+/**
+ * Stat (and children, data) of each of `paths`. With data: one multiRead
+ * (getData + getChildren) per BATCH. Without: getChildren2 per znode, a few
+ * dozen at a time, so that a listing never carries data nobody asked for.
+ */
+async function readLevel (gw: ZkGateway, ids: readonly Id[], paths: readonly string[], listChildren: boolean, withData: boolean): Promise<Read[]> {
+  const out: Read[] = []
+  if (withData) {
+    const per = listChildren ? 2 : 1
+    for (let i = 0; i < paths.length; i += BATCH) {
+      const batch = paths.slice(i, i + BATCH)
+      const results = await readBatch(gw, ids, batch, listChildren, true)
+      for (let j = 0; j < batch.length; j++) {
+        const got = results[j * per]
+        if (got.type !== OpCode.getData) {
+          out.push({ err: got.type === OpCode.error ? got.err : Err.SYSTEMERROR })
+          continue
+        }
+        const kids = listChildren ? results[j * per + 1] : undefined
+        out.push({ err: 0, stat: got.stat, data: got.data, children: kids?.type === OpCode.getChildren ? kids.children : undefined })
+      }
+    }
+    return out
+  }
+  for (let i = 0; i < paths.length; i += STAT_CONCURRENCY) {
+    const batch = paths.slice(i, i + STAT_CONCURRENCY)
+    const results = await Promise.all(batch.map((path) => gw.run({ type: OpCode.getChildren2, path, watch: false }, ids)))
+    for (const r of results) {
+      if (r.err !== Err.OK || r.body?.stat === undefined) out.push({ err: r.err === Err.OK ? Err.SYSTEMERROR : r.err })
+      else out.push({ err: 0, stat: r.body.stat, data: null, children: listChildren ? r.body.children ?? [] : undefined })
+    }
+  }
+  return out
+}
+
 /**
  * The subtree under `path`, breadth first, down to `depth` levels and at most
- * `limit` znodes. One multiRead per BATCH znodes: each batch is consistent
- * in itself, the whole is not a snapshot (a write between batches shows).
- * A znode the caller may not read is listed with error NOAUTH; one deleted
- * meanwhile is left out.
+ * `limit` znodes. Each batch of reads is consistent in itself; the whole is
+ * not a snapshot (a write between batches shows). A znode the caller may not
+ * read is listed with error NOAUTH; one deleted meanwhile is left out.
  */
 export async function tree (gw: ZkGateway, ids: readonly Id[], path: string, depth: number, limit: number, withData: boolean): Promise<Tree> {
   checkPath(path)
@@ -183,37 +222,26 @@ export async function tree (gw: ZkGateway, ids: readonly Id[], path: string, dep
   for (let d = 0; d <= depth && level.length > 0; d++) {
     const next: string[] = []
     const listChildren = d < depth
-    for (let i = 0; i < level.length; i += BATCH) {
-      const batch = level.slice(i, i + BATCH)
-      const results = await readBatch(gw, ids, batch, listChildren, true)
-      const per = listChildren ? 2 : 1
-      for (let j = 0; j < batch.length; j++) {
-        const p = batch[j]
-        const got = results[j * per]
-        if (got.type === OpCode.error) {
-          if (got.err === Err.NONODE) {
-            if (d === 0) throw zkError(Err.NONODE, path)
-            continue
-          }
-          if (d === 0) throw zkError(got.err, path)
-          nodes.push({ path: p, depth: d, error: errName(got.err) })
-          continue
-        }
-        if (got.type !== OpCode.getData) continue
-        const entry: TreeEntry = { path: p, depth: d, stat: got.stat }
-        if (withData) entry.data = got.data
-        if (listChildren) {
-          const kids = results[j * per + 1]
-          if (kids.type === OpCode.getChildren) {
-            const names = [...kids.children].sort()
-            entry.children = names
-            for (const n of names) next.push(childPath(p, n))
-          }
-        } else if (got.stat.numChildren > 0) {
-          truncated = true
-        }
-        nodes.push(entry)
+    const reads = await readLevel(gw, ids, level, listChildren, withData)
+    for (let j = 0; j < level.length; j++) {
+      const p = level[j]
+      const got = reads[j]
+      if (!('stat' in got)) {
+        if (d === 0) throw zkError(got.err, path)
+        // deleted since its parent was listed: it is simply not there any more
+        if (got.err !== Err.NONODE) nodes.push({ path: p, depth: d, error: errName(got.err) })
+        continue
       }
+      const entry: TreeEntry = { path: p, depth: d, stat: got.stat }
+      if (withData) entry.data = got.data
+      if (got.children !== undefined) {
+        const names = [...got.children].sort()
+        entry.children = names
+        for (const n of names) next.push(childPath(p, n))
+      } else if (got.stat.numChildren > 0) {
+        truncated = true
+      }
+      nodes.push(entry)
     }
     const room = limit - nodes.length
     if (next.length > room) {

@@ -279,6 +279,8 @@ export function restSuite (t: Test, target: () => RestTarget, prefix: string): v
     const tree = await req('GET', `/v1/tree${root}?depth=1`)
     const entry = tree.body.nodes.find((n: { path: string }) => n.path === `${root}/tokens`)
     t.same(entry, { path: `${root}/tokens`, depth: 1, error: 'NOAUTH' }, 'the subtree lists it without its content')
+    const withData = await req('GET', `/v1/tree${root}?depth=1&data=true`)
+    t.same(withData.body.nodes.find((n: { path: string }) => n.path === `${root}/tokens`), { path: `${root}/tokens`, depth: 1, error: 'NOAUTH' }, 'with data too')
     t.equal((await req('GET', `/v1/tree${root}/tokens`)).status, 403, 'a subtree rooted at it is refused')
   })
 

@@ -45,3 +45,16 @@ t.test('--api-require-auth refuses anonymous reads', async (t) => {
   t.equal((await call(base, 'GET', '/v1/znodes/', { headers: ALICE })).status, 200)
   t.equal((await call(base, 'GET', '/healthz')).status, 200, 'probes stay open')
 })
+
+t.test('the REST session outlives idle periods longer than its timeout', async (t) => {
+  // tick 200 ms: maxSessionTimeout = 20 ticks = 4 s
+  const quick = await startRedkeeper({ tickMs: 200, args: [...restArgs(), '--no-fsync'] })
+  t.teardown(() => quick.destroy())
+  const base = `http://127.0.0.1:${quick.httpPort}`
+  t.equal((await call(base, 'POST', '/v1/znodes/idle', { headers: ALICE, body: { data: '1' } })).status, 201)
+  await new Promise((resolve) => setTimeout(resolve, 5000))
+  t.equal((await call(base, 'GET', '/v1/status')).body.sessions, 1, 'kept alive, not expired (no ZooKeeper client is connected)')
+  const r = await call(base, 'PUT', '/v1/znodes/idle', { headers: ALICE, body: { data: '2' } })
+  t.equal(r.status, 200)
+  t.equal(r.body.stat.version, 1)
+})

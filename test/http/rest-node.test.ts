@@ -26,6 +26,8 @@ t.test('the REST session outlives idle periods longer than its timeout', async (
   t.equal((await call(base, 'POST', '/v1/znodes/idle', { headers: ALICE, body: { data: '1' } })).status, 201)
   // maxSessionTimeout = 20 ticks = 4 s
   await new Promise((resolve) => setTimeout(resolve, 5000))
+  const status = await call(base, 'GET', '/v1/status')
+  t.equal(status.body.sessions, 1, 'the REST session was kept alive, not left to expire (no ZooKeeper client is connected)')
   const r = await call(base, 'PUT', '/v1/znodes/idle', { headers: ALICE, body: { data: '2' } })
   t.equal(r.status, 200)
   t.equal(r.body.stat.version, 1)

@@ -14,6 +14,8 @@ import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import { FOURLW_SETTINGS } from './fourlw-settings'
 import type { AuthConfig } from '../server/auth'
 import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, type ZnodeSettings } from './sweep-settings'
+import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
+import type { ApiAuthConfig } from '../api/credentials'
 import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 
 const redisUrl: Parser<string> = (raw) => {
@@ -44,7 +46,7 @@ const trustSpec: Parser<string> = (raw) => {
 
 const S = {
   redis: { flag: 'redis', env: 'REDKEEPER_REDIS_URL', arg: '<url>', parse: redisUrl, defaultText: '(required)', help: 'the Redis every node shares: redis://[user:password@]host:port[/db], rediss://…, or redis-sentinel://host:port[,host:port…]/<master>' },
-  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/v1/zk WebSocket API, /healthz, /readyz, /v1/status); 0 picks a free port' },
+  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/v1/zk WebSocket API, /healthz, /readyz, /v1/status, REST API, /openapi.json); 0 picks a free port' },
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '0.0.0.0', help: 'address the HTTP port listens on' },
   namespace: { flag: 'namespace', env: 'REDKEEPER_NAMESPACE', arg: '<name>', parse: namespace, defaultText: 'rk', help: 'key namespace in Redis (keys are {name}:...)' },
   tickMs: { flag: 'tick-ms', env: 'REDKEEPER_TICK_MS', arg: '<ms>', parse: positiveInt, defaultText: '2000', help: "ZooKeeper's tickTime: timeout bounds, heartbeat batching (tick/2), expiry checks" },
@@ -71,7 +73,7 @@ function help (): string {
     'so any number of nodes may run behind a load balancer.\n' +
     'Every option can also be set by its environment variable; a flag beats\n' +
     'the environment, which beats the default.\n\n' +
-    'Options:\n' + rows.join('') +
+    'Options:\n' + rows.join('') + apiHelpRows().join('') +
     `  ${'-h, --help'.padEnd(36)}show this help\n\n` +
     'Four-letter words reach a node through a sidecar\'s client port. wchs,\n' +
     'wchc, wchp and dump show the whole service (they read Redis), as one\n' +
@@ -96,12 +98,13 @@ export interface NodeOptions {
   sweep: ZnodeSettings
   fourLetterWhitelist: string | undefined
   trustClientAddress: string
+  api: ApiAuthConfig
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
   const { values } = parseFlags(argv, {
-    strings: Object.values(S).filter((s) => s.arg !== '').map((s) => s.flag),
-    booleans: ['help', EXTENDED_TYPES.flag, ENFORCE_QUOTA.flag],
+    strings: Object.values(S).filter((s) => s.arg !== '').map((s) => s.flag).concat(API_STRING_FLAGS),
+    booleans: ['help', EXTENDED_TYPES.flag, ENFORCE_QUOTA.flag, ...API_BOOLEAN_FLAGS],
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'
@@ -121,7 +124,8 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     auth: resolveAuth(str, env),
     sweep: resolveSweepSettings(values, str, env),
     fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env),
-    trustClientAddress: resolve(S.trustClientAddress, str('trust-client-address'), env) ?? DEFAULT_TRUST
+    trustClientAddress: resolve(S.trustClientAddress, str('trust-client-address'), env) ?? DEFAULT_TRUST,
+    api: resolveApi(str, (flag) => values[flag] === true, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -152,6 +156,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       ...parsed.sweep,
       fourLetterWhitelist: parsed.fourLetterWhitelist,
       trustClientAddress: parsed.trustClientAddress,
+      api: parsed.api,
       logger
     })
   } catch (err) {

@@ -13,10 +13,12 @@ import { AUTH_SETTINGS, resolveAuth } from './auth-settings'
 import { FOURLW_SETTINGS } from './fourlw-settings'
 import type { AuthConfig } from '../server/auth'
 import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, type ZnodeSettings } from './sweep-settings'
+import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
+import type { ApiAuthConfig } from '../api/credentials'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
-  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/healthz, /readyz, /v1/status); 0 picks a free port' },
+  httpPort: { flag: 'http-port', env: 'REDKEEPER_HTTP_PORT', arg: '<port>', parse: port, defaultText: '8080', help: 'HTTP port (/healthz, /readyz, /v1/status, REST API, /openapi.json); 0 picks a free port' },
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '127.0.0.1', help: 'address both ports listen on' },
   dataDir: { flag: 'data-dir', env: 'REDKEEPER_DATA_DIR', arg: '<dir>', parse: nonEmpty, defaultText: './data', help: 'where the log and snapshots live' },
   tickMs: { flag: 'tick-ms', env: 'REDKEEPER_TICK_MS', arg: '<ms>', parse: positiveInt, defaultText: '2000', help: "ZooKeeper's tickTime: session-timeout bounds and expiry checks" },
@@ -43,7 +45,7 @@ function help (): string {
     'Runs a ZooKeeper-compatible server (standalone, durable embedded store).\n' +
     'Every option can also be set by its environment variable; a flag beats\n' +
     'the environment, which beats the default.\n\n' +
-    'Options:\n' + rows.join('') +
+    'Options:\n' + rows.join('') + apiHelpRows().join('') +
     `  ${'-h, --help'.padEnd(36)}show this help\n\n` +
     'When both ports listen, one JSON log line with "msg":"ready" and the\n' +
     'numeric fields zkPort and httpPort is written to stdout.\n' +
@@ -64,12 +66,13 @@ interface StartOptions {
   auth: AuthConfig
   sweep: ZnodeSettings
   fourLetterWhitelist: string | undefined
+  api: ApiAuthConfig
 }
 
 export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
   const { values } = parseFlags(argv, {
-    strings: STRING_FLAGS,
-    booleans: ['fsync', 'no-fsync', 'help', EXTENDED_TYPES.flag, ENFORCE_QUOTA.flag],
+    strings: STRING_FLAGS.concat(API_STRING_FLAGS),
+    booleans: ['fsync', 'no-fsync', 'help', EXTENDED_TYPES.flag, ENFORCE_QUOTA.flag, ...API_BOOLEAN_FLAGS],
     short: { h: 'help' }
   })
   if (values.help === true) return 'help'
@@ -89,7 +92,8 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOp
     fsync: resolve(S.fsync, fsyncFlag, env) ?? true,
     auth: resolveAuth(str, env),
     sweep: resolveSweepSettings(values, str, env),
-    fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env)
+    fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env),
+    api: resolveApi(str, (flag) => values[flag] === true, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -132,6 +136,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       auth: parsed.auth,
       ...parsed.sweep,
       fourLetterWhitelist: parsed.fourLetterWhitelist,
+      api: parsed.api,
       logger,
       onFatal: () => stop(EXIT_FAILURE)
     })

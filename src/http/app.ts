@@ -1,15 +1,22 @@
-// The HTTP side of the server: one Fastify instance sharing the server's pino
-// logger, one plugin per concern. Later milestones add REST plugins here.
+// The HTTP side of a process (embedded server or service node): one Fastify
+// instance sharing the process's pino logger, one plugin per concern, and an
+// OpenAPI document generated from the route schemas of all of them.
 
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { healthRoutes } from './health'
+import { openApiRoute, registerOpenApi } from './openapi'
 import type { ServerProbe } from './probe'
+import { trackRoutes } from './route-table'
 import { statusRoutes } from './status'
+import type { RestContext } from './rest-auth'
+import { znodeRoutes } from './znodes'
 
 export interface HttpAppOptions {
   logger: Logger
   probe: ServerProbe
+  /** the REST API (src/api through this process's gateway); absent: not served. Each REST plugin gets it. */
+  rest?: RestContext
 }
 
 export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
@@ -17,9 +24,22 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
     loggerInstance: opts.logger.child({ component: 'http' }),
     // Probes hit these routes every few seconds: a log line per request
     // would drown the server's own messages.
-    logController: new LogController({ disableRequestLogging: true })
-  })
+    logController: new LogController({ disableRequestLogging: true }),
+    // An unknown body field is a mistake to report (400), not to drop: a
+    // misspelt "encoding" must not store text as base64.
+    ajv: { customOptions: { removeAdditional: false } },
+    // a URL the router cannot decode ("%zz") gets the API's error shape too
+    frameworkErrors: (err, _req, reply) => {
+      const r = reply as unknown as { code(n: number): { send(body: unknown): unknown } }
+      void r.code(400).send({ error: 'BADARGUMENTS', code: -8, message: err.message })
+    }
+  }) as unknown as FastifyInstance
+  // Both before any route: they collect routes as they are added.
+  trackRoutes(app)
+  registerOpenApi(app)
   app.register(healthRoutes, { probe: opts.probe })
   app.register(statusRoutes, { probe: opts.probe })
-  return app as unknown as FastifyInstance
+  if (opts.rest !== undefined) app.register(znodeRoutes, opts.rest)
+  app.register(async (child) => { openApiRoute(child) })
+  return app
 }

@@ -7,6 +7,7 @@ import { ConfigError, resolveSweep, type ResolvedSweep, type SweepConfig } from 
 import type { AuthConfig } from '../server/auth'
 import { parseWhitelist, WhitelistError } from '../server/whitelist'
 import { DEFAULT_TRUST, parseTrust, TrustSpecError, type PeerTrust } from './trust'
+import type { ApiAuthConfig } from '../api/credentials'
 
 export interface NodeConfig extends SweepConfig {
   /** redis://host:port[/db] (or rediss://) */
@@ -41,6 +42,8 @@ export interface NodeConfig extends SweepConfig {
    * comma-separated; default `loopback`.
    */
   trustClientAddress?: string
+  /** the REST API's credentials (token → identities, anonymous reads); default: Basic digest only */
+  api?: ApiAuthConfig
   logger: Logger
 }
 
@@ -61,6 +64,7 @@ export interface ResolvedNodeConfig {
   /** the enabled four-letter words */
   fourLetterWhitelist: ReadonlySet<string>
   trust: PeerTrust
+  api: ApiAuthConfig
   logger: Logger
 }
 
@@ -121,6 +125,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     auth: cfg.auth ?? {},
     fourLetterWhitelist,
     trust,
+    api: cfg.api ?? {},
     logger: cfg.logger
   }
 }

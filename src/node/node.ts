@@ -25,11 +25,14 @@ import type { NodeFourLetterSource } from './fourletter'
 import { Heartbeats } from './heartbeats'
 import type { NodeHub } from './hub'
 import { probeRedis } from './redis-probe'
+import { NodeRestGateway } from './rest-gateway'
 import { nodeRoutes } from './routes'
 import { Ticker } from './ticker'
 
 export interface RunningNode {
   httpPort: number
+  /** the HTTP app (in-process embedding and tests: inject, route table) */
+  readonly http: FastifyInstance
   /** Stops accepting, lets what is in line leave, closes every WebSocket (sessions stay), the HTTP port and Redis. */
   close(): Promise<void>
 }
@@ -177,7 +180,8 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     connections.add(new NodeConnection(hub, ws, address, port))
   }
 
-  const http = buildHttpApp({ logger: log, probe })
+  const rest = new NodeRestGateway({ backend, heartbeats, timeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer, log })
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth } })
   await http.register(websocket, {
     options: { maxPayload: cfg.maxBuffer + MESSAGE_SLACK },
     // A sidecar that vanishes mid-frame is routine (it was killed): not an error.
@@ -194,6 +198,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     await http.listen({ port: cfg.httpPort, host: cfg.host })
   } catch (err) {
     ticker.stop()
+    await within(rest.close(), REDIS_GRACE_MS)
     await unsubscribe().catch(() => {})
     await closeHttp(http)
     throw err
@@ -201,6 +206,8 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   httpPort = (http.server.address() as AddressInfo).port
 
   async function shutdown (): Promise<void> {
+    // REST's own session is closed, not left to expire (bounded: Redis may be down)
+    if (!await within(rest.close(), REDIS_GRACE_MS)) log.warn('shutdown: the REST session could not be closed; it will expire')
     ticker.stop()
     // The last heartbeats must reach Redis, or a session heard just now could
     // expire before its sidecar has resumed elsewhere. Every Redis step is
@@ -216,6 +223,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
 
   return {
     httpPort,
+    http,
     close () {
       closing ??= shutdown()
       return closing

@@ -2,6 +2,7 @@
 
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
+import type { ApiAuthConfig } from '../api/credentials'
 import type { AuthConfig } from './auth'
 import { parseWhitelist, WhitelistError } from './whitelist'
 
@@ -33,6 +34,8 @@ export interface ServerConfig extends SweepConfig {
    * default `srvr` alone, as ZooKeeper 3.8 (srvr is always enabled).
    */
   fourLetterWhitelist?: string
+  /** the REST API's credentials (token → identities, anonymous reads); default: Basic digest only */
+  api?: ApiAuthConfig
   logger: Logger
   /**
    * Called once if the store fails in a way that makes acknowledging
@@ -129,6 +132,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     enforceQuota: cfg.enforceQuota === true,
     sweep: resolveSweep(cfg),
     fourLetterWhitelist,
+    api: cfg.api ?? {},
     logger: cfg.logger,
     onFatal: cfg.onFatal
   }

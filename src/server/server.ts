@@ -19,6 +19,7 @@ import { dumpConnection, type ConnectionInfo, type FourLetterView } from './four
 import type { Hub } from './hub'
 import { Outbox } from './outbox'
 import { startSweeper } from './sweeper'
+import { EmbeddedRestGateway } from './rest-gateway'
 import { SessionIdAllocator, SessionRegistry } from './sessions'
 import { ServerStats } from './stats'
 import type { ServerStore } from './store'
@@ -28,6 +29,8 @@ import { REDKEEPER_VERSION, ZK_FULL_VERSION, ZK_VERSION } from './version'
 export interface RunningServer {
   zkPort: number
   httpPort: number
+  /** the HTTP app (in-process embedding and tests: inject, route table) */
+  readonly http: FastifyInstance
   /** Stops accepting, flushes what is durable, closes connections, the HTTP port and the store. */
   close(): Promise<void>
 }
@@ -207,7 +210,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
       }
     }
   }
-  const http = buildHttpApp({ logger: log, probe })
+  const rest = new EmbeddedRestGateway(hub)
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth } })
 
   try {
     zkPort = await listen(tcp, cfg.zkPort, cfg.host)
@@ -216,6 +220,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   } catch (err) {
     clearInterval(ticker)
     sweeper.stop()
+    rest.close()
     tcp.close()
     await http.close()
     outbox.detach()
@@ -228,6 +233,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   const running: RunningServer = {
     zkPort,
     httpPort,
+    http,
     close () {
       closing ??= shutdown()
       return closing
@@ -237,6 +243,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   async function shutdown (): Promise<void> {
     clearInterval(ticker)
     sweeper.stop()
+    // REST's own session goes first: its close is one more record to make durable below
+    rest.close()
     const accepting = new Promise<void>((resolve) => tcp.close(() => resolve()))
     // Whatever was already decided reaches disk and its clients before we go.
     try {

@@ -1,0 +1,43 @@
+// The REST flags of `start` and `node`: --api-token, --api-identity,
+// --api-require-auth (and their environment variables).
+
+import t from 'tap'
+import { parseStartArgs } from '../../src/cli/start'
+import { parseNodeArgs } from '../../src/cli/node'
+import { UsageError } from '../../src/cli/errors'
+
+const TOKEN = 'a-long-enough-token-123'
+const DIGEST = 'digest:alice:0lhfeQyTA8MOs6nGkF6ieIbSRm8='
+
+t.test('start: token and identities', async (t) => {
+  const opts = parseStartArgs(['--api-token', TOKEN, '--api-identity', `super:,${DIGEST}`], {})
+  if (opts === 'help') throw new Error('help')
+  t.same(opts.api, { token: TOKEN, identities: [{ scheme: 'super', id: '' }, { scheme: 'digest', id: 'alice:0lhfeQyTA8MOs6nGkF6ieIbSRm8=' }] })
+})
+
+t.test('node: the same flags, and the environment', async (t) => {
+  const opts = parseNodeArgs(['--redis', 'redis://127.0.0.1:6379', '--api-require-auth'], { REDKEEPER_API_TOKEN: TOKEN, REDKEEPER_API_IDENTITY: 'ip:10.0.0.1' })
+  if (opts === 'help') throw new Error('help')
+  t.same(opts.api, { token: TOKEN, identities: [{ scheme: 'ip', id: '10.0.0.1' }], requireAuth: true })
+})
+
+t.test('defaults: no token, anonymous reads allowed', async (t) => {
+  const opts = parseStartArgs([], {})
+  if (opts === 'help') throw new Error('help')
+  t.same(opts.api, {})
+})
+
+t.test('bad values are one-line usage errors', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--api-token', TOKEN], /--api-token needs --api-identity/],
+    [['--api-identity', 'super:'], /--api-identity needs --api-token/],
+    [['--api-token', 'short', '--api-identity', 'super:'], /--api-token: must be at least 16/],
+    [['--api-token', TOKEN, '--api-identity', 'world:anyone'], /--api-identity: 'world' is not an identity scheme/],
+    [['--api-token', TOKEN, '--api-identity', 'digest:alice'], /not a digest id/],
+    [['--api-token', TOKEN, '--api-identity', 'nocolon'], /is not an identity/],
+    [['--api-require-auth=yes'], /takes no value/]
+  ]
+  for (const [argv, message] of cases) {
+    t.throws(() => parseStartArgs(argv, {}), { name: UsageError.name, message }, argv.join(' '))
+  }
+})

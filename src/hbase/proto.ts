@@ -1,6 +1,6 @@
 // HBase's own .proto definitions, loaded with protobufjs on first use. They
 // are not in this repository (they are HBase's code): `npm run build` fetches
-// them from Maven Central into dist/hbase-proto/ (scripts/hbase/fetch-proto.sh).
+// them from Maven Central into dist/hbase-proto/ (scripts/hbase/fetch-proto.js).
 //
 // The messages live in the proto package `hbase.pb` (the Java side shades them
 // into org.apache.hadoop.hbase.shaded.protobuf.generated, which changes nothing
@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { Root, type Type } from 'protobufjs'
 
-/** The files src/hbase needs; scripts/hbase/fetch-proto.sh puts exactly these in place. */
+/** The files src/hbase needs; scripts/hbase/fetch-proto.js puts exactly these in place. */
 export const PROTO_FILES = [
   'ZooKeeper.proto', 'ClusterId.proto', 'LoadBalancer.proto', 'RegionNormalizer.proto',
   'SnapshotCleanup.proto', 'Replication.proto', 'HBase.proto', 'ClusterStatus.proto', 'FS.proto'

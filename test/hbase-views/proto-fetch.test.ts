@@ -1,4 +1,4 @@
-// scripts/hbase/fetch-proto.sh: the build's step that brings HBase's .proto
+// scripts/hbase/fetch-proto.js: the build's step that brings HBase's .proto
 // files from Maven Central. A fetch that fails must fail the build with one
 // clear line and leave nothing half-made behind.
 import { spawnSync } from 'node:child_process'
@@ -9,7 +9,7 @@ import t from 'tap'
 import { PROTO_FILES } from '../../src/hbase'
 
 const root = join(__dirname, '..', '..')
-const script = join(root, 'scripts', 'hbase', 'fetch-proto.sh')
+const script = join(root, 'scripts', 'hbase', 'fetch-proto.js')
 
 t.test('the build put every needed file in dist/hbase-proto', async (t) => {
   const dir = join(root, 'dist', 'hbase-proto')
@@ -21,7 +21,7 @@ t.test('an artifact Maven Central does not have: exit 1, one line, no output', a
   const tmp = mkdtempSync(join(tmpdir(), 'rk-proto-'))
   t.teardown(() => rmSync(tmp, { recursive: true, force: true }))
   const dest = join(tmp, 'dest')
-  const r = spawnSync('bash', [script, dest], {
+  const r = spawnSync(process.execPath, [script, dest], {
     env: { ...process.env, HBASE_VERSION: '0.0.0-no-such-version', REDKEEPER_CACHE: join(tmp, 'cache') },
     encoding: 'utf8',
     timeout: 120_000

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { request } from 'node:http'
 import { ZkClient } from '../../src/client'
-import { Err, OpCode } from '../../src/engine/codes'
+import { Err, OpCode, Xid } from '../../src/engine/codes'
 import { fourLetterWord } from '../support/fourlw'
 import { startRedkeeper } from '../support/redkeeper'
 import { startTopology } from '../support/topology'
@@ -19,15 +19,14 @@ const PER_REQUEST = 25_000
 
 /**
  * Exists watches on missing paths: registrations in the data table, no
- * znodes needed. Sequential xids, not the Java client's -8 for each batch:
- * a node replays a repeated (session, xid) instead of running it, so a
- * second setWatches with xid -8 registers nothing there (reported; not this
- * suite's subject).
+ * znodes needed. Every batch carries xid -8, as the Java client sends a
+ * reconnect's watches: a node must run each batch, not take the second for a
+ * replay of the first (it did once, and kept a quarter of the watches).
  */
 async function watchMany (c: ZkClient): Promise<void> {
   for (let from = 0; from < WATCHES; from += PER_REQUEST) {
     const paths = Array.from({ length: PER_REQUEST }, (_, i) => `/w${from + i}`)
-    const r = await c.request({ type: OpCode.setWatches, relativeZxid: 0, dataWatches: [], existWatches: paths, childWatches: [], persistentWatches: [], persistentRecursiveWatches: [] })
+    const r = await c.request({ type: OpCode.setWatches, relativeZxid: 0, dataWatches: [], existWatches: paths, childWatches: [], persistentWatches: [], persistentRecursiveWatches: [] }, { xid: Xid.SET_WATCHES })
     if (r.err !== Err.OK) throw new Error(`setWatches failed: ${r.err}`)
   }
 }

@@ -7,6 +7,7 @@
 declare namespace redis {
   function call(command: string, ...args: string[]): unknown
   function error_reply(message: string): unknown
+  function sha1hex(data: string): string
 }
 
 declare namespace cmsgpack {

@@ -11,6 +11,11 @@
 //              outcome (the prefix keeps two equal outcomes apart); the last
 //              KEEP only. The seq lets a replay answer in its original place:
 //              events queued after the request first ran follow its reply.
+//              Negative xids are the client library's fixed ones (-8 for
+//              every setWatches batch: the Java client splits a reconnect's
+//              watches into 128 KB batches that all carry -8), so their
+//              member also carries the SHA-1 of the request after the xid:
+//              only the same request is a replay, a new batch runs.
 //   P:x:<id>   the same for the session's closeSession, kept for a while after
 //              the session itself is gone (a string with a TTL)
 
@@ -63,20 +68,29 @@ export interface Recorded {
   seq: number
 }
 
-/** The recorded outcome of the session's request xid, if any. */
-export function recorded(ns: string, session: SessionId, xid: number): Recorded | undefined {
-  const x = num(xid)
-  const r = redis.call('ZRANGEBYSCORE', ns + ':r:' + num(session), x, x, 'LIMIT', '0', '1') as string[]
-  if (r.length === 0) return undefined
-  const rest = strip(r[0], xid)
-  if (rest === undefined) return undefined
-  const [seq] = struct.unpack(XID, rest.substring(0, 8))
-  return { outcome: rest.substring(8), seq }
+/** What tells two requests with the same xid apart: nothing for a client's own (unique) xids, the request's SHA-1 for the fixed negative ones. */
+export function requestTag(xid: number, request: string): string {
+  return xid < 0 ? redis.sha1hex(request) : ''
 }
 
-export function record(ns: string, session: SessionId, xid: number, outcome: string, seq: number): void {
+/** The recorded outcome of the session's request xid (with that tag), if any. */
+export function recorded(ns: string, session: SessionId, xid: number, tag: string): Recorded | undefined {
+  const x = num(xid)
+  const r = tag === ''
+    ? redis.call('ZRANGEBYSCORE', ns + ':r:' + num(session), x, x, 'LIMIT', '0', '1') as string[]
+    : redis.call('ZRANGEBYSCORE', ns + ':r:' + num(session), x, x) as string[]
+  for (const member of r) {
+    const rest = strip(member, xid)
+    if (rest === undefined || rest.substring(0, tag.length) !== tag) continue
+    const [seq] = struct.unpack(XID, rest.substring(tag.length, tag.length + 8))
+    return { outcome: rest.substring(tag.length + 8), seq }
+  }
+  return undefined
+}
+
+export function record(ns: string, session: SessionId, xid: number, tag: string, outcome: string, seq: number): void {
   const key = ns + ':r:' + num(session)
-  redis.call('ZADD', key, num(xid), struct.pack(XID, xid) + struct.pack(XID, seq) + outcome)
+  redis.call('ZADD', key, num(xid), struct.pack(XID, xid) + tag + struct.pack(XID, seq) + outcome)
   // lowest xids go first: clients number their requests upwards
   redis.call('ZREMRANGEBYRANK', key, '0', num(-(KEEP + 1)))
 }

@@ -14,7 +14,7 @@ import type { Context, Outcome } from '../../../engine/types'
 import { NOTICE_CHANNEL, NOTICE_EXPIRED } from '../notice'
 import { context, engineOptions, integerArg, prefix, request } from './args'
 import { ackEvents, arrayHeader, lastSeq, pendingEvents, queueEvents } from './queue'
-import { changesState, record, recordClose, recorded, recordedClose } from './replay'
+import { changesState, record, recordClose, recorded, recordedClose, requestTag } from './replay'
 import { RedisStorage } from './storage'
 
 const NO_EVENTS = arrayHeader(0)
@@ -56,7 +56,8 @@ export function sessionRequest(keys: string[], args: string[]): string {
   const store = new RedisStorage(ns, ctx.now)
   ackEvents(ns, ctx.session, ackSeq)
   const write = changesState(req)
-  const again = write ? recorded(ns, ctx.session, xid) : undefined
+  const tag = write ? requestTag(xid, args[1]) : ''
+  const again = write ? recorded(ns, ctx.session, xid, tag) : undefined
   // a replay answers in its original place: only the events queued up to
   // then precede it; later ones follow (with the next request or poll)
   if (again !== undefined) return reply(again.outcome, pendingEvents(ns, ctx.session, deliveredSeq, again.seq))
@@ -64,7 +65,7 @@ export function sessionRequest(keys: string[], args: string[]): string {
   queueEvents(store, ns, out.events, ctx.session)
   out.events = []
   const packed = cmsgpack.pack(out)
-  if (write && store.getSession(ctx.session) !== undefined) record(ns, ctx.session, xid, packed, lastSeq(ns, ctx.session))
+  if (write && store.getSession(ctx.session) !== undefined) record(ns, ctx.session, xid, tag, packed, lastSeq(ns, ctx.session))
   return reply(packed, pendingEvents(ns, ctx.session, deliveredSeq))
 }
 

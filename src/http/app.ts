@@ -5,6 +5,8 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { healthRoutes } from './health'
+import { metricsRoutes } from './metrics'
+import type { MetricsSource } from '../metrics'
 import { openApiRoute, registerOpenApi } from './openapi'
 import type { ServerProbe } from './probe'
 import { trackRoutes } from './route-table'
@@ -19,6 +21,8 @@ export interface HttpAppOptions {
   probe: ServerProbe
   /** the REST API (src/api through this process's gateway); absent: not served. Each REST plugin gets it. */
   rest?: RestContext
+  /** GET /metrics (Prometheus); absent: not served */
+  metrics?: MetricsSource
 }
 
 export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
@@ -41,6 +45,7 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   registerOpenApi(app)
   app.register(healthRoutes, { probe: opts.probe })
   app.register(statusRoutes, { probe: opts.probe })
+  if (opts.metrics !== undefined) app.register(metricsRoutes, { source: opts.metrics })
   if (opts.rest !== undefined) app.register(znodeRoutes, opts.rest)
   if (opts.rest !== undefined) app.register(hbaseRoutes, opts.rest)
   if (opts.rest?.inspector !== undefined) app.register(inspectRoutes, { ...opts.rest, inspector: opts.rest.inspector })

@@ -15,7 +15,8 @@ import type { Context, Id, SessionId } from '../engine/types'
 import { decodeConnectRequest, encodeConnectResponse, encodeWatchEvent, JuteDecodeError, JuteReader } from '../protocol'
 import type { ConnectRequest } from '../protocol'
 import { authInfoOrder, type SaslExchange } from '../server/auth'
-import { ConnectionStats } from '../server/stats'
+import { opLabel } from '../metrics/requests'
+import { ConnectionStats, opName } from '../server/stats'
 import type { QueuedEvent } from './backend'
 import { handleRequest } from './dispatch'
 import type { NodeHub } from './hub'
@@ -207,13 +208,13 @@ export class NodeConnection {
    * `onRefused` (if given); no answer at all drops the WebSocket
    * (storeUnreachable).
    */
-  inLine<T> (p: Promise<T>, onValue: (v: T) => void, onRefused?: (err: unknown) => void): void {
+  inLine<T> (p: Promise<T>, onValue: (v: T) => void, onRefused?: (err: unknown) => void, xid?: number, type?: number): void {
     this.order.add(p, (v) => {
       if (this.state !== 'closed') onValue(v)
     }, (err) => {
       if (this.state === 'closed') return
       if (onRefused !== undefined && isStoreRefusal(err)) {
-        this.hub.log.error({ err, peer: this.remote, session: this.sessionHex() }, 'the store refused a request')
+        this.hub.log.error({ err, peer: this.remote, session: this.sessionHex(), xid, op: type === undefined ? undefined : opLabel(type) }, 'the store refused a request')
         onRefused(err)
         return
       }
@@ -235,19 +236,20 @@ export class NodeConnection {
       this.deliveredSeq = ev.seq
       this.send(encodeEventMessage(ev.seq, encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path)))
       this.hub.stats.packetsSent++
+      this.hub.stats.watchEventsSent++
       this.stats.packetsSent++
     }
   }
 
   /** A REPLY (ZooKeeper reply frame), counted as ZooKeeper counts responses. */
-  sendReply (frame: Buffer, xid: number, zxid: number, op: string, start: number): void {
+  sendReply (frame: Buffer, xid: number, zxid: number, type: number, err: number, start: number): void {
     this.send(encodeReplyMessage(frame))
     this.hub.stats.packetsSent++
     this.stats.packetsSent++
     this.queued--
     const end = Date.now()
-    this.hub.stats.latency.add(end - start)
-    this.stats.response(xid, zxid, op, start, end)
+    this.hub.stats.replied(type, err, start, end)
+    this.stats.response(xid, zxid, opName(type), start, end)
   }
 
   /** New events for this session are queued in Redis (a notice): fetch them in line. */

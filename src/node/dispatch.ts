@@ -7,7 +7,6 @@ import { Err, OpCode } from '../engine/codes'
 import type { Request } from '../engine/types'
 import { encodePing, encodeReply } from '../protocol'
 import { encodeAnswer, processPacket } from '../server/process-packet'
-import { opName } from '../server/stats'
 import type { ExecResult } from './backend'
 import type { NodeConnection } from './connection'
 import type { NodeHub } from './hub'
@@ -28,7 +27,7 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
       // is the connection's (see NodeConnection.zxid).
       conn.afterPrevious(() => {
         const zxid = conn.zxid
-        conn.sendReply(encodePing(undefined, zxid), -2, zxid, 'PING', start)
+        conn.sendReply(encodePing(undefined, zxid), -2, zxid, OpCode.ping, Err.OK, start)
       })
       return
     case 'answer': {
@@ -39,7 +38,7 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
       const a = packet.answer
       conn.afterPrevious(() => {
         const zxid = a.zxid ?? conn.zxid
-        conn.sendReply(encodeAnswer(a, zxid), a.xid, zxid, opName(a.type), start)
+        conn.sendReply(encodeAnswer(a, zxid), a.xid, zxid, a.type, a.err, start)
       })
       if (a.close !== undefined) conn.closeAfter(a.close)
       return
@@ -58,7 +57,7 @@ function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, 
     }, () => {
       systemError(conn, xid, type, start)
       conn.closeAfter('session close failed')
-    })
+    }, xid, type)
     // ZooKeeper reads nothing more from a connection that asked to close.
     conn.stopReading()
     return
@@ -67,7 +66,7 @@ function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, 
     replyWith(conn, xid, type, res, start)
   }, () => {
     systemError(conn, xid, type, start)
-  })
+  }, xid, type)
 }
 
 /** Events first, then the reply: the protocol's order guarantee. */
@@ -75,13 +74,13 @@ function replyWith (conn: NodeConnection, xid: number, type: number, res: ExecRe
   const out = res.outcome
   if (out.zxid > conn.zxid) conn.zxid = out.zxid
   conn.deliver(res.events)
-  conn.sendReply(encodeReply(undefined, xid, out.zxid, out.err, type, out.body), xid, out.zxid, opName(type), start)
+  conn.sendReply(encodeReply(undefined, xid, out.zxid, out.err, type, out.body), xid, out.zxid, type, out.err, start)
 }
 
 /** The store call failed: SYSTEMERROR in line, with the connection's zxid. */
 function systemError (conn: NodeConnection, xid: number, type: number, start: number): void {
   conn.afterPrevious(() => {
     const zxid = conn.zxid
-    conn.sendReply(encodeReply(undefined, xid, zxid, Err.SYSTEMERROR, type), xid, zxid, opName(type), start)
+    conn.sendReply(encodeReply(undefined, xid, zxid, Err.SYSTEMERROR, type), xid, zxid, type, Err.SYSTEMERROR, start)
   })
 }

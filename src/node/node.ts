@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify'
 import type { SessionId } from '../engine/types'
 import { buildHttpApp } from '../http/app'
 import { nodeInspector } from './rest-inspector'
+import { RedisCallMetrics, type MetricsSource } from '../metrics'
 import type { ServerProbe } from '../http/probe'
 import { registerAuthConfig } from '../server/auth'
 import { SessionRegistry } from '../server/sessions'
@@ -182,7 +183,20 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   }
 
   const rest = new NodeRestGateway({ backend, heartbeats, timeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer, log })
-  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: nodeInspector(backend) } })
+  const redisCalls = new RedisCallMetrics()
+  engine.observer = redisCalls.record
+  const metrics: MetricsSource = {
+    stats,
+    connections: () => connections.size,
+    outstanding: fourLetter.outstanding,
+    // one FCALL per scrape: the whole service's numbers (ephemerals and data size are not counted in Redis)
+    store: async () => {
+      const s = await backend.stats()
+      return { znodes: s.nodeCount, watches: s.watchCount, sessions: s.sessionCount, zxid: s.zxid }
+    },
+    redis: redisCalls
+  }
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: nodeInspector(backend) }, metrics })
   await http.register(websocket, {
     options: { maxPayload: cfg.maxBuffer + MESSAGE_SLACK },
     // A sidecar that vanishes mid-frame is routine (it was killed): not an error.

@@ -10,6 +10,7 @@ import { encodePing, encodeReply } from '../protocol'
 import type { Connection } from './connection'
 import type { Hub } from './hub'
 import { encodeAnswer, processPacket } from './process-packet'
+import { opLabel } from '../metrics/requests'
 import { opName } from './stats'
 
 export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void {
@@ -27,14 +28,14 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
     case 'ping': {
       const zxid = hub.store.getZxid()
       conn.queued++
-      conn.send(encodePing(undefined, zxid), (end) => finished(hub, conn, -2, zxid, OpCode.ping, start, end))
+      conn.send(encodePing(undefined, zxid), (end) => finished(hub, conn, -2, zxid, OpCode.ping, Err.OK, start, end))
       return
     }
     case 'answer': {
       const a = packet.answer
       const zxid = a.zxid ?? hub.store.getZxid()
       conn.queued++
-      conn.send(encodeAnswer(a, zxid), (end) => finished(hub, conn, a.xid, zxid, a.type, start, end))
+      conn.send(encodeAnswer(a, zxid), (end) => finished(hub, conn, a.xid, zxid, a.type, a.err, start, end))
       if (a.close !== undefined) conn.closeAfterReplies()
       return
     }
@@ -46,7 +47,7 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
 /** The request pipeline: one engine call as one store transaction. */
 function submit (hub: Hub, conn: Connection, xid: number, type: number, req: Request, start: number): void {
   if (req.type === OpCode.closeSession) {
-    const out = run(hub, conn, () => closeSession(hub.store, context(conn, start)))
+    const out = run(hub, conn, xid, type, () => closeSession(hub.store, context(conn, start)))
     if (out === undefined) return
     hub.sessions.detach(conn.sessionId, conn)
     hub.deliver(out.events)
@@ -54,7 +55,7 @@ function submit (hub: Hub, conn: Connection, xid: number, type: number, req: Req
     conn.closeAfterReplies()
     return
   }
-  const out = run(hub, conn, () => execute(hub.store, context(conn, start), req, { extendedTypes: hub.extendedTypes, enforceQuota: hub.enforceQuota }))
+  const out = run(hub, conn, xid, type, () => execute(hub.store, context(conn, start), req, { extendedTypes: hub.extendedTypes, enforceQuota: hub.enforceQuota }))
   if (out === undefined) {
     reply(hub, conn, xid, type, hub.store.getZxid(), Err.SYSTEMERROR, undefined, start)
     return
@@ -68,7 +69,7 @@ function context (conn: Connection, now: number): Context {
 }
 
 /** Runs an engine call as one store transaction; undefined when it threw. */
-function run (hub: Hub, conn: Connection, fn: () => Outcome): Outcome | undefined {
+function run (hub: Hub, conn: Connection, xid: number, type: number, fn: () => Outcome): Outcome | undefined {
   try {
     return hub.store.transact(fn).result
   } catch (err) {
@@ -77,7 +78,7 @@ function run (hub: Hub, conn: Connection, fn: () => Outcome): Outcome | undefine
       conn.destroy('store failure')
       return undefined
     }
-    hub.log.error({ err, peer: conn.remote, session: conn.sessionHex() }, 'request failed inside the engine')
+    hub.log.error({ err, peer: conn.remote, session: conn.sessionHex(), xid, op: opLabel(type) }, 'request failed inside the engine')
     return undefined
   }
 }
@@ -89,11 +90,11 @@ function isStoreFailure (err: unknown): boolean {
 
 function reply (hub: Hub, conn: Connection, xid: number, type: number, zxid: number, err: number, body: ReplyBody | undefined, start: number): void {
   conn.queued++
-  conn.send(encodeReply(undefined, xid, zxid, err, type, body), (end) => finished(hub, conn, xid, zxid, type, start, end))
+  conn.send(encodeReply(undefined, xid, zxid, err, type, body), (end) => finished(hub, conn, xid, zxid, type, err, start, end))
 }
 
-function finished (hub: Hub, conn: Connection, xid: number, zxid: number, type: number, start: number, end: number): void {
+function finished (hub: Hub, conn: Connection, xid: number, zxid: number, type: number, err: number, start: number, end: number): void {
   conn.queued--
-  hub.stats.latency.add(end - start)
+  hub.stats.replied(type, err, start, end)
   conn.stats.response(xid, zxid, opName(type), start, end)
 }

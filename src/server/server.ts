@@ -13,6 +13,7 @@ import { EmbeddedStore } from '../stores/embedded'
 import { buildHttpApp } from '../http/app'
 import { embeddedInspector } from './rest-inspector'
 import type { ServerProbe } from '../http/probe'
+import type { MetricsSource } from '../metrics'
 import { registerAuthConfig } from './auth'
 import { resolveConfig, type ResolvedConfig, type ServerConfig } from './config'
 import { Connection } from './connection'
@@ -118,7 +119,10 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
         // A session without a connection misses the event; its client
         // re-registers with setWatches on reconnect and the engine re-fires
         // what changed since the last zxid it saw.
-        if (conn !== undefined && !conn.closing) conn.send(encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path))
+        if (conn !== undefined && !conn.closing) {
+          conn.send(encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path))
+          stats.watchEventsSent++
+        }
       }
     },
     forget (conn: Connection) {
@@ -212,7 +216,17 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     }
   }
   const rest = new EmbeddedRestGateway(hub)
-  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: embeddedInspector(store) } })
+  const metrics: MetricsSource = {
+    stats,
+    connections: () => connections.size,
+    outstanding: () => outstanding(connections),
+    store: () => {
+      const t = store.stats()
+      return { znodes: t.nodeCount, watches: t.watchCount, sessions: t.sessionCount, ephemerals: t.ephemeralCount, dataSize: t.approximateDataSize, zxid: store.getZxid() }
+    },
+    logRecords: () => store.appliedSeq
+  }
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: embeddedInspector(store) }, metrics })
 
   try {
     zkPort = await listen(tcp, cfg.zkPort, cfg.host)

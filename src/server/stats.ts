@@ -3,6 +3,7 @@
 // and `mntr` read the same. Plain field bumps only: these sit on the hot path.
 
 import { OpCode } from '../engine/codes'
+import { RequestMetrics } from '../metrics/requests'
 
 /** Latency min/avg/max in ms, as ZooKeeper's AvgMinMaxCounter reports them. */
 export class LatencyCounter {
@@ -44,8 +45,18 @@ export class ServerStats {
   authFailed = 0
   /** times the log became durable up to a new record ('durable' events): fsync batches */
   logFlushes = 0
+  /** watch notifications sent to clients */
+  watchEventsSent = 0
   readonly latency = new LatencyCounter()
+  /** per-opcode counts and latency for /metrics: never reset (Prometheus counters only grow) */
+  readonly requests = new RequestMetrics()
   readonly startedAt = Date.now()
+
+  /** A reply left, `start`/`end` in epoch ms: the four-letter latency and the /metrics series. */
+  replied (type: number, err: number, start: number, end: number): void {
+    this.latency.add(end - start)
+    this.requests.record(type, err, (end - start) / 1000)
+  }
 
   reset (): void {
     this.packetsReceived = 0

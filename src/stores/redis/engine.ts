@@ -125,11 +125,16 @@ function sweepOutcome(v: unknown): SweepOutcome {
   return { deleted: list<string>(o.deleted), events: list<WatchEvent>(o.events), zxid: o.zxid, remaining: o.remaining }
 }
 
+/** Told of every FCALL's round trip (seconds) once it settles; failed: Redis answered with an error or not at all. */
+export type FcallObserver = (fn: string, seconds: number, failed: boolean) => void
+
 export class RedisEngine {
   /** the one key passed to every FCALL: "{namespace}" */
   readonly key: string
   readonly redis: Redis
   private readonly extended: string
+  /** metrics hook (the node's /metrics); unset: nothing is timed */
+  observer: FcallObserver | undefined
 
   private constructor(redis: Redis, key: string, extendedTypes: boolean, enforceQuota: boolean) {
     this.redis = redis
@@ -163,21 +168,32 @@ export class RedisEngine {
 
   private async fcall(fn: string, args: (string | Buffer)[]): Promise<Buffer> {
     let reply: unknown
+    const t0 = this.observer === undefined ? 0 : performance.now()
     try {
       reply = await this.redis.callBuffer('FCALL', fn, 1, this.key, ...args)
     } catch (err) {
+      this.observed(fn, t0, true)
       throw new RedisEngineError(fn, (err as Error).message, { cause: err })
     }
+    this.observed(fn, t0, false)
     if (!Buffer.isBuffer(reply)) throw new RedisEngineError(fn, 'unexpected reply type')
     return reply
   }
 
   private async fcallNumber(fn: string, args: string[]): Promise<number> {
+    const t0 = this.observer === undefined ? 0 : performance.now()
     try {
-      return (await this.redis.call('FCALL', fn, 1, this.key, ...args)) as number
+      const n = (await this.redis.call('FCALL', fn, 1, this.key, ...args)) as number
+      this.observed(fn, t0, false)
+      return n
     } catch (err) {
+      this.observed(fn, t0, true)
       throw new RedisEngineError(fn, (err as Error).message, { cause: err })
     }
+  }
+
+  private observed(fn: string, t0: number, failed: boolean): void {
+    if (this.observer !== undefined) this.observer(fn, (performance.now() - t0) / 1000, failed)
   }
 
   /** Creates ZooKeeper's initial tree if the namespace is empty; returns the last zxid. */

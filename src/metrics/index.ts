@@ -1,0 +1,7 @@
+export { CONTENT_TYPE, Exposition } from './exposition'
+export { Histogram, LATENCY_BUCKETS } from './histogram'
+export { RedisCallMetrics } from './redis-calls'
+export { opLabel, RequestMetrics, resultLabel } from './requests'
+export { renderMetrics } from './render'
+export { startProcessMetrics } from './process'
+export type { MetricsSource, StoreGauges } from './source'

@@ -1,0 +1,104 @@
+// The /metrics checks shared by the embedded server and a service node: a
+// known workload from the raw ZkClient, and the scrape before and after it
+// must differ by exactly that workload.
+
+import type { Test } from 'tap'
+import { OpCode, Err } from '../../src/engine/codes'
+import { ZkClient } from '../../src/client'
+import { parseExposition, type Page } from './metrics-format'
+
+export interface MetricsTarget {
+  /** http://host:port of the process serving /metrics */
+  base: string
+  /** ZooKeeper address for clients */
+  zkAddress: string
+  /** embedded: ephemerals and data size are exported too */
+  embedded: boolean
+}
+
+const OPEN = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
+const N = 7
+const M = 5
+
+export async function scrape (t: Test, base: string): Promise<Page> {
+  const res = await fetch(`${base}/metrics`)
+  t.equal(res.status, 200, 'GET /metrics answers 200')
+  const type = res.headers.get('content-type') ?? ''
+  t.ok(type.startsWith('text/plain; version=0.0.4'), `content type is Prometheus text 0.0.4 (${type})`)
+  return parseExposition(await res.text())
+}
+
+const delta = (after: Page, before: Page, name: string, labels?: Record<string, string>): number =>
+  (after.get(name, labels) ?? 0) - (before.get(name, labels) ?? 0)
+
+export function metricsSuite (t: Test, target: () => MetricsTarget): void {
+  t.test('counters, histograms and gauges follow a known workload exactly', async (t) => {
+    const { base, zkAddress, embedded } = target()
+    const before = await scrape(t, base)
+    const c = await ZkClient.connect(zkAddress, { autoPing: false })
+    t.teardown(() => c.destroy())
+    const tag = `/metrics-${Date.now().toString(36)}`
+    const paths: string[] = []
+    for (let i = 0; i < N; i++) {
+      const path = `${tag}-${i}`
+      // the last one ephemeral
+      const flags = i === N - 1 ? 1 : 0
+      const r = await c.request({ type: OpCode.create, path, data: Buffer.from('abc'), dataLength: 3, acl: OPEN, flags })
+      t.equal(r.err, Err.OK)
+      paths.push(path)
+    }
+    for (let i = 0; i < M; i++) t.equal((await c.request({ type: OpCode.getData, path: paths[i], watch: true })).err, Err.OK)
+    t.equal((await c.request({ type: OpCode.getData, path: `${tag}-missing`, watch: false })).err, Err.NONODE)
+
+    const mid = await scrape(t, base)
+    t.equal(delta(mid, before, 'redkeeper_requests_total', { op: 'create', result: 'OK' }), N, 'creates')
+    t.equal(delta(mid, before, 'redkeeper_requests_total', { op: 'getData', result: 'OK' }), M, 'getData OK')
+    t.equal(delta(mid, before, 'redkeeper_requests_total', { op: 'getData', result: 'NONODE' }), 1, 'getData NONODE')
+    t.equal(delta(mid, before, 'redkeeper_request_duration_seconds_count', { op: 'create' }), N, 'create latency samples')
+    t.equal(delta(mid, before, 'redkeeper_request_duration_seconds_count', { op: 'getData' }), M + 1, 'getData latency samples')
+    t.equal(delta(mid, before, 'redkeeper_request_duration_seconds_bucket', { op: 'getData', le: '+Inf' }), M + 1)
+    t.ok((mid.get('redkeeper_request_duration_seconds_sum', { op: 'create' }) ?? -1) >= 0)
+    t.equal(delta(mid, before, 'redkeeper_znodes'), N, 'znodes')
+    t.equal(delta(mid, before, 'redkeeper_watches'), M, 'one data watch per getData with watch set')
+    t.equal(delta(mid, before, 'redkeeper_sessions'), 1, 'the client\'s session')
+    t.equal(delta(mid, before, 'redkeeper_connections'), 1, 'the client\'s connection')
+    t.equal(mid.get('redkeeper_outstanding_requests'), 0, 'nothing in flight between requests')
+    t.equal(mid.types.get('redkeeper_requests_total'), 'counter')
+    t.equal(mid.types.get('redkeeper_request_duration_seconds'), 'histogram')
+    t.ok((mid.get('redkeeper_last_zxid') ?? 0) > (before.get('redkeeper_last_zxid') ?? 0), 'zxid moved')
+    if (embedded) {
+      t.equal(delta(mid, before, 'redkeeper_ephemerals'), 1, 'ephemerals')
+      // ZooKeeper's approximate size: path length + data length per znode
+      const bytes = paths.reduce((n, p) => n + p.length + 3, 0)
+      t.equal(delta(mid, before, 'redkeeper_approximate_data_size_bytes'), bytes, 'data size')
+      t.equal(delta(mid, before, 'redkeeper_log_records_total'), N + 1, 'one log record per write: the creates and the createSession')
+    } else {
+      t.equal(delta(mid, before, 'redkeeper_redis_call_duration_seconds_count', { function: 'rk_request' }), N + M + 1, 'one FCALL per request')
+      t.equal(mid.get('redkeeper_redis_errors_total', { function: 'rk_request' }), 0, 'no Redis errors')
+    }
+    for (const name of ['process_resident_memory_bytes', 'process_cpu_user_seconds_total', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds']) {
+      t.ok((mid.get(name) ?? -1) >= 0, `${name} present`)
+    }
+
+    // a write fires one of the watches: one event sent, one watch gone
+    const fired = new Promise<void>((resolve) => c.once('watch', () => resolve()))
+    t.equal((await c.request({ type: OpCode.setData, path: paths[0], data: Buffer.from('xyz'), dataLength: 3, version: -1 })).err, Err.OK)
+    await fired
+    t.equal((await c.request({ type: OpCode.setData, path: paths[0], data: Buffer.from('x'), dataLength: 1, version: 99 })).err, Err.BADVERSION)
+    await c.close()
+    const after = await scrape(t, base)
+    t.equal(delta(after, mid, 'redkeeper_watch_events_sent_total'), 1, 'watch events sent')
+    t.equal(delta(after, mid, 'redkeeper_requests_total', { op: 'setData', result: 'OK' }), 1)
+    t.equal(delta(after, mid, 'redkeeper_requests_total', { op: 'setData', result: 'BADVERSION' }), 1)
+    t.equal(delta(after, mid, 'redkeeper_requests_total', { op: 'closeSession', result: 'OK' }), 1)
+    t.equal(delta(after, mid, 'redkeeper_sessions'), -1, 'session closed')
+    t.equal(delta(after, mid, 'redkeeper_znodes'), -1, 'its ephemeral went with it')
+    t.equal(delta(after, mid, 'redkeeper_watches'), -M, 'its watches went with it')
+  })
+
+  t.test('/metrics is in the OpenAPI document', async (t) => {
+    const res = await fetch(`${target().base}/openapi.json`)
+    const doc = await res.json() as { paths: Record<string, unknown> }
+    t.ok('/metrics' in doc.paths)
+  })
+}

@@ -1,0 +1,7 @@
+// The operator commands over the REST API, for main.ts's table.
+
+import type { Command } from '../command'
+import { getCommand, lsCommand, statCommand, treeCommand } from './read'
+import { createCommand, deleteCommand, setCommand } from './write'
+
+export const OPS_COMMANDS: readonly Command[] = [lsCommand, getCommand, statCommand, treeCommand, createCommand, setCommand, deleteCommand]

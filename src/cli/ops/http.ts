@@ -53,16 +53,22 @@ export class ApiClient {
     if (call.ifMatch !== undefined) headers['if-match'] = `"${call.ifMatch}"`
     let res: Response
     let text: string
+    // A ref'd timer, not AbortSignal.timeout (unref'd): a fetch that stalls
+    // with no socket left would otherwise let the process exit 0 mid-request.
+    const abort = new AbortController()
+    const timer = setTimeout(() => { abort.abort(new Unreachable('timed out')) }, this.opts.timeoutMs)
     try {
       res = await fetch(url, {
         method,
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs)
+        signal: abort.signal
       })
       text = await res.text()
     } catch (err) {
       throw new Unreachable(`cannot reach ${this.opts.server}: ${reason(err)}`)
+    } finally {
+      clearTimeout(timer)
     }
     let body: unknown
     try {
@@ -84,6 +90,6 @@ export class ApiClient {
 
 function reason (err: unknown): string {
   const e = err as { name?: string, message?: string, cause?: { code?: string, message?: string } }
-  if (e.name === 'TimeoutError') return 'timed out'
+  if (err instanceof Unreachable) return err.message
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err)
 }

@@ -81,7 +81,8 @@ export class ApiClient {
     const error = typeof e.error === 'string' ? e.error : `HTTP ${res.status}`
     const message = typeof e.message === 'string' ? e.message : res.statusText
     if (res.status === 401 || res.status === 503) throw new Unreachable(`${error}: ${message}`)
-    if (res.status === 404 && e.error === undefined) {
+    // Fastify's own 404 ("Not Found"): the route does not exist on that server
+    if (res.status === 404 && !/^[A-Z][A-Z0-9_]*$/.test(error)) {
       throw new Unreachable(`${this.opts.server} has no route ${method} ${url.pathname}: is it a redkeeper REST port of this version?`)
     }
     throw new ServerRefusal(res.status, error, message)

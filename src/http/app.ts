@@ -11,6 +11,8 @@ import { trackRoutes } from './route-table'
 import { statusRoutes } from './status'
 import type { RestContext } from './rest-auth'
 import { znodeRoutes } from './znodes'
+import { inspectRoutes } from './inspect'
+import { hbaseRoutes } from './hbase'
 
 export interface HttpAppOptions {
   logger: Logger
@@ -40,6 +42,8 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   app.register(healthRoutes, { probe: opts.probe })
   app.register(statusRoutes, { probe: opts.probe })
   if (opts.rest !== undefined) app.register(znodeRoutes, opts.rest)
+  if (opts.rest !== undefined) app.register(hbaseRoutes, opts.rest)
+  if (opts.rest?.inspector !== undefined) app.register(inspectRoutes, { ...opts.rest, inspector: opts.rest.inspector })
   app.register(async (child) => { openApiRoute(child) })
   return app
 }

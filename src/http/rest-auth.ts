@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { identify, type ApiAuthConfig, type Caller } from '../api/credentials'
 import { ApiError } from '../api/errors'
 import type { ZkGateway } from '../api/gateway'
+import type { Inspector } from '../api/inspector'
 import type { AuthConfig } from '../server/auth'
 import { restErrorHandler } from './rest-errors'
 
@@ -18,6 +19,8 @@ export interface RestContext {
   auth: ApiAuthConfig
   /** the server's superDigest: Basic super:<password> is super, as addauth digest is */
   zkAuth: AuthConfig
+  /** other clients' sessions and watches (src/http/inspect.ts); absent: those routes are not served */
+  inspector?: Inspector
 }
 
 declare module 'fastify' {

@@ -14,6 +14,11 @@ export interface BackendInspector {
   /** (session, deadline epoch ms) in deadline order */
   sessionDeadlines(): AsyncIterable<Array<readonly [SessionId, number]>>
   ephemeralsBySession(): AsyncIterable<Array<readonly [SessionId, string[]]>>
+  // for the REST inspection routes (src/node/rest-inspector.ts)
+  sessionsPage(limit: number): Promise<{ sessions: Array<{ id: SessionId, timeout: number, expiresAt: number, ephemerals: number, watches: number }>, truncated: boolean }>
+  sessionDetail(id: SessionId): Promise<{ timeout: number, expiresAt: number, ephemerals: string[], watches: Array<readonly ['data' | 'child', string, number]> } | undefined>
+  watchersOf(path: string): Promise<{ data: SessionId[], child: SessionId[] }>
+  watchTotals(): Promise<{ paths: number, watches: number, sessions: number }>
 }
 
 export type { ExecResult, Notice, QueuedEvent }

@@ -3,9 +3,8 @@
 
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
-import { ConfigError, resolveSweep, type ResolvedSweep, type SweepConfig } from '../server/config'
+import { ConfigError, isPort, positiveInt, resolveSessionBounds, resolveSweep, resolveWhitelist, type ResolvedSweep, type SweepConfig } from '../server/config'
 import type { AuthConfig } from '../server/auth'
-import { parseWhitelist, WhitelistError } from '../server/whitelist'
 import { DEFAULT_TRUST, parseTrust, TrustSpecError, type PeerTrust } from './trust'
 import type { ApiAuthConfig } from '../api/credentials'
 
@@ -72,13 +71,6 @@ export { ConfigError }
 
 const REDIS_URL = /^(rediss?|redis-sentinel):\/\/\S+$/
 
-function isPort (n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= 65535
-}
-
-function positiveInt (n: number): boolean {
-  return Number.isSafeInteger(n) && n > 0
-}
 
 export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
   if (!REDIS_URL.test(cfg.redisUrl)) throw new ConfigError(`Redis URL must be redis://, rediss:// or redis-sentinel://, got ${JSON.stringify(redactRedisUrl(cfg.redisUrl))}`)
@@ -88,20 +80,8 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
   if (!positiveInt(tickMs)) throw new ConfigError(`tickMs must be a positive integer, got ${tickMs}`)
   const maxBuffer = cfg.maxBuffer ?? DEFAULT_MAX_BUFFER
   if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
-  const minSessionTimeout = cfg.minSessionTimeout ?? 2 * tickMs
-  const maxSessionTimeout = cfg.maxSessionTimeout ?? 20 * tickMs
-  if (!positiveInt(minSessionTimeout)) throw new ConfigError(`minSessionTimeout must be a positive integer, got ${minSessionTimeout}`)
-  if (!positiveInt(maxSessionTimeout)) throw new ConfigError(`maxSessionTimeout must be a positive integer, got ${maxSessionTimeout}`)
-  if (minSessionTimeout > maxSessionTimeout) {
-    throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
-  }
-  let fourLetterWhitelist: ReadonlySet<string>
-  try {
-    fourLetterWhitelist = parseWhitelist(cfg.fourLetterWhitelist)
-  } catch (err) {
-    if (err instanceof WhitelistError) throw new ConfigError(`fourLetterWhitelist: ${err.message}`)
-    throw err
-  }
+  const { minSessionTimeout, maxSessionTimeout } = resolveSessionBounds(tickMs, cfg.minSessionTimeout, cfg.maxSessionTimeout)
+  const fourLetterWhitelist = resolveWhitelist(cfg.fourLetterWhitelist)
   let trust: PeerTrust
   try {
     trust = parseTrust(cfg.trustClientAddress ?? DEFAULT_TRUST)

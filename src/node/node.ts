@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import type { SessionId } from '../engine/types'
 import { buildHttpApp } from '../http/app'
+import { nodeInspector } from './rest-inspector'
 import type { ServerProbe } from '../http/probe'
 import { registerAuthConfig } from '../server/auth'
 import { SessionRegistry } from '../server/sessions'
@@ -181,7 +182,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   }
 
   const rest = new NodeRestGateway({ backend, heartbeats, timeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer, log })
-  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth } })
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: nodeInspector(backend) } })
   await http.register(websocket, {
     options: { maxPayload: cfg.maxBuffer + MESSAGE_SLACK },
     // A sidecar that vanishes mid-frame is routine (it was killed): not an error.

@@ -87,12 +87,34 @@ export function resolveSweep (cfg: SweepConfig): ResolvedSweep {
   return { checkIntervalMs, maxPerMinute, maxNeverUsedMs }
 }
 
-function isPort (n: number): boolean {
+export function isPort (n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 65535
 }
 
-function positiveInt (n: number): boolean {
-  return Number.isInteger(n) && n > 0
+export function positiveInt (n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0
+}
+
+/** ZooKeeper's session timeout bounds: 2 and 20 ticks unless given; min ≤ max. Shared by the server and the node. */
+export function resolveSessionBounds (tickMs: number, min: number | undefined, max: number | undefined): { minSessionTimeout: number, maxSessionTimeout: number } {
+  const minSessionTimeout = min ?? 2 * tickMs
+  const maxSessionTimeout = max ?? 20 * tickMs
+  if (!positiveInt(minSessionTimeout)) throw new ConfigError(`minSessionTimeout must be a positive integer, got ${minSessionTimeout}`)
+  if (!positiveInt(maxSessionTimeout)) throw new ConfigError(`maxSessionTimeout must be a positive integer, got ${maxSessionTimeout}`)
+  if (minSessionTimeout > maxSessionTimeout) {
+    throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
+  }
+  return { minSessionTimeout, maxSessionTimeout }
+}
+
+/** 4lw.commands.whitelist, as a ConfigError when it names something that is not a four-letter word. */
+export function resolveWhitelist (spec: string | undefined): ReadonlySet<string> {
+  try {
+    return parseWhitelist(spec)
+  } catch (err) {
+    if (err instanceof WhitelistError) throw new ConfigError(`fourLetterWhitelist: ${err.message}`)
+    throw err
+  }
 }
 
 /** Fills in ZooKeeper's defaults and rejects values it would reject. */
@@ -103,20 +125,8 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (cfg.dataDir === '') throw new ConfigError('dataDir must not be empty')
   const maxBuffer = cfg.maxBuffer ?? DEFAULT_MAX_BUFFER
   if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
-  const minSessionTimeout = cfg.minSessionTimeout ?? 2 * cfg.tickMs
-  const maxSessionTimeout = cfg.maxSessionTimeout ?? 20 * cfg.tickMs
-  if (!positiveInt(minSessionTimeout)) throw new ConfigError(`minSessionTimeout must be a positive integer, got ${minSessionTimeout}`)
-  if (!positiveInt(maxSessionTimeout)) throw new ConfigError(`maxSessionTimeout must be a positive integer, got ${maxSessionTimeout}`)
-  if (minSessionTimeout > maxSessionTimeout) {
-    throw new ConfigError(`minSessionTimeout (${minSessionTimeout}) must not exceed maxSessionTimeout (${maxSessionTimeout})`)
-  }
-  let fourLetterWhitelist: ReadonlySet<string>
-  try {
-    fourLetterWhitelist = parseWhitelist(cfg.fourLetterWhitelist)
-  } catch (err) {
-    if (err instanceof WhitelistError) throw new ConfigError(`fourLetterWhitelist: ${err.message}`)
-    throw err
-  }
+  const { minSessionTimeout, maxSessionTimeout } = resolveSessionBounds(cfg.tickMs, cfg.minSessionTimeout, cfg.maxSessionTimeout)
+  const fourLetterWhitelist = resolveWhitelist(cfg.fourLetterWhitelist)
   return {
     host: cfg.host,
     zkPort: cfg.zkPort,

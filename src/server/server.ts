@@ -11,6 +11,7 @@ import type { WatchEvent } from '../engine/types'
 import { encodeWatchEvent } from '../protocol'
 import { EmbeddedStore } from '../stores/embedded'
 import { buildHttpApp } from '../http/app'
+import { embeddedInspector } from './rest-inspector'
 import type { ServerProbe } from '../http/probe'
 import { registerAuthConfig } from './auth'
 import { resolveConfig, type ResolvedConfig, type ServerConfig } from './config'
@@ -211,7 +212,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     }
   }
   const rest = new EmbeddedRestGateway(hub)
-  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth } })
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: embeddedInspector(store) } })
 
   try {
     zkPort = await listen(tcp, cfg.zkPort, cfg.host)

@@ -3,7 +3,7 @@
 // session tracker. The embedded store implements it; later milestones can
 // plug in others without touching the connection code.
 
-import type { SessionId, Storage, WatchKind } from '../engine/types'
+import type { SessionId, Storage, WatchKind, WatchMode } from '../engine/types'
 import type { DurabilitySource } from './outbox'
 import type { TreeStats } from './fourletter'
 
@@ -22,6 +22,11 @@ export interface ServerStore extends Storage, DurabilitySource {
   /** (session, deadline epoch ms) */
   sessionDeadlines(): Iterable<readonly [SessionId, number]>
   ephemeralsBySession(): Array<readonly [SessionId, readonly string[]]>
+  // read-only views for the REST inspection routes (src/server/rest-inspector.ts)
+  watchesOf(session: SessionId): Array<readonly [WatchKind, string, WatchMode]>
+  watchersOf(kind: WatchKind, path: string): SessionId[]
+  watchTotals(): { paths: number, watches: number, sessions: number }
+  sessionDeadline(id: SessionId): number | undefined
   close(): Promise<void> | void
   on(event: 'durable', listener: (seq: number) => void): unknown
   /** 'error': the log failed; the store refuses all further transactions */

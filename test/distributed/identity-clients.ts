@@ -9,9 +9,8 @@ import { parseDirectives, SASL_PROTOCOL, SASL_SERVER_NAME } from '../../src/auth
 import type { ZkClient, Reply } from '../../src/client'
 import { OpCode } from '../../src/engine/codes'
 import type { NodeHandle } from '../support/topology'
-import { escapeRegExp, Interactive } from '../support/interactive'
 import { httpGet } from '../support/launch'
-import { ZKCLI } from '../support/zkcli'
+import { ZkCli } from '../support/zkcli'
 
 function md5 (...parts: Array<string | Buffer>): Buffer {
   const h = createHash('md5')
@@ -54,32 +53,9 @@ export async function servingNode (nodes: readonly NodeHandle[], sessionId: numb
   return undefined
 }
 
-/**
- * zkCli.sh logged in over SASL (a JAAS Client section, as a ZooKeeper user
- * would): the stock Java client, interactive. `run` marks the end of each
- * command's output as test/support/zkcli.ts does (zkCli prints no prompt
- * without a terminal).
- */
-export class SaslZkCli extends Interactive {
-  private seq = 0
-
+/** zkCli.sh logged in over SASL (a JAAS Client section): the stock Java client, interactive. */
+export class SaslZkCli extends ZkCli {
   constructor (address: string, jaasFile: string) {
-    super('zkCli (SASL)', 'bash', ['-c', 'exec "$0" "$@" 2>&1', ZKCLI, '-server', address], {
-      env: { ...process.env, CLIENT_JVMFLAGS: `-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.security.auth.login.config=${jaasFile}` }
-    })
-  }
-
-  async run (command: string, timeoutMs = 20_000): Promise<string> {
-    const marker = `/zkcli-end-of-output-${process.pid}-${++this.seq}`
-    const from = this.mark()
-    this.send(command)
-    this.send(`stat ${marker}`)
-    const m = await this.waitFor(new RegExp(`Node does not exist: ${escapeRegExp(marker)}\\r?\\n`), from, timeoutMs)
-    return this.transcript.slice(from, from + m.index)
-  }
-
-  async quit (): Promise<void> {
-    this.send('quit')
-    await this.close()
+    super(address, 'zkCli (SASL)', jaasFile)
   }
 }

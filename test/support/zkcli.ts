@@ -17,9 +17,11 @@ const JVM_FLAGS = '-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1'
 export class ZkCli extends Interactive {
   private seq = 0
 
-  constructor (address: string, name = 'zkCli') {
+  /** `jaasFile`: log in over SASL with that JAAS Client section, as a ZooKeeper user would. */
+  constructor (address: string, name = 'zkCli', jaasFile?: string) {
+    const flags = jaasFile === undefined ? JVM_FLAGS : `${JVM_FLAGS} -Djava.security.auth.login.config=${jaasFile}`
     super(name, 'bash', ['-c', MERGED, ZKCLI, '-server', address], {
-      env: { ...process.env, CLIENT_JVMFLAGS: JVM_FLAGS }
+      env: { ...process.env, CLIENT_JVMFLAGS: flags }
     })
   }
 

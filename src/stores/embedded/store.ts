@@ -532,6 +532,26 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     return this.watches.summary(kind)
   }
 
+  /** the session's watch registrations with their modes (REST inspection) */
+  watchesOf(session: SessionId): Array<readonly [WatchKind, string, WatchMode]> {
+    return this.watches.heldBy(session)
+  }
+
+  /** the sessions watching exactly path in table `kind` */
+  watchersOf(kind: WatchKind, path: string): SessionId[] {
+    return this.watches.watchersAt(kind, path)
+  }
+
+  /** distinct watched paths, registrations and watching sessions, both tables */
+  watchTotals(): { paths: number, watches: number, sessions: number } {
+    return { ...this.watches.totals(), watches: this.watches.count }
+  }
+
+  /** the deadline the tracker holds for one session */
+  sessionDeadline(id: SessionId): number | undefined {
+    return this.deadlines.get(id)
+  }
+
   /** (session, deadline epoch ms): the session tracker's view */
   sessionDeadlines(): Iterable<readonly [SessionId, number]> {
     return this.deadlines.entries()

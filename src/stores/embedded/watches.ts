@@ -108,6 +108,31 @@ export class WatchTables {
     }
   }
 
+  /** the session's registrations with their modes (REST inspection) */
+  heldBy(session: SessionId): Array<readonly [WatchKind, string, WatchMode]> {
+    const held = this.bySession.get(session)
+    const out: Array<readonly [WatchKind, string, WatchMode]> = []
+    if (held === undefined) return out
+    for (const kind of ['data', 'child'] as const) {
+      const table = this.tables[kind]
+      for (const path of held[kind]) out.push([kind, path, table.get(path)?.get(session) ?? WatchMode.Standard])
+    }
+    return out
+  }
+
+  /** the sessions registered at exactly path in table `kind`, any mode */
+  watchersAt(kind: WatchKind, path: string): SessionId[] {
+    const watchers = this.tables[kind].get(path)
+    return watchers === undefined ? [] : [...watchers.keys()]
+  }
+
+  /** distinct paths across both tables, sessions holding any watch */
+  totals(): { paths: number, sessions: number } {
+    let paths = this.tables.data.size
+    for (const path of this.tables.child.keys()) if (!this.tables.data.has(path)) paths++
+    return { paths, sessions: this.bySession.size }
+  }
+
   /** sessions holding a watch in `kind`, paths watched there, registrations there */
   summary(kind: WatchKind): { sessions: number, paths: number, total: number } {
     let sessions = 0

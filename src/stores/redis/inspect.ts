@@ -124,4 +124,91 @@ export class RedisInspector {
       if (out.length > 0) yield out
     }
   }
+
+  // ---- REST inspection (src/node/rest-inspector.ts) ----
+
+  /** Up to `limit` sessions in deadline order, each with its timeout and the sizes of its ephemeral and watch sets. */
+  async sessionsPage (limit: number): Promise<{ sessions: Array<{ id: SessionId, timeout: number, expiresAt: number, ephemerals: number, watches: number }>, truncated: boolean }> {
+    // one more than asked tells whether there were more
+    const flat = await this.redis.zrange(this.p + 'deadlines', '0', String(limit), 'WITHSCORES')
+    const ids: string[] = []
+    const deadlines: number[] = []
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      ids.push(flat[i])
+      deadlines.push(Number(flat[i + 1]))
+    }
+    const truncated = ids.length > limit
+    const out: Array<{ id: SessionId, timeout: number, expiresAt: number, ephemerals: number, watches: number }> = []
+    for (let start = 0; start < Math.min(ids.length, limit); start += INSPECT_BATCH) {
+      const pipe = this.redis.pipeline()
+      const end = Math.min(start + INSPECT_BATCH, ids.length, limit)
+      for (let i = start; i < end; i++) {
+        pipe.hget(this.p + 's:' + ids[i], 't')
+        pipe.scard(this.p + 'e:' + ids[i])
+        pipe.scard(this.p + 'sw:' + ids[i])
+      }
+      const r = ((await pipe.exec()) ?? []).map(([err, v]) => {
+        if (err !== null) throw err
+        return v
+      })
+      for (let i = start, j = 0; i < end; i++, j += 3) {
+        // gone between the two reads
+        if (r[j] === null) continue
+        out.push({ id: Number(ids[i]), timeout: Number(r[j]), expiresAt: deadlines[i], ephemerals: Number(r[j + 1]), watches: Number(r[j + 2]) })
+      }
+    }
+    return { sessions: out, truncated }
+  }
+
+  /** One session's timeout, deadline, ephemerals and watch registrations (table, path, mode); undefined if there is none. */
+  async sessionDetail (id: SessionId): Promise<{ timeout: number, expiresAt: number, ephemerals: string[], watches: Array<readonly ['data' | 'child', string, number]> } | undefined> {
+    const k = String(id)
+    const [[e1, timeout], [e2, deadline], [e3, ephemerals], [e4, held]] = (await this.redis.pipeline()
+      .hget(this.p + 's:' + k, 't')
+      .zscore(this.p + 'deadlines', k)
+      .smembers(this.p + 'e:' + k)
+      .smembers(this.p + 'sw:' + k)
+      .exec()) ?? []
+    for (const e of [e1, e2, e3, e4]) if (e !== null && e !== undefined) throw e
+    if (timeout === null || deadline === null) return undefined
+    const regs = (held as string[]).map((e) => [e.startsWith('c') ? 'child' : 'data', e.substring(1)] as const)
+    const pipe = this.redis.pipeline()
+    for (const [kind, path] of regs) pipe.hget(this.p + 'wm:' + kind[0] + ':' + path, k)
+    const modes = regs.length === 0 ? [] : ((await pipe.exec()) ?? [])
+    const watches = regs.map(([kind, path], i) => {
+      const [err, m] = modes[i]
+      if (err !== null) throw err
+      // no mode entry: a one-shot registration
+      return [kind, path, m === null ? 0 : Number(m)] as const
+    })
+    return { timeout: Number(timeout), expiresAt: Number(deadline), ephemerals: ephemerals as string[], watches }
+  }
+
+  /** The sessions watching exactly path, per table. */
+  async watchersOf (path: string): Promise<{ data: SessionId[], child: SessionId[] }> {
+    const [data, child] = await this.members([this.p + 'w:d:' + path, this.p + 'w:c:' + path])
+    return { data: data.map(Number), child: child.map(Number) }
+  }
+
+  /** Distinct watched paths (both tables), registrations, and sessions holding any watch. */
+  async watchTotals (): Promise<{ paths: number, watches: number, sessions: number }> {
+    const sessionKeys = new Set<string>()
+    for await (const batch of this.scan('sw:')) for (const key of batch) sessionKeys.add(key)
+    let watches = 0
+    const keys = [...sessionKeys]
+    for (let i = 0; i < keys.length; i += INSPECT_BATCH) {
+      const pipe = this.redis.pipeline()
+      for (const key of keys.slice(i, i + INSPECT_BATCH)) pipe.scard(key)
+      for (const [err, n] of (await pipe.exec()) ?? []) {
+        if (err !== null) throw err
+        watches += Number(n)
+      }
+    }
+    const paths = new Set<string>()
+    const wd = this.p + 'w:d:'
+    const wc = this.p + 'w:c:'
+    for await (const batch of this.scan('w:d:')) for (const key of batch) paths.add(key.substring(wd.length))
+    for await (const batch of this.scan('w:c:')) for (const key of batch) paths.add(key.substring(wc.length))
+    return { paths: paths.size, watches, sessions: sessionKeys.size }
+  }
 }

@@ -9,8 +9,9 @@ import { nodeCommand } from './node'
 import { sidecarCommand } from './sidecar'
 import { exportCommand } from './export'
 import { importCommand } from './import'
+import { OPS_COMMANDS } from './ops'
 
-const COMMANDS: readonly Command[] = [startCommand, nodeCommand, sidecarCommand, exportCommand, importCommand]
+const COMMANDS: readonly Command[] = [startCommand, nodeCommand, sidecarCommand, exportCommand, importCommand, ...OPS_COMMANDS]
 
 function help (): string {
   const width = Math.max('-v, --version'.length, ...COMMANDS.map((c) => c.name.length)) + 4

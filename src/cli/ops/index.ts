@@ -1,0 +1,8 @@
+// The operator commands over the REST API, for main.ts's table.
+
+import type { Command } from '../command'
+import { getCommand, lsCommand, statCommand, treeCommand } from './read'
+import { createCommand, deleteCommand, setCommand } from './write'
+import { hbaseCommand, sessionsCommand } from './inspect'
+
+export const OPS_COMMANDS: readonly Command[] = [lsCommand, getCommand, statCommand, treeCommand, createCommand, setCommand, deleteCommand, sessionsCommand, hbaseCommand]

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { REPO_ROOT } from '../support/redkeeper'
+import { REPO_ROOT, startRedkeeper, type RedkeeperHandle } from '../support/redkeeper'
+import { startTopology, type Topology } from '../support/topology'
 import { digestOf, restArgs, TOKEN } from '../http/rest-suite'
 
 export { restArgs, TOKEN }
@@ -233,4 +234,26 @@ function data (t: Test, as: As, root: string, base: () => string): void {
     t.equal((await rk(['ls', '/', '--server', base()])).code, 0, 'anonymous reads of open znodes are fine')
     t.equal((await rk(['delete', p, ...alice, '--server', base()])).code, 0)
   })
+}
+
+/** `part` of the suite against a real embedded server (redkeeper start). */
+export function opsOnEmbedded (t: Test, part: OpsPart): void {
+  let server: RedkeeperHandle | undefined
+  t.before(async () => { server = await startRedkeeper({ args: restArgs() }) })
+  t.teardown(() => server?.destroy())
+  opsSuite(t, () => {
+    if (server === undefined) throw new Error('server not started')
+    return `http://127.0.0.1:${server.httpPort}`
+  }, `ops-embedded-${part}`, part)
+}
+
+/** `part` of the suite against a service node (redkeeper node over a real redis-server). */
+export function opsOnNode1 (t: Test, part: OpsPart): void {
+  let topo: Topology | undefined
+  t.before(async () => { topo = await startTopology('node1', { node: { args: restArgs() } }) })
+  t.teardown(() => topo?.stop())
+  opsSuite(t, () => {
+    if (topo === undefined) throw new Error('topology not started')
+    return `http://127.0.0.1:${topo.nodes[0].httpPort}`
+  }, `ops-node-${part}`, part)
 }

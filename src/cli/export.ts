@@ -11,6 +11,7 @@ import type { Command, Io } from './command'
 import { EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
 import { addressFlag, authFlag, intFlag, Progress } from './transfer-common'
+import { SUMMARIES } from './summaries'
 
 const HELP = `Usage: redkeeper export --server host:port[/chroot] --file <out.jsonl> [options]
 
@@ -85,6 +86,6 @@ async function run (argv: string[], _env: NodeJS.ProcessEnv, io: Io): Promise<nu
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'dump a ZooKeeper tree (data, ACLs, ephemerals marked) to a file',
+  summary: SUMMARIES.export,
   run
 }

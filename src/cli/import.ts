@@ -10,6 +10,7 @@ import type { Command, Io } from './command'
 import { EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
 import { addressFlag, authFlag, intFlag, Progress } from './transfer-common'
+import { SUMMARIES } from './summaries'
 
 const HELP = `Usage: redkeeper import --server host:port[/chroot] (--file <dump.jsonl> | --from zk://host:port[/chroot]) [options]
 
@@ -123,6 +124,6 @@ function summary (s: WriteSummary, from: string, to: Address, secs: string): str
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'create a tree from a dump file or a live ZooKeeper (--from zk://…)',
+  summary: SUMMARIES.import,
   run
 }

@@ -4,14 +4,26 @@
 import { REDKEEPER_VERSION, ZK_VERSION } from '../server/version'
 import type { Command, Io } from './command'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors'
-import { startCommand } from './start'
-import { nodeCommand } from './node'
-import { sidecarCommand } from './sidecar'
-import { exportCommand } from './export'
-import { importCommand } from './import'
 import { OPS_COMMANDS } from './ops'
+import { SUMMARIES } from './summaries'
 
-const COMMANDS: readonly Command[] = [startCommand, nodeCommand, sidecarCommand, exportCommand, importCommand, ...OPS_COMMANDS]
+/**
+ * A command whose module is loaded only when it runs: `redkeeper ls` (and
+ * every script calling it) does not pay for loading the servers' Fastify,
+ * ioredis and stores.
+ */
+function lazy (name: keyof typeof SUMMARIES, load: () => Promise<Command>): Command {
+  return { name, summary: SUMMARIES[name], run: async (argv, env, io) => await (await load()).run(argv, env, io) }
+}
+
+const COMMANDS: readonly Command[] = [
+  lazy('start', async () => (await import('./start')).startCommand),
+  lazy('node', async () => (await import('./node')).nodeCommand),
+  lazy('sidecar', async () => (await import('./sidecar')).sidecarCommand),
+  lazy('export', async () => (await import('./export')).exportCommand),
+  lazy('import', async () => (await import('./import')).importCommand),
+  ...OPS_COMMANDS
+]
 
 function help (): string {
   const width = Math.max('-v, --version'.length, ...COMMANDS.map((c) => c.name.length)) + 4

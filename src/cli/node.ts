@@ -17,6 +17,7 @@ import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, ty
 import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
 import type { ApiAuthConfig } from '../api/credentials'
 import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
+import { SUMMARIES } from './summaries'
 
 const redisUrl: Parser<string> = (raw) => {
   if (!/^(rediss?|redis-sentinel):\/\/\S+$/.test(raw)) throw new BadValue(`'${redactRedisUrl(raw)}' is not a Redis URL (redis://, rediss:// or redis-sentinel://)`)
@@ -209,6 +210,6 @@ function firstLine (s: string): string {
 
 export const nodeCommand: Command = {
   name: 'node',
-  summary: 'run a stateless service node over Redis (WebSocket API for sidecars)',
+  summary: SUMMARIES.node,
   run
 }

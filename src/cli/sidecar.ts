@@ -18,6 +18,7 @@ const upstreams: Parser<string> = (raw) => {
   return raw
 }
 import type { Command, Io } from './command'
+import { SUMMARIES } from './summaries'
 
 const S = {
   upstream: { flag: 'upstream', env: 'REDKEEPER_UPSTREAM', arg: '<urls>', parse: upstreams, defaultText: '(required)', help: 'node or load balancer URLs, comma-separated (ws://host:port), tried in turn' },
@@ -124,6 +125,6 @@ function listenFailure (err: unknown, opts: SidecarOptions): string {
 
 export const sidecarCommand: Command = {
   name: 'sidecar',
-  summary: 'carry ZooKeeper client connections to redkeeper nodes (WebSocket)',
+  summary: SUMMARIES.sidecar,
   run
 }

@@ -15,6 +15,7 @@ import type { AuthConfig } from '../server/auth'
 import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, type ZnodeSettings } from './sweep-settings'
 import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
 import type { ApiAuthConfig } from '../api/credentials'
+import { SUMMARIES } from './summaries'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
@@ -189,6 +190,6 @@ function firstLine (s: string): string {
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'run the ZooKeeper-compatible server with the embedded store',
+  summary: SUMMARIES.start,
   run
 }

@@ -67,11 +67,24 @@ t.test('ZooKeeper: the logins do what they claim', async (t) => {
   t.equal(z.get('anonymous')?.[`get ${SASL_NODE}`], 'NoAuthError')
 })
 
+/**
+ * After a refused login the server answers AUTHFAILED and closes the socket
+ * (ZooKeeper does both too). Whether kazoo fails the first request with
+ * AuthFailedError or ConnectionClosedError depends on which of the two its
+ * threads see first, a race inside the client: the refusal itself is in the
+ * states (AUTH_FAILED), which are compared as they are.
+ */
+function refusalNormalised (o: KazooOutcome | undefined): KazooOutcome | undefined {
+  if (o === undefined || !Array.isArray(o.states) || !o.states.includes('AUTH_FAILED')) return o
+  if (o.probe !== 'AuthFailedError' && o.probe !== 'ConnectionClosedError') return o
+  return { ...o, probe: 'refused' }
+}
+
 for (const target of ['embedded', 'node1'] as const) {
   t.test(`${target}: kazoo sees what it sees against ZooKeeper`, async (t) => {
     const z = results.get('zookeeper')
     const r = results.get(target)
     if (z === undefined || r === undefined) throw new Error('missing results')
-    for (const name of Object.keys(logins)) t.same(r.get(name), z.get(name), name)
+    for (const name of Object.keys(logins)) t.same(refusalNormalised(r.get(name)), refusalNormalised(z.get(name)), name)
   })
 }

@@ -16,6 +16,8 @@
 // "=" and ";key=value" for each in sorted order (e.g. "count=-1,bytes=-1=;
 // countHardLimit=5"). Plain string code: this file is compiled to Lua too.
 
+import type { Data } from './types'
+
 export const QUOTA_ZOOKEEPER = '/zookeeper/quota'
 export const LIMIT_NODE = 'zookeeper_limits'
 export const STAT_NODE = 'zookeeper_stats'
@@ -151,4 +153,9 @@ export function exceedsHardLimit(limits: string, current: string | undefined, by
   if (checkCount && stat(lim, 'countHardLimit') > -1 && stat(cur, 'count') + countDiff > stat(lim, 'countHardLimit')) return true
   if (checkBytes && stat(lim, 'byteHardLimit') > -1 && stat(cur, 'bytes') + bytesDiff > stat(lim, 'byteHardLimit')) return true
   return false
+}
+
+/** Byte length of znode data; as a string so that the Lua build reads it with # (Lua data is a string). */
+export function dataBytes(data: Data): number {
+  return data === null ? 0 : (data as unknown as string).length
 }

@@ -7,7 +7,7 @@
 import { EventType } from './codes'
 import { NodeClass } from './classify'
 import { lastSlash } from './paths'
-import { LIMIT_NODE, STAT_NODE, exceedsHardLimit, formatStats, limitPath, maxPrefix, parseStats, quotaTarget, statPath } from './quota'
+import { LIMIT_NODE, STAT_NODE, dataBytes, exceedsHardLimit, formatStats, limitPath, maxPrefix, parseStats, quotaTarget, statPath } from './quota'
 import type { Data, Storage, WatchEvent, WatchKind, ZNode, SessionId, Zxid } from './types'
 
 type Mutation =
@@ -217,11 +217,6 @@ export class Txn {
     for (const t of this.triggers) fire(store, t, events)
     return events
   }
-}
-
-/** Byte length of znode data; as a string so that the Lua build reads it with # (Lua data is a string). */
-function dataBytes(data: Data): number {
-  return data === null ? 0 : (data as unknown as string).length
 }
 
 /** The quota'd paths: one per zookeeper_limits znode (classify() indexes them). */

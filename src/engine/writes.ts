@@ -7,6 +7,7 @@ import { allowed, fixupAcl } from './acl'
 import { childOf, lastSlash, parentOf, rootAlias, sequenceSuffix } from './paths'
 import { statOf } from './stat'
 import { CONTAINER_OWNER, MAX_TTL, ttlOwner } from './classify'
+import { dataBytes } from './quota'
 import type { Txn } from './txn'
 import {
   PathState,
@@ -14,7 +15,6 @@ import {
   type Context,
   type CreateRequest,
   type CreateTTLRequest,
-  type Data,
   type DeleteRequest,
   type OpResult,
   type SetACLRequest,
@@ -34,11 +34,6 @@ function isSpecialPath(path: string): boolean {
 
 function hasNul(state: PathState | undefined): boolean {
   return state === PathState.HasNul
-}
-
-/** Byte length of znode data; as a string so that the Lua build reads it with # (Lua data is a string). */
-function dataBytes(data: Data): number {
-  return data === null ? 0 : (data as unknown as string).length
 }
 
 function versionMatches(expected: number, current: number): boolean {

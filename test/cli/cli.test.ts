@@ -7,34 +7,17 @@ import { Err, OpCode } from '../../src/engine/codes'
 import { ZkClient } from '../../src/client'
 import { fourLetterWord } from '../support/fourlw'
 import { REPO_ROOT, startRedkeeper } from '../support/redkeeper'
+import { runCli, type CliRun } from '../support/cli'
+import { BIN } from '../support/launch'
 
 // The shipped command, run as a real process: help, version, usage errors,
 // data-dir errors, environment variables, graceful shutdown and restart.
 
 t.setTimeout(120_000)
 
-const BIN = join(REPO_ROOT, 'bin', 'redkeeper.js')
-
-interface Run { code: number | null, stdout: string, stderr: string }
-
 /** Runs the CLI to completion (it must exit by itself: only for commands that do not serve). */
-function cli (args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`redkeeper ${args.join(' ')} did not exit within 20 s\nstdout: ${stdout}\nstderr: ${stderr}`))
-    }, 20_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+function cli (args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { env: { ...process.env, ...env } })
 }
 
 const tmp = (): string => {

@@ -1,13 +1,13 @@
 import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { Err, OpCode } from '../../src/engine/codes'
-import { ensureBuilt, httpGet } from '../support/launch'
+import { BIN, ensureBuilt, httpGet } from '../support/launch'
 import { freePort } from '../support/ports'
 import { REPO_ROOT } from '../support/redkeeper'
 import { startRedis } from '../support/redis'
 import { sleep, track } from '../support/proc'
 import { ApiClient, create, newSession } from './ws-client'
+import { runCli, type CliRun } from '../support/cli'
 
 // `redkeeper node` as the real process: usage errors (exit 2, one line),
 // Redis unreachable at start (exit 1, one line), flags beating environment
@@ -16,28 +16,9 @@ import { ApiClient, create, newSession } from './ws-client'
 
 t.setTimeout(120_000)
 
-const BIN = join(REPO_ROOT, 'bin', 'redkeeper.js')
-
-interface Run { code: number | null, stdout: string, stderr: string }
-
 /** Runs the CLI to completion (only for command lines that make it exit by itself). */
-function cli (args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, REDKEEPER_REDIS_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`redkeeper ${args.join(' ')} did not exit within 20 s\nstdout: ${stdout}\nstderr: ${stderr}`))
-    }, 20_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+function cli (args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { env: { ...process.env, REDKEEPER_REDIS_URL: '', ...env } })
 }
 
 /** Exit 2 and exactly one line on stderr naming the problem, nothing on stdout. */

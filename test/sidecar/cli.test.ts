@@ -10,29 +10,13 @@ import { BIN, ensureBuilt, pinoReady } from '../support/launch'
 import { REPO_ROOT } from '../support/redkeeper'
 import { create, within } from '../conformance/helpers'
 import { FakeCluster, FakeNode } from './fake-node'
+import { runCli, type CliRun } from '../support/cli'
 
 t.setTimeout(120_000)
 
-interface Run { code: number | null, stdout: string, stderr: string }
-
 /** Runs the CLI to completion (only for invocations that exit by themselves). */
-function cli (args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`redkeeper ${args.join(' ')} did not exit within 20 s\nstdout: ${stdout}\nstderr: ${stderr}`))
-    }, 20_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+function cli (args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { env: { ...cleanEnv(), ...env } })
 }
 
 /** The environment without any REDKEEPER_* a developer may have set. */

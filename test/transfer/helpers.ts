@@ -2,36 +2,17 @@
 // realistic tree on any server with pipelined creates, and walk a tree with
 // an independent reader (not the code under test) to compare two servers.
 
-import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import { CreateFlag, Err, OpCode } from '../../src/engine/codes'
 import type { ACL } from '../../src/engine/types'
 import { ZkClient, type Reply } from '../../src/client'
-import { REPO_ROOT } from '../support/redkeeper'
+import { runCli, type CliRun } from '../support/cli'
 
-const BIN = join(REPO_ROOT, 'bin', 'redkeeper.js')
-
-export interface Run { code: number | null, stdout: string, stderr: string }
+export type Run = CliRun
 
 /** `redkeeper <args>` as a real process, to completion. */
-export function cli (args: string[], timeoutMs = 50_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`redkeeper ${args.join(' ')} did not exit within ${timeoutMs} ms\nstderr: ${stderr}`))
-    }, timeoutMs)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+export function cli (args: string[], timeoutMs = 50_000): Promise<CliRun> {
+  return runCli(args, { timeoutMs })
 }
 
 export function digestId (user: string, password: string): string {

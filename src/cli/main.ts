@@ -22,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   lazy('sidecar', async () => (await import('./sidecar')).sidecarCommand),
   lazy('export', async () => (await import('./export')).exportCommand),
   lazy('import', async () => (await import('./import')).importCommand),
+  lazy('config', async () => (await import('./config-print')).configCommand),
   ...OPS_COMMANDS
 ]
 

@@ -18,6 +18,8 @@ import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './
 import type { ApiAuthConfig } from '../api/credentials'
 import { BadValue, logLevel, nonEmpty, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 import { SUMMARIES } from './summaries'
+import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
+import { API_SETTINGS } from './api-settings'
 
 const redisUrl: Parser<string> = (raw) => {
   if (!/^(rediss?|redis-sentinel):\/\/\S+$/.test(raw)) throw new BadValue(`'${redactRedisUrl(raw)}' is not a Redis URL (redis://, rediss:// or redis-sentinel://)`)
@@ -56,12 +58,16 @@ const S = {
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
   trustClientAddress: { flag: 'trust-client-address', env: 'REDKEEPER_TRUST_CLIENT_ADDRESS', arg: '<peers>', parse: trustSpec, defaultText: 'loopback', help: "WebSocket peers whose word on their ZooKeeper client's address is taken (ip identity, cons): none, all, or loopback / addresses / CIDRs, comma-separated" },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  drainTimeoutMs: { flag: 'drain-timeout-ms', env: 'REDKEEPER_DRAIN_TIMEOUT_MS', arg: '<ms>', parse: positiveInt, defaultText: '10000', help: 'SIGTERM: how long to wait for the sidecars to move their sessions to other nodes before dropping the rest' },
   ...AUTH_SETTINGS,
   ...SWEEP_SETTINGS,
   extendedTypes: EXTENDED_TYPES,
   enforceQuota: ENFORCE_QUOTA,
   ...FOURLW_SETTINGS
 } satisfies Record<string, Setting<unknown>>
+
+/** Every setting of `node`, for the config file and `config print`. */
+export const NODE_SETTINGS: ReadonlyArray<Setting<unknown>> = [...Object.values(S), ...Object.values(API_SETTINGS)]
 
 function help (): string {
   const rows = Object.values(S).map((s) => {
@@ -72,17 +78,20 @@ function help (): string {
     'Runs a stateless service node: sidecars reach ZooKeeper sessions through\n' +
     'its WebSocket API (GET /v1/zk, docs/protocol.md); all state is in Redis,\n' +
     'so any number of nodes may run behind a load balancer.\n' +
-    'Every option can also be set by its environment variable; a flag beats\n' +
-    'the environment, which beats the default.\n\n' +
-    'Options:\n' + rows.join('') + apiHelpRows().join('') +
+    'Every option can also be set by its environment variable or in a config\n' +
+    'file; a flag beats the environment, which beats the file, which beats the\n' +
+    'default.\n\n' +
+    'Options:\n' + CONFIG_HELP_ROW + rows.join('') + apiHelpRows().join('') +
     `  ${'-h, --help'.padEnd(36)}show this help\n\n` +
     'Four-letter words reach a node through a sidecar\'s client port. wchs,\n' +
     'wchc, wchp and dump show the whole service (they read Redis), as one\n' +
     'ZooKeeper server shows its own clients; stat and cons show this node.\n\n' +
     'When the HTTP port listens, one JSON log line with "msg":"ready" and the\n' +
     'numeric field httpPort is written to stdout.\n' +
-    'SIGTERM or SIGINT closes every WebSocket (sessions stay in Redis, sidecars\n' +
-    'resume them through another node) and exits 0.\n'
+    'SIGTERM or SIGINT drains the node: /readyz turns 503, the port stops\n' +
+    'accepting, every sidecar is told to move (its sessions stay in Redis and\n' +
+    'resume through another node, unseen by the clients), and once they have\n' +
+    'gone (at most --drain-timeout-ms) the node exits 0.\n'
 }
 
 export interface NodeOptions {
@@ -95,6 +104,7 @@ export interface NodeOptions {
   minSessionTimeout: number | undefined
   maxSessionTimeout: number | undefined
   logLevel: string
+  drainTimeoutMs: number
   auth: AuthConfig
   sweep: ZnodeSettings
   fourLetterWhitelist: string | undefined
@@ -102,8 +112,11 @@ export interface NodeOptions {
   api: ApiAuthConfig
 }
 
-export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOptions | 'help' {
-  const { values } = parseFlags(argv, {
+export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void = () => {}): NodeOptions | 'help' {
+  const layered = layerConfigFile(argv, env, NODE_SETTINGS, 'node')
+  for (const w of layered.warnings) warn(w)
+  env = layered.env
+  const { values } = parseFlags(layered.argv, {
     strings: Object.values(S).filter((s) => s.arg !== '').map((s) => s.flag).concat(API_STRING_FLAGS),
     booleans: ['help', EXTENDED_TYPES.flag, ENFORCE_QUOTA.flag, ...API_BOOLEAN_FLAGS],
     short: { h: 'help' }
@@ -122,6 +135,7 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
     minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
+    drainTimeoutMs: resolve(S.drainTimeoutMs, str('drain-timeout-ms'), env) ?? 10000,
     auth: resolveAuth(str, env),
     sweep: resolveSweepSettings(values, str, env),
     fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env),
@@ -135,7 +149,7 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv): NodeOpti
 }
 
 async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const parsed = parseNodeArgs(argv, env)
+  const parsed = parseNodeArgs(argv, env, (w) => io.err(`redkeeper: warning: ${w}\n`))
   if (parsed === 'help') {
     io.out(help())
     return EXIT_OK
@@ -158,6 +172,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       fourLetterWhitelist: parsed.fourLetterWhitelist,
       trustClientAddress: parsed.trustClientAddress,
       api: parsed.api,
+      drainTimeoutMs: parsed.drainTimeoutMs,
       logger
     })
   } catch (err) {

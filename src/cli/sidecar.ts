@@ -19,6 +19,7 @@ const upstreams: Parser<string> = (raw) => {
 }
 import type { Command, Io } from './command'
 import { SUMMARIES } from './summaries'
+import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
 
 const S = {
   upstream: { flag: 'upstream', env: 'REDKEEPER_UPSTREAM', arg: '<urls>', parse: upstreams, defaultText: '(required)', help: 'node or load balancer URLs, comma-separated (ws://host:port), tried in turn' },
@@ -28,6 +29,9 @@ const S = {
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' }
 } satisfies Record<string, Setting<unknown>>
 
+/** Every setting of `sidecar`, for the config file and `config print`. */
+export const SIDECAR_SETTINGS: ReadonlyArray<Setting<unknown>> = Object.values(S)
+
 function help (): string {
   const rows = Object.values(S).map((s) =>
     `  ${`--${s.flag} ${s.arg}`.padEnd(34)}${s.help}\n  ${''.padEnd(34)}env ${s.env}, default ${s.defaultText}\n`)
@@ -35,9 +39,10 @@ function help (): string {
     'Serves ZooKeeper clients on a local port and carries each connection to a\n' +
     'redkeeper node over WebSocket; when a node dies the connection moves to\n' +
     'another one without the client noticing. Keeps no state of its own.\n' +
-    'Every option can also be set by its environment variable; a flag beats\n' +
-    'the environment, which beats the default.\n\n' +
-    'Options:\n' + rows.join('') +
+    'Every option can also be set by its environment variable or in a config\n' +
+    'file; a flag beats the environment, which beats the file, which beats the\n' +
+    'default.\n\n' +
+    'Options:\n' + CONFIG_HELP_ROW + rows.join('') +
     `  ${'-h, --help'.padEnd(34)}show this help\n\n` +
     'When the port listens, one JSON log line with "msg":"ready" and the\n' +
     'numeric field zkPort is written to stdout.\n' +
@@ -52,8 +57,11 @@ export interface SidecarOptions {
   logLevel: string
 }
 
-export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv): SidecarOptions | 'help' {
-  const { values } = parseFlags(argv, {
+export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void = () => {}): SidecarOptions | 'help' {
+  const layered = layerConfigFile(argv, env, SIDECAR_SETTINGS, 'sidecar')
+  for (const w of layered.warnings) warn(w)
+  env = layered.env
+  const { values } = parseFlags(layered.argv, {
     strings: Object.values(S).map((s) => s.flag),
     booleans: ['help'],
     short: { h: 'help' }
@@ -72,7 +80,7 @@ export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv): Sidec
 }
 
 async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const parsed = parseSidecarArgs(argv, env)
+  const parsed = parseSidecarArgs(argv, env, (w) => io.err(`redkeeper: warning: ${w}\n`))
   if (parsed === 'help') {
     io.out(help())
     return EXIT_OK

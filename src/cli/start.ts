@@ -16,6 +16,8 @@ import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, ty
 import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
 import type { ApiAuthConfig } from '../api/credentials'
 import { SUMMARIES } from './summaries'
+import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
+import { API_SETTINGS } from './api-settings'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
@@ -35,6 +37,9 @@ const S = {
   ...FOURLW_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
+/** Every setting of `start`, for the config file and `config print`. */
+export const START_SETTINGS: ReadonlyArray<Setting<unknown>> = [...Object.values(S), ...Object.values(API_SETTINGS)]
+
 const STRING_FLAGS = Object.values(S).filter((s) => s.flag !== 'fsync' && s.arg !== '').map((s) => s.flag)
 
 function help (): string {
@@ -44,9 +49,10 @@ function help (): string {
   })
   return 'Usage: redkeeper start [options]\n\n' +
     'Runs a ZooKeeper-compatible server (standalone, durable embedded store).\n' +
-    'Every option can also be set by its environment variable; a flag beats\n' +
-    'the environment, which beats the default.\n\n' +
-    'Options:\n' + rows.join('') + apiHelpRows().join('') +
+    'Every option can also be set by its environment variable or in a config\n' +
+    'file; a flag beats the environment, which beats the file, which beats the\n' +
+    'default.\n\n' +
+    'Options:\n' + CONFIG_HELP_ROW + rows.join('') + apiHelpRows().join('') +
     `  ${'-h, --help'.padEnd(36)}show this help\n\n` +
     'When both ports listen, one JSON log line with "msg":"ready" and the\n' +
     'numeric fields zkPort and httpPort is written to stdout.\n' +
@@ -70,8 +76,11 @@ interface StartOptions {
   api: ApiAuthConfig
 }
 
-export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOptions | 'help' {
-  const { values } = parseFlags(argv, {
+export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void = () => {}): StartOptions | 'help' {
+  const layered = layerConfigFile(argv, env, START_SETTINGS, 'start')
+  for (const w of layered.warnings) warn(w)
+  env = layered.env
+  const { values } = parseFlags(layered.argv, {
     strings: STRING_FLAGS.concat(API_STRING_FLAGS),
     booleans: ['fsync', 'no-fsync', 'help', EXTENDED_TYPES.flag, ENFORCE_QUOTA.flag, ...API_BOOLEAN_FLAGS],
     short: { h: 'help' }
@@ -103,7 +112,7 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv): StartOp
 }
 
 async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const parsed = parseStartArgs(argv, env)
+  const parsed = parseStartArgs(argv, env, (w) => io.err(`redkeeper: warning: ${w}\n`))
   if (parsed === 'help') {
     io.out(help())
     return EXIT_OK

@@ -7,5 +7,6 @@ export const SUMMARIES = {
   node: 'run a stateless service node over Redis (WebSocket API for sidecars)',
   sidecar: 'carry ZooKeeper client connections to redkeeper nodes (WebSocket)',
   export: 'dump a ZooKeeper tree (data, ACLs, ephemerals marked) to a file',
-  import: 'create a tree from a dump file or a live ZooKeeper (--from zk://…)'
+  import: 'create a tree from a dump file or a live ZooKeeper (--from zk://…)',
+  config: 'print the effective settings of start, node or sidecar and where each comes from'
 } as const

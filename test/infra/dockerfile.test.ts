@@ -115,7 +115,7 @@ t.test('the runtime layout after a build: entrypoint, library, proto files', asy
 t.test('the HEALTHCHECK command, as the image runs it', async (t) => {
   const rk = await startRedkeeper()
   t.teardown(() => rk.destroy())
-  const env = { ...process.env, REDKEEPER_HTTP_PORT: String(rk.httpPort) }
+  const env: NodeJS.ProcessEnv = { ...process.env, REDKEEPER_HTTP_PORT: String(rk.httpPort) }
   delete env.REDKEEPER_HEALTHCHECK_URL
   const ok = await run(process.execPath, ['bin/healthcheck.js'], { cwd: REPO_ROOT, env })
   t.equal(ok.code, 0, `GET /healthz on REDKEEPER_HTTP_PORT: ${ok.out}`)

@@ -10,7 +10,7 @@ import t from 'tap'
 import { NODE_SETTINGS } from '../../src/cli/node'
 import { SIDECAR_SETTINGS } from '../../src/cli/sidecar'
 import { REPO_ROOT } from '../support/redkeeper'
-import { INFRA_VENV, run, tool } from './tools'
+import { loadYamlDocs, run, tool } from './tools'
 
 const INFRA = join(REPO_ROOT, 'infra')
 const COMPOSE = join(INFRA, 'compose.yaml')
@@ -26,11 +26,8 @@ interface Service {
 }
 interface ComposeFile { services: Record<string, Service>, volumes?: Record<string, unknown> }
 
-/** The YAML as JSON, merge keys (`<<: *anchor`) resolved, by the infra venv's PyYAML. */
 async function loadYaml (file: string): Promise<unknown> {
-  const r = await run(join(INFRA_VENV, 'bin', 'python'), ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', file])
-  if (r.code !== 0) throw new Error(r.out)
-  return JSON.parse(r.out)
+  return (await loadYamlDocs(file))[0]
 }
 
 /** KEY=VALUE lines of an env file. */

@@ -35,3 +35,10 @@ export function run (cmd: string, args: string[], opts: { env?: NodeJS.ProcessEn
     })
   })
 }
+
+/** Every document of a YAML file as JSON (merge keys resolved), by the infra venv's PyYAML. */
+export async function loadYamlDocs (file: string): Promise<unknown[]> {
+  const r = await run(join(INFRA_VENV, 'bin', 'python'), ['-c', 'import json,sys,yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]))', file])
+  if (r.code !== 0) throw new Error(`${file}: ${r.out}`)
+  return JSON.parse(r.out) as unknown[]
+}

@@ -11,7 +11,8 @@
 # the knobs come from infra/.env. HBase is not started (see compose.yaml).
 #
 # Runs in the foreground until SIGTERM or SIGINT, then stops everything,
-# the sidecar first and Redis last. Prints one line
+# the sidecar first and Redis last. A process that dies meanwhile is reported
+# and left dead (kill the primary to watch the Sentinels fail over). Prints one line
 #   local-stack: ready zk=127.0.0.1:<port> lb=http://127.0.0.1:<port> dir=<dir>
 # once a ZooKeeper client can connect to the sidecar.
 #
@@ -117,7 +118,12 @@ start sidecar env REDKEEPER_UPSTREAM="ws://127.0.0.1:${LB_PORT:-8080}" REDKEEPER
 wait_for "the sidecar" healthy "tcp://127.0.0.1:${ZK_PORT:-2181}"
 
 echo "local-stack: ready zk=127.0.0.1:${ZK_PORT:-2181} lb=http://127.0.0.1:${LB_PORT:-8080} dir=$dir"
-# wait for any child to die (then stop the rest) or for a signal
-wait -n "${pids[@]}" || true
-log "a process exited; stopping the stack (logs in $dir)"
-exit 1
+# Until a signal: a process that dies is reported, not replaced, and the
+# rest carry on (a Redis primary killed to try a Sentinel failover, say).
+while true; do
+  live=()
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && live+=("$p"); done
+  if [ ${#live[@]} -eq 0 ]; then log "every process has exited"; exit 1; fi
+  wait -n "${live[@]}" || true
+  for p in "${live[@]}"; do kill -0 "$p" 2>/dev/null || log "process $p exited (logs in $dir)"; done
+done

@@ -1,7 +1,8 @@
 // infra/local-stack.sh: compose.yaml's topology (Redis primary + replica +
 // 3 Sentinels, 3 nodes over a redis-sentinel:// URL, haproxy, sidecar) as
 // processes. kazoo serves through the sidecar, the nodes really found Redis
-// through the Sentinels, and SIGTERM stops every process.
+// through the Sentinels and follow a Sentinel failover with a client session
+// living through it, and SIGTERM stops every process.
 
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -13,6 +14,8 @@ import { ensureBuilt, httpGet } from '../support/launch'
 import { freePort } from '../support/ports'
 import { REPO_ROOT } from '../support/redkeeper'
 import { run } from './tools'
+import { ZkClient } from '../../src/client'
+import { OpCode } from '../../src/engine/codes'
 import { sleep } from '../support/proc'
 
 const KAZOO_SCRIPT = `
@@ -36,6 +39,16 @@ print('data=%s version=%d children=%s events=%s' % (data.decode(), stat.version,
 zk.stop()
 `
 
+const OPEN = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
+
+async function until (what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!await check()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`)
+    await sleep(200)
+  }
+}
+
 t.test('local-stack.sh: the compose topology as processes serves kazoo through the sidecar', async (t) => {
   await ensureBuilt()
   const ports: number[] = []
@@ -52,7 +65,10 @@ t.test('local-stack.sh: the compose topology as processes serves kazoo through t
     RK_STACK_REDIS_PORTS: `${r1} ${r2}`,
     RK_STACK_SENTINEL_PORTS: `${s1} ${s2} ${s3}`,
     RK_STACK_DIR: dir,
-    RK_STACK_ENV_FILE: join(REPO_ROOT, 'infra', '.env.example')
+    RK_STACK_ENV_FILE: join(REPO_ROOT, 'infra', '.env.example'),
+    // the .env knobs, overridden as with compose: a quick failover for the test
+    SENTINEL_DOWN_AFTER_MS: '1000',
+    SENTINEL_FAILOVER_TIMEOUT_MS: '5000'
   }
   const stack = spawn('bash', [join(REPO_ROOT, 'infra', 'local-stack.sh')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
@@ -97,10 +113,33 @@ t.test('local-stack.sh: the compose topology as processes serves kazoo through t
   const role = await run('redis-cli', ['-p', String(r2), 'role'])
   t.match(role.out, /^slave/, 'the replica replicates the primary')
 
+  // A Redis failover: the primary dies, the Sentinels promote the replica,
+  // the nodes follow (redis-sentinel:// URL) and a client session that lived
+  // through it keeps working, with what was written before.
+  const client = await ZkClient.connect(`127.0.0.1:${zk}`, { timeout: 30_000 })
+  t.teardown(() => client.close().catch(() => {}))
+  t.equal((await client.request({ type: OpCode.create, path: '/before-failover', data: Buffer.from('x'), dataLength: 1, acl: OPEN, flags: 0 })).err, 0)
+  // Sentinel learns replicas and its peers from INFO and hello messages: wait for both, and for the replica to have everything
+  await until('the Sentinels know the replica and each other', async () => {
+    const replicas = await run('redis-cli', ['-p', String(s1), 'sentinel', 'replicas', 'rkmaster'])
+    const peers = await run('redis-cli', ['-p', String(s1), 'sentinel', 'sentinels', 'rkmaster'])
+    return replicas.out.includes(String(r2)) && (peers.out.match(/^name$/gm) ?? []).length === 2
+  })
+  t.equal((await run('redis-cli', ['-p', String(r1), 'wait', '1', '5000'])).out.trim(), '1', 'the replica has every write')
+  await run('redis-cli', ['-p', String(r1), 'shutdown', 'nosave'])
+  await until('the Sentinels promoted the replica', async () => {
+    const m = await run('redis-cli', ['-p', String(s1), 'sentinel', 'get-master-addr-by-name', 'rkmaster'])
+    return m.out.trim().split('\n')[1] === String(r2)
+  })
+  const after = await client.request({ type: OpCode.create, path: '/after-failover', data: Buffer.from('y'), dataLength: 1, acl: OPEN, flags: 0 })
+  t.equal(after.err, 0, 'the session lived through the failover and writes again')
+  t.equal((await client.request({ type: OpCode.getData, path: '/before-failover', watch: false })).err, 0, 'what was written before is there')
+  t.equal((await client.request({ type: OpCode.getData, path: '/local-stack/a', watch: false })).err, 0)
+
   stack.kill('SIGTERM')
   t.equal(await exited, 0, 'SIGTERM stops the stack, exit 0')
   t.match(out, /local-stack: stopped/)
-  for (const p of [zk, lb, n1, r1, s1]) {
+  for (const p of [zk, lb, n1, r2, s1]) {
     const up = await run('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${p}`])
     t.not(up.code, 0, `nothing listens on ${p} any more`)
   }

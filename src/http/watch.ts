@@ -33,7 +33,8 @@ const watchQuery = {
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
+  // the stream is the connection: when it ends, so does the socket (no idle keep-alive left for shutdown to wait on)
+  connection: 'close',
   // nginx and friends: pass events on as they come
   'x-accel-buffering': 'no'
 }

@@ -14,7 +14,7 @@ export interface WatchClient {
   next: (ms?: number) => Promise<StreamMessage>
   /** resolves when the server ended the stream (or the connection died) */
   readonly ended: Promise<void>
-  /** SSE comments seen (": ping") */
+  /** SSE comments seen (": ping"); a WebSocket ping frame counts as "ws ping" */
   readonly comments: string[]
   close: () => void
 }
@@ -131,7 +131,9 @@ export async function openWs (base: string, path: string, opts: OpenOptions = {}
       resolve()
     })
   })
+  const comments: string[] = []
   ws.on('message', (m) => inbox.push(JSON.parse(String(m)) as StreamMessage))
+  ws.on('ping', () => comments.push('ws ping'))
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())
     ws.once('unexpected-response', (_req, res) => {
@@ -146,5 +148,5 @@ export async function openWs (base: string, path: string, opts: OpenOptions = {}
     ws.once('error', reject)
   })
   ws.on('error', () => {})
-  return { next: async (ms = 10_000) => await inbox.next(ms), ended, comments: [], close: () => ws.close(), closeCode }
+  return { next: async (ms = 10_000) => await inbox.next(ms), ended, comments, close: () => ws.close(), closeCode }
 }

@@ -12,7 +12,8 @@ import { Err, EventType, OpCode, Perm } from '../../src/engine/codes'
 import type { Request } from '../../src/engine/types'
 import { startTopology, type Topology } from '../support/topology'
 import { SUPER, call, restArgs } from './rest-suite'
-import { openSse, type WatchClient } from './watch-client'
+import { PING_MS } from '../../src/http/watch-feed'
+import { openSse, openWs, type WatchClient } from './watch-client'
 
 t.setTimeout(60_000)
 
@@ -22,10 +23,19 @@ const TICK_MS = 200
 const TIMEOUT_MS = 20 * TICK_MS
 
 let topo: Topology | undefined
+// two quiet streams on the node nobody stops, open for the whole file: the keep-alives
+let quiet: WatchClient[] = []
+let quietSince = 0
 t.before(async () => {
   topo = await startTopology('lb3', { tickMs: TICK_MS, node: { args: restArgs() } })
+  quiet = [await openSse(nodeBase(1), '/quiet'), await openWs(nodeBase(1), '/quiet')]
+  quietSince = Date.now()
+  for (const q of quiet) await q.next()
 })
-t.teardown(() => topo?.stop())
+t.teardown(async () => {
+  for (const q of quiet) q.close()
+  await topo?.stop()
+})
 
 const T = (): Topology => {
   if (topo === undefined) throw new Error('topology not started')
@@ -122,4 +132,17 @@ t.test('a node stopped past the session timeout: its stream ends with SESSIONEXP
   t.match(err.message, ready.session)
   await s.ended
   t.pass('then the stream ends')
+})
+
+t.test('a quiet stream is kept alive: ": ping" every 15 s on SSE, ping frames on the WebSocket', async (t) => {
+  const wait = quietSince + PING_MS + 2000 - Date.now()
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  const [sse, ws] = quiet
+  t.ok(sse.comments.includes(': ping'), `SSE comments: ${JSON.stringify(sse.comments)}`)
+  t.ok(ws.comments.includes('ws ping'), 'a WebSocket ping')
+  const state = await Promise.all(quiet.map(async (q) => await Promise.race([
+    q.ended.then(() => 'ended'),
+    q.next(300).then((m) => JSON.stringify(m), (err: Error) => err.message.includes('ended') ? 'ended' : 'open, nothing more')
+  ])))
+  t.same(state, ['open, nothing more', 'open, nothing more'], 'no event was made up, and the streams are still open')
 })

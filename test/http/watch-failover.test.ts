@@ -11,9 +11,9 @@ import { ZkClient } from '../../src/client'
 import { Err, EventType, OpCode, Perm } from '../../src/engine/codes'
 import type { Request } from '../../src/engine/types'
 import { startTopology, type Topology } from '../support/topology'
-import { SUPER, call, restArgs } from './rest-suite'
+import { restArgs } from './rest-suite'
 import { PING_MS } from '../../src/http/watch-feed'
-import { openSse, openWs, type WatchClient } from './watch-client'
+import { changes, openSse, openWs, sessionIds as sessions, until, type WatchClient } from './watch-client'
 
 t.setTimeout(60_000)
 
@@ -50,29 +50,6 @@ async function zkDo (c: ZkClient, req: Request): Promise<void> {
 }
 const create = (path: string): Request => ({ type: OpCode.create, path, data: null, dataLength: -1, acl: OPEN, flags: 0 }) as unknown as Request
 const set = (path: string, v: string): Request => ({ type: OpCode.setData, path, data: Buffer.from(v), dataLength: v.length, version: -1 }) as unknown as Request
-
-async function changes (s: WatchClient, n: number): Promise<string[]> {
-  const out: string[] = []
-  for (let i = 0; i < n; i++) {
-    const m = await s.next()
-    if (m.event !== 'change') throw new Error(`expected a change, got ${JSON.stringify(m)}`)
-    out.push(`${m.type as string} ${m.path as string}`)
-  }
-  return out
-}
-
-async function sessions (base: string): Promise<string[]> {
-  const r = await call(base, 'GET', '/v1/sessions', { headers: SUPER })
-  return (r.body.sessions as Array<{ id: string }>).map((s) => s.id)
-}
-
-async function until (what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 t.test('kill -9 of the node serving a stream: it ends, a new one opens elsewhere, nothing is delivered twice', async (t) => {
   const zk = await ZkClient.connect(T().address, { timeout: 30_000 })

@@ -130,6 +130,8 @@ export const watchRoutes: FastifyPluginCallback<WatchRoutesOptions> = (app, opts
     res.writeHead(200, SSE_HEADERS)
     // one socket, one stream: a keep-alive reuse after the end would find the session closed anyway
     res.on('close', () => feed.close())
+    // a write racing the client's disconnect: end quietly, never an unhandled 'error'
+    res.on('error', () => feed.close())
     feed.start(sseWriter(res))
   })
 

@@ -103,7 +103,8 @@ t.test('--timeout-ms: exit 0 without --count, exit 1 (TIMEOUT) when the count wa
   t.equal(plain.stdout, '')
   const short = await runCli(['watch', '/nothing-here', '--count', '2', '--timeout-ms', '300'], { env: env() })
   t.equal(short.code, 1)
-  t.match(short.stderr, /^watching .*\nTIMEOUT: 0 of 2 events within 300 ms\n$/)
+  // (on a loaded machine the 300 ms may pass before the stream has even started)
+  t.match(short.stderr, /TIMEOUT: 0 of 2 events within 300 ms\n$/)
 })
 
 t.test('refusals and usage: exit 1, 2, 3', async (t) => {

@@ -15,6 +15,7 @@ import type { RestContext } from './rest-auth'
 import { znodeRoutes } from './znodes'
 import { inspectRoutes } from './inspect'
 import { hbaseRoutes } from './hbase'
+import { uiRoutes } from './ui'
 
 export interface HttpAppOptions {
   logger: Logger
@@ -49,6 +50,8 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   if (opts.rest !== undefined) app.register(znodeRoutes, opts.rest)
   if (opts.rest !== undefined) app.register(hbaseRoutes, opts.rest)
   if (opts.rest?.inspector !== undefined) app.register(inspectRoutes, { ...opts.rest, inspector: opts.rest.inspector })
+  // after the others: it takes "/" only when none of them did
+  if (opts.rest !== undefined) app.register(uiRoutes)
   app.register(async (child) => { openApiRoute(child) })
   return app
 }

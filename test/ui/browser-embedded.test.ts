@@ -17,4 +17,4 @@ t.teardown(() => rk?.destroy())
 uiSuite(t, () => {
   if (rk === undefined) throw new Error('server not started')
   return { base: `http://127.0.0.1:${rk.httpPort}`, zkAddress: rk.address }
-}, 'ui-embedded', { screenshot: screenshotPath('web-ui-embedded.png') })
+}, 'ui-embedded', { screenshot: screenshotPath('web-ui-embedded.png', true) })

@@ -49,9 +49,9 @@ export function pngSize (png: Buffer): { width: number, height: number } {
 }
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
-/** The screenshot's path: docs/images/web-ui.png with UPDATE_SCREENSHOT=1, else under .tap. */
-export function screenshotPath (name: string): string {
-  return process.env.UPDATE_SCREENSHOT === '1'
+/** The screenshot's path: docs/images/web-ui.png with UPDATE_SCREENSHOT=1 (for the test that makes the docs' one), else under .tap. */
+export function screenshotPath (name: string, docs = false): string {
+  return docs && process.env.UPDATE_SCREENSHOT === '1'
     ? join(REPO_ROOT, 'docs', 'images', 'web-ui.png')
     : join(REPO_ROOT, '.tap', 'screenshots', name)
 }
@@ -130,7 +130,7 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
     await page.click(name(root))
     await page.click(name(`${root}/app`))
     await page.waitForSelector(row(`${root}/app/config`))
-    t.same(await page.locator(`${row(`${root}/app`)} > ul > li`).evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.path)),
+    t.same(await page.locator(`${row(`${root}/app`)} > ul > li`).evaluateAll((ls) => ls.map((l) => l.getAttribute('data-path'))),
       [`${root}/app/blob`, `${root}/app/config`, `${root}/app/worker`], 'children listed, sorted, once clicked')
     t.equal(await page.locator(row(`${root}/app/config/x`)).count(), 0)
     t.match(await page.locator(`${row(`${root}/app/worker`)} > .row > .badge`).textContent(), 'ephemeral')
@@ -185,7 +185,7 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
     await line.click()
     await page.waitForSelector('#session-detail h2')
     t.match(await page.locator('#session-detail').textContent(), `${root}/app/worker`, 'its ephemerals')
-    t.equal(await page.evaluate(() => sessionStorage.getItem('redkeeper.auth')), JSON.stringify({ scheme: 'basic', value: `super:${SUPER_PASSWORD}` }))
+    t.equal(await page.evaluate('sessionStorage.getItem("redkeeper.auth")'), JSON.stringify({ scheme: 'basic', value: `super:${SUPER_PASSWORD}` }))
 
     await page.click('#tabs button[data-tab="watches"]')
     await page.fill('#watches-path', `${root}/app/config`)

@@ -18,6 +18,8 @@ export interface ApiAuthConfig {
   identities?: readonly Id[]
   /** refuse anonymous callers on reads too */
   requireAuth?: boolean
+  /** watch streams open at once in this process (--api-max-watch-streams; default DEFAULT_MAX_WATCH_STREAMS) */
+  maxWatchStreams?: number
 }
 
 export interface Caller {

@@ -5,7 +5,8 @@
 import { parseIdentity, type ApiAuthConfig } from '../api/credentials'
 import type { Id } from '../engine/types'
 import { UsageError } from './errors'
-import { BadValue, bool, resolve, type Parser, type Setting } from './settings'
+import { DEFAULT_MAX_WATCH_STREAMS } from '../api/watch-stream'
+import { BadValue, bool, positiveInt, resolve, type Parser, type Setting } from './settings'
 
 const identities: Parser<Id[]> = (raw) => {
   const list = raw.split(',').map((s) => s.trim()).filter((s) => s !== '')
@@ -26,12 +27,13 @@ const token: Parser<string> = (raw) => {
 export const API_SETTINGS = {
   apiToken: { flag: 'api-token', env: 'REDKEEPER_API_TOKEN', arg: '<token>', parse: token, defaultText: 'none', help: 'REST: callers sending "Authorization: Bearer <token>" act as --api-identity' },
   apiIdentity: { flag: 'api-identity', env: 'REDKEEPER_API_IDENTITY', arg: '<ids>', parse: identities, defaultText: 'none', help: 'REST: the ZooKeeper identities of the token, comma-separated scheme:id (super:, digest:user:<base64 sha1>, ip:…, sasl:…)' },
-  apiRequireAuth: { flag: 'api-require-auth', env: 'REDKEEPER_API_REQUIRE_AUTH', arg: '', parse: bool, defaultText: 'false', help: 'REST: refuse anonymous callers on reads too (writes always need credentials)' }
+  apiRequireAuth: { flag: 'api-require-auth', env: 'REDKEEPER_API_REQUIRE_AUTH', arg: '', parse: bool, defaultText: 'false', help: 'REST: refuse anonymous callers on reads too (writes always need credentials)' },
+  apiMaxWatchStreams: { flag: 'api-max-watch-streams', env: 'REDKEEPER_API_MAX_WATCH_STREAMS', arg: '<n>', parse: positiveInt, defaultText: String(DEFAULT_MAX_WATCH_STREAMS), help: 'REST: watch streams (/v1/watch) open at once in this process, each a ZooKeeper session; past it 503' }
 } satisfies Record<string, Setting<unknown>>
 
 /** Flags of API_SETTINGS that take no value, and those that take one. */
 export const API_BOOLEAN_FLAGS = ['api-require-auth']
-export const API_STRING_FLAGS = ['api-token', 'api-identity']
+export const API_STRING_FLAGS = ['api-token', 'api-identity', 'api-max-watch-streams']
 
 export function resolveApi (str: (flag: string) => string | undefined, flagSet: (flag: string) => boolean, env: NodeJS.ProcessEnv): ApiAuthConfig {
   const S = API_SETTINGS
@@ -44,6 +46,8 @@ export function resolveApi (str: (flag: string) => string | undefined, flagSet: 
   if (ids !== undefined) cfg.identities = ids
   const require = resolve(S.apiRequireAuth, flagSet(S.apiRequireAuth.flag) ? 'true' : undefined, env)
   if (require === true) cfg.requireAuth = true
+  const streams = resolve(S.apiMaxWatchStreams, str(S.apiMaxWatchStreams.flag), env)
+  if (streams !== undefined) cfg.maxWatchStreams = streams
   return cfg
 }
 

@@ -3,6 +3,7 @@
 // OpenAPI document generated from the route schemas of all of them.
 
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import websocket, { type WebsocketPluginOptions } from '@fastify/websocket'
 import type { Logger } from 'pino'
 import { healthRoutes } from './health'
 import { metricsRoutes } from './metrics'
@@ -16,6 +17,7 @@ import { znodeRoutes } from './znodes'
 import { inspectRoutes } from './inspect'
 import { hbaseRoutes } from './hbase'
 import { uiRoutes } from './ui'
+import { watchRoutes } from './watch'
 
 export interface HttpAppOptions {
   logger: Logger
@@ -24,7 +26,12 @@ export interface HttpAppOptions {
   rest?: RestContext
   /** GET /metrics (Prometheus); absent: not served */
   metrics?: MetricsSource
+  /** @fastify/websocket's options (the node's /v1/zk); default: small messages (the watch stream's clients send none) */
+  websocket?: WebsocketPluginOptions
 }
+
+/** What a watch stream's WebSocket client may send (nothing is read; a close frame fits). */
+const WATCH_WS_MAX_PAYLOAD = 64 * 1024
 
 export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   const app = Fastify({
@@ -44,12 +51,15 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   // Both before any route: they collect routes as they are added.
   trackRoutes(app)
   registerOpenApi(app)
+  // at the root, once: each registration would route every upgrade again
+  app.register(websocket, opts.websocket ?? { options: { maxPayload: WATCH_WS_MAX_PAYLOAD } })
   app.register(healthRoutes, { probe: opts.probe })
   app.register(statusRoutes, { probe: opts.probe })
   if (opts.metrics !== undefined) app.register(metricsRoutes, { source: opts.metrics })
   if (opts.rest !== undefined) app.register(znodeRoutes, opts.rest)
   if (opts.rest !== undefined) app.register(hbaseRoutes, opts.rest)
   if (opts.rest?.inspector !== undefined) app.register(inspectRoutes, { ...opts.rest, inspector: opts.rest.inspector })
+  if (opts.rest?.watch !== undefined) app.register(watchRoutes, { ...opts.rest, watch: opts.rest.watch })
   // after the others: it takes "/" only when none of them did
   if (opts.rest !== undefined) app.register(uiRoutes)
   app.register(async (child) => { openApiRoute(child) })

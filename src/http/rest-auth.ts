@@ -9,6 +9,7 @@ import { identify, type ApiAuthConfig, type Caller } from '../api/credentials'
 import { ApiError } from '../api/errors'
 import type { ZkGateway } from '../api/gateway'
 import type { Inspector } from '../api/inspector'
+import type { WatchGateway } from '../api/watch-stream'
 import type { AuthConfig } from '../server/auth'
 import { restErrorHandler } from './rest-errors'
 
@@ -21,6 +22,8 @@ export interface RestContext {
   zkAuth: AuthConfig
   /** other clients' sessions and watches (src/http/inspect.ts); absent: those routes are not served */
   inspector?: Inspector
+  /** the watch stream (src/http/watch.ts); absent: not served */
+  watch?: WatchGateway
 }
 
 declare module 'fastify' {

@@ -8,7 +8,6 @@
 // Killing the process at any moment loses nothing a client was told.
 
 import type { AddressInfo } from 'node:net'
-import websocket from '@fastify/websocket'
 import type { FastifyInstance } from 'fastify'
 import type { SessionId } from '../engine/types'
 import { buildHttpApp } from '../http/app'
@@ -28,6 +27,7 @@ import { Heartbeats } from './heartbeats'
 import type { NodeHub } from './hub'
 import { probeRedis } from './redis-probe'
 import { NodeRestGateway } from './rest-gateway'
+import { NodeWatchGateway } from './watch-gateway'
 import { nodeRoutes } from './routes'
 import { Ticker } from './ticker'
 
@@ -108,14 +108,21 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     }
   }
 
+  // the watch streams' sessions (src/http/watch.ts): no sidecar, this node polls them itself
+  const watch = new NodeWatchGateway({ backend, heartbeats, timeout: cfg.maxSessionTimeout, log })
+
   const closeSessions = (ids: readonly SessionId[], why: string): void => {
     for (const id of ids) sessions.holder(id)?.closeAfter(why)
+    watch.gone(ids)
   }
 
   const onNotice = (n: Notice): void => {
     switch (n.kind) {
       case 'events':
-        for (const id of n.sessions) sessions.holder(id)?.poll()
+        for (const id of n.sessions) {
+          sessions.holder(id)?.poll()
+          watch.poll(id)
+        }
         return
       case 'expired':
         closeSessions(n.sessions, 'session expired')
@@ -132,6 +139,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     onReconnect: () => {
       log.info('notice subscription restored; polling every local session')
       for (const c of connections) c.poll()
+      watch.pollAll()
     },
     onError: (err) => log.warn({ err }, 'ignoring a message on the notice channel')
   })
@@ -196,16 +204,21 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     },
     redis: redisCalls
   }
-  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: nodeInspector(backend) }, metrics })
-  await http.register(websocket, {
-    options: { maxPayload: cfg.maxBuffer + MESSAGE_SLACK },
-    // A sidecar that vanishes mid-frame is routine (it was killed): not an error.
-    errorHandler: (err, socket) => {
-      log.debug({ err }, 'websocket error')
-      socket.terminate()
-    },
-    // Shutdown closes the WebSockets itself (close() below), in line.
-    preClose: (done) => { done() }
+  const http = buildHttpApp({
+    logger: log,
+    probe,
+    rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: nodeInspector(backend), watch },
+    metrics,
+    websocket: {
+      options: { maxPayload: cfg.maxBuffer + MESSAGE_SLACK },
+      // A sidecar that vanishes mid-frame is routine (it was killed): not an error.
+      errorHandler: (err, socket) => {
+        log.debug({ err }, 'websocket error')
+        socket.terminate()
+      },
+      // Shutdown closes the WebSockets itself (close() below), in line.
+      preClose: (done) => { done() }
+    }
   })
   await http.register(nodeRoutes, { accept, fourLetter })
 
@@ -223,6 +236,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   async function shutdown (): Promise<void> {
     // REST's own session is closed, not left to expire (bounded: Redis may be down)
     if (!await within(rest.close(), REDIS_GRACE_MS)) log.warn('shutdown: the REST session could not be closed; it will expire')
+    if (!await within(watch.closeAll(), REDIS_GRACE_MS)) log.warn('shutdown: the watch streams\' sessions could not be closed; they will expire')
     ticker.stop()
     // The last heartbeats must reach Redis, or a session heard just now could
     // expire before its sidecar has resumed elsewhere. Every Redis step is

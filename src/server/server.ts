@@ -22,6 +22,7 @@ import type { Hub } from './hub'
 import { Outbox } from './outbox'
 import { startSweeper } from './sweeper'
 import { EmbeddedRestGateway } from './rest-gateway'
+import { EmbeddedWatchGateway, type EmbeddedStream } from './watch-gateway'
 import { SessionIdAllocator, SessionRegistry } from './sessions'
 import { ServerStats } from './stats'
 import type { ServerStore } from './store'
@@ -61,6 +62,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   registerAuthConfig(cfg.auth)
   const connections = new Set<Connection>()
   const sessions = new SessionRegistry<Connection>()
+  // the watch streams' sessions (src/http/watch.ts): no connection, their events go to the stream
+  const watchSinks = new SessionRegistry<EmbeddedStream>()
   const outbox = new Outbox(store)
   const stats = new ServerStats()
   let zkPort = cfg.zkPort
@@ -122,6 +125,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
         if (conn !== undefined && !conn.closing) {
           conn.send(encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path))
           stats.watchEventsSent++
+        } else {
+          watchSinks.holder(ev.session)?.push(ev)
         }
       }
     },
@@ -167,6 +172,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     hub.deliver(out.events)
     for (const id of out.expired) {
       log.info({ session: `0x${id.toString(16)}` }, 'session expired')
+      watchSinks.holder(id)?.expired()
       const conn = sessions.holder(id)
       if (conn === undefined) continue
       sessions.detach(id, conn)
@@ -216,6 +222,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     }
   }
   const rest = new EmbeddedRestGateway(hub)
+  const watch = new EmbeddedWatchGateway(hub, watchSinks)
   const metrics: MetricsSource = {
     stats,
     connections: () => connections.size,
@@ -226,7 +233,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     },
     logRecords: () => store.appliedSeq
   }
-  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: embeddedInspector(store) }, metrics })
+  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: embeddedInspector(store), watch }, metrics })
 
   try {
     zkPort = await listen(tcp, cfg.zkPort, cfg.host)
@@ -258,8 +265,9 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   async function shutdown (): Promise<void> {
     clearInterval(ticker)
     sweeper.stop()
-    // REST's own session goes first: its close is one more record to make durable below
+    // REST's own sessions go first: their closes are more records to make durable below
     rest.close()
+    void watch.closeAll()
     const accepting = new Promise<void>((resolve) => tcp.close(() => resolve()))
     // Whatever was already decided reaches disk and its clients before we go.
     try {

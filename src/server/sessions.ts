@@ -27,6 +27,11 @@ export class SessionRegistry<C> {
   get size (): number {
     return this.holders.size
   }
+
+  /** every holder (a connection holds one session, so each appears once) */
+  values (): IterableIterator<C> {
+    return this.holders.values()
+  }
 }
 
 // 2^11 ids per millisecond keeps ids below 2^53 until the year 2109:

@@ -51,6 +51,10 @@ async function checkDocument (t: Test, http: FastifyInstance, port: number): Pro
   }
   const znodes = doc.paths['/v1/znodes/{*}']
   t.same(Object.keys(znodes).sort(), ['delete', 'get', 'head', 'post', 'put'])
+  const watch = doc.paths['/v1/watch'] as unknown as Record<string, { parameters?: Array<{ name: string, in: string, required?: boolean }>, responses: Record<string, { content?: Record<string, unknown> }> }>
+  t.same(Object.keys(watch), ['get'], 'the SSE watch stream, GET only (HEAD would open a session)')
+  t.same(watch.get.parameters?.map((p) => `${p.in} ${p.name}${p.required === true ? '*' : ''}`).sort(), ['query data', 'query path*', 'query recursive'])
+  t.ok(watch.get.responses['200'].content?.['text/event-stream'] !== undefined, 'answers text/event-stream')
 }
 
 t.test('embedded server', async (t) => {
@@ -59,7 +63,8 @@ t.test('embedded server', async (t) => {
   const server = await startEmbeddedServer({ host: '127.0.0.1', zkPort: 0, httpPort: 0, dataDir: dir, tickMs: 2000, fsync: false, logger })
   t.teardown(() => server.close())
   await checkDocument(t, server.http, server.httpPort)
-  t.same(registeredRoutes(server.http).filter((r) => r.websocket), [], 'no WebSocket routes')
+  const ws = registeredRoutes(server.http).filter((r) => r.websocket).map((r) => `${r.method} ${r.url}`)
+  t.same(ws, ['GET /v1/watch/ws'], 'the only route left out is the watch stream\'s WebSocket (docs/rest.md)')
 })
 
 t.test('service node', async (t) => {
@@ -69,5 +74,5 @@ t.test('service node', async (t) => {
   t.teardown(() => node.close())
   await checkDocument(t, node.http, node.httpPort)
   const ws = registeredRoutes(node.http).filter((r) => r.websocket).map((r) => `${r.method} ${r.url}`)
-  t.same(ws, ['GET /v1/zk'], 'the only route left out is the WebSocket upgrade (docs/protocol.md)')
+  t.same(ws.sort(), ['GET /v1/watch/ws', 'GET /v1/zk'], 'the only routes left out are the WebSocket upgrades (docs/protocol.md, docs/rest.md)')
 })

@@ -76,8 +76,6 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
     for (const z of live.znodes) {
       await ok(zk, create(hbase + z.path.slice('/hbase'.length), z.data, z.ephemeral ? CreateFlag.EPHEMERAL : 0))
     }
-    // a one-shot data watch, for the Watches tab
-    await ok(zk, { type: OpCode.getData, path: `${root}/app/config`, watch: true } as Request)
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
     // a missing element fails the test well within the file's minute
@@ -95,6 +93,12 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
 
   const row = (path: string): string => `#tree li[data-path="${path}"]`
   const name = (path: string): string => `${row(path)} > .row > .name`
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  /** Selects path in the tree and waits for its detail (the page replaces the detail at once, when all is read). */
+  async function open (path: string): Promise<void> {
+    await page.click(name(path))
+    await page.locator('#detail h2').filter({ hasText: new RegExp(`^${escape(path)}$`) }).waitFor()
+  }
 
   t.test('the files: content types, CSP, revalidation, unknown names', async (t) => {
     const base = target().base
@@ -135,19 +139,46 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
     t.equal(await page.locator(row(`${root}/app/config/x`)).count(), 0)
     t.match(await page.locator(`${row(`${root}/app/worker`)} > .row > .badge`).textContent(), 'ephemeral')
 
-    await page.click(name(`${root}/app/config`))
-    await page.waitForSelector('#data-text')
-    t.equal(await page.locator('#detail h2').textContent(), `${root}/app/config`)
+    await open(`${root}/app/config`)
     t.equal(await page.locator('#data-text').textContent(), 'retries=3\nname=<b>not markup</b>', 'data as text, not as markup')
     t.equal(await page.locator('#detail b').count(), 0)
     t.match(await page.locator('#stat').textContent(), /version0.*dataLength32.*numChildren0/s)
     t.match(await page.locator('#acl').textContent(), /worldanyonecdrwa/)
 
-    await page.click(name(`${root}/app/blob`))
-    await page.waitForSelector('#data-hex')
+    await open(`${root}/app/blob`)
     t.match(await page.locator('#detail').textContent(), /5 bytes, not UTF-8/)
     t.match(await page.locator('#data-hex').textContent(), /^000000 {2}00 ff 10 80 41 +\.\.\.\.A$/)
     t.equal(await page.locator('#data-text').count(), 0)
+  })
+
+  t.test('live updates from the watch stream, without a reload', async (t) => {
+    await page.waitForSelector('#live.on')
+    t.equal(await page.locator('#live').textContent(), 'live: watching /')
+    await page.evaluate('window.notReloaded = true')
+    await open(`${root}/app/config`)
+
+    await ok(zk, create(`${root}/app/new`, Buffer.from('fresh')))
+    await page.waitForSelector(row(`${root}/app/new`))
+    t.same(await page.locator(`${row(`${root}/app`)} > ul > li`).evaluateAll((ls) => ls.map((l) => l.getAttribute('data-path'))),
+      [`${root}/app/blob`, `${root}/app/config`, `${root}/app/new`, `${root}/app/worker`], 'a znode created by a ZooKeeper client appears in place')
+    t.match(await page.locator('#events').textContent(), `created ${root}/app/new`, 'and in the list of changes')
+
+    // a change under a collapsed znode: its row gains a twisty (its parent's listing is refreshed)
+    t.equal(await page.locator(`${row(`${root}/app/config`)} > .row > .twisty`).isDisabled(), true, 'a leaf has no twisty')
+    await ok(zk, create(`${root}/app/config/child`))
+    await page.waitForSelector(`${row(`${root}/app/config`)} > .row > .twisty:not([disabled])`)
+
+    // the selected znode's detail follows its data
+    const set = await zk.request({ type: OpCode.setData, path: `${root}/app/config`, data: Buffer.from('retries=4'), version: -1 } as never)
+    t.equal(set.err, Err.OK)
+    // (waitForFunction would eval a string in the page: the page's CSP refuses that)
+    await page.locator('#data-text').filter({ hasText: /^retries=4$/ }).waitFor()
+    t.match(await page.locator('#stat').textContent(), /version1/)
+
+    await ok(zk, { type: OpCode.delete, path: `${root}/app/config/child`, version: -1 } as Request)
+    await ok(zk, { type: OpCode.delete, path: `${root}/app/new`, version: -1 } as Request)
+    await page.waitForSelector(row(`${root}/app/new`), { state: 'detached' })
+    t.equal(await page.evaluate('window.notReloaded'), true, 'the page was not reloaded')
   })
 
   t.test('an HBase znode shows its decoded view', async (t) => {
@@ -162,8 +193,7 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
 
     await page.click('#tabs button[data-tab="tree"]')
     await page.click(name(hbase))
-    await page.click(name(`${hbase}/master`))
-    await page.waitForSelector('#hbase-view')
+    await open(`${hbase}/master`)
     const view = JSON.parse(await page.locator('#hbase-view').textContent() ?? '')
     t.equal(view.kind, 'master')
     t.equal(view.server.name, live.facts.master)
@@ -187,6 +217,8 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
     t.match(await page.locator('#session-detail').textContent(), `${root}/app/worker`, 'its ephemerals')
     t.equal(await page.evaluate('sessionStorage.getItem("redkeeper.auth")'), JSON.stringify({ scheme: 'basic', value: `super:${SUPER_PASSWORD}` }))
 
+    // a one-shot data watch, for the Watches tab
+    await ok(zk, { type: OpCode.getData, path: `${root}/app/config`, watch: true } as Request)
     await page.click('#tabs button[data-tab="watches"]')
     await page.fill('#watches-path', `${root}/app/config`)
     await page.click('#watches-form button')
@@ -196,8 +228,7 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
   })
 
   t.test('no page errors, no CSP violations; a screenshot', async (t) => {
-    await page.click(name(`${hbase}/master`))
-    await page.waitForSelector('#hbase-view')
+    await open(`${hbase}/master`)
     mkdirSync(join(opts.screenshot, '..'), { recursive: true })
     await page.screenshot({ path: opts.screenshot })
     const png = readFileSync(opts.screenshot)

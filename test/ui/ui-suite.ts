@@ -227,6 +227,16 @@ export function uiSuite (t: Test, target: () => UiTarget, prefix: string, opts: 
     await page.click('#tabs button[data-tab="tree"]')
   })
 
+  t.test('a link to a znode opens the tree at it', async (t) => {
+    t.equal(new URL(page.url()).hash, `#${hbase}/master`, 'the selected path is in the fragment')
+    const other = await browser.newPage()
+    other.setDefaultTimeout(8_000)
+    t.teardown(() => other.close())
+    await other.goto(`${target().base}/ui/#${root}/app/blob`)
+    await other.locator('#detail h2').filter({ hasText: `${root}/app/blob` }).waitFor()
+    t.equal(await other.locator(`${row(`${root}/app/blob`)}.selected`).count(), 1, 'its ancestors expanded, the znode selected')
+  })
+
   t.test('no page errors, no CSP violations; a screenshot', async (t) => {
     await open(`${hbase}/master`)
     mkdirSync(join(opts.screenshot, '..'), { recursive: true })

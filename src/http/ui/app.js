@@ -385,7 +385,8 @@
   async function loadStatus () {
     try {
       const s = await api('/v1/status')
-      $('status').textContent = `${s.mode} · v${s.version} (ZooKeeper ${s.zookeeperVersion}) · zxid ${hex(s.zxid)} · ${s.nodeCount} znodes · ${s.sessions} sessions`
+      $('status').textContent = `${s.mode} · v${s.version} · zxid ${hex(s.zxid)} · ${s.nodeCount} znodes · ${s.sessions} sessions`
+      $('status').title = `ZooKeeper ${s.zookeeperVersion}, ${s.connections} connections`
     } catch (err) {
       $('status').textContent = String(err.message)
     }

@@ -2,7 +2,8 @@
 
 import t from 'tap'
 import { startRedkeeper, type RedkeeperHandle } from '../support/redkeeper'
-import { restArgs } from './rest-suite'
+import { ALICE, restArgs } from './rest-suite'
+import { openSse, openWs, Refused } from './watch-client'
 import { watchArgs, watchSuite } from './watch-suite'
 
 t.setTimeout(60_000)
@@ -17,3 +18,18 @@ watchSuite(t, () => {
   if (rk === undefined) throw new Error('server not started')
   return { base: `http://127.0.0.1:${rk.httpPort}`, zkAddress: rk.address }
 }, 'watch-embedded')
+
+t.test('--api-require-auth: an anonymous stream is refused with 401, credentials open it', async (t) => {
+  const strict = await startRedkeeper({ args: [...restArgs(), '--no-fsync', '--api-require-auth'] })
+  t.teardown(() => strict.destroy())
+  const base = `http://127.0.0.1:${strict.httpPort}`
+  for (const open of [openSse, openWs]) {
+    const refused = await open(base, '/').then(() => undefined, (err: unknown) => err)
+    t.equal((refused as Refused).status, 401, `${open.name}: anonymous`)
+    t.equal((refused as Refused).body.error, 'AUTHREQUIRED')
+  }
+  const s = await openWs(base, '/', { headers: ALICE })
+  t.equal((await s.next()).event, 'ready')
+  s.close()
+  await s.ended
+})

@@ -195,7 +195,8 @@ export function watchSuite (t: Test, target: () => RestTarget, prefix: string): 
     }
     const r = await call(target().base, 'GET', '/v1/watch/ws?path=/a')
     t.equal(r.status, 400, 'the WebSocket route without an upgrade')
-    t.equal((await openWs(target().base, 'nope').catch((err: Refused) => err)).status, 400, 'a bad path refuses the upgrade')
+    const badWs = await openWs(target().base, 'nope').then(() => undefined, (err: unknown) => err)
+    t.equal((badWs as Refused).status, 400, 'a bad path refuses the upgrade')
     t.equal((await call(target().base, 'GET', '/v1/watch?path=/', { headers: { authorization: 'Bearer wrong' } })).status, 401, 'a wrong token')
   })
 

@@ -70,26 +70,35 @@ export class ApiClient {
     } finally {
       clearTimeout(timer)
     }
-    let body: unknown
+    const body = this.parse(res, text)
+    if (res.ok) return body
+    throw this.refusal(res, body, method, url)
+  }
+
+  /** The JSON body of an answer; Unreachable when it is not JSON (not a redkeeper port). */
+  parse (res: Response, text: string): unknown {
     try {
-      body = text === '' ? undefined : JSON.parse(text)
+      return text === '' ? undefined : JSON.parse(text)
     } catch {
       throw new Unreachable(`${this.opts.server} answered ${res.status} with a body that is not JSON: is it a redkeeper REST port?`)
     }
-    if (res.ok) return body
+  }
+
+  /** A non-2xx answer as the error its exit code stands for. */
+  refusal (res: Response, body: unknown, method: string, url: URL): ServerRefusal | Unreachable {
     const e = (body ?? {}) as { error?: unknown, message?: unknown }
     const error = typeof e.error === 'string' ? e.error : `HTTP ${res.status}`
     const message = typeof e.message === 'string' ? e.message : res.statusText
-    if (res.status === 401 || res.status === 503) throw new Unreachable(`${error}: ${message}`)
+    if (res.status === 401 || res.status === 503) return new Unreachable(`${error}: ${message}`)
     // Fastify's own 404 ("Not Found"): the route does not exist on that server
     if (res.status === 404 && !/^[A-Z][A-Z0-9_]*$/.test(error)) {
-      throw new Unreachable(`${this.opts.server} has no route ${method} ${url.pathname}: is it a redkeeper REST port of this version?`)
+      return new Unreachable(`${this.opts.server} has no route ${method} ${url.pathname}: is it a redkeeper REST port of this version?`)
     }
-    throw new ServerRefusal(res.status, error, message)
+    return new ServerRefusal(res.status, error, message)
   }
 }
 
-function reason (err: unknown): string {
+export function reason (err: unknown): string {
   const e = err as { name?: string, message?: string, cause?: { code?: string, message?: string } }
   if (err instanceof Unreachable) return err.message
   return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err)

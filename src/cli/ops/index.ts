@@ -4,5 +4,6 @@ import type { Command } from '../command'
 import { getCommand, lsCommand, statCommand, treeCommand } from './read'
 import { createCommand, deleteCommand, setCommand } from './write'
 import { hbaseCommand, sessionsCommand } from './inspect'
+import { watchCommand } from './watch'
 
-export const OPS_COMMANDS: readonly Command[] = [lsCommand, getCommand, statCommand, treeCommand, createCommand, setCommand, deleteCommand, sessionsCommand, hbaseCommand]
+export const OPS_COMMANDS: readonly Command[] = [lsCommand, getCommand, statCommand, treeCommand, createCommand, setCommand, deleteCommand, watchCommand, sessionsCommand, hbaseCommand]

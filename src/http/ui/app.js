@@ -76,6 +76,13 @@
   }
   const errorBox = (err) => el('p', { class: 'error' }, String(err.message || err))
 
+  /**
+   * A loader's latest call: a reply to an older call (a tab clicked, then a
+   * new path submitted) must not overwrite the newer one's.
+   */
+  const latest = {}
+  const turn = (name) => { latest[name] = (latest[name] || 0) + 1; const mine = latest[name]; return () => latest[name] === mine }
+
   // -------------------------------------------------------------------- tabs
 
   let currentTab = 'tree'
@@ -293,10 +300,12 @@
   }
 
   async function loadSessions () {
+    const current = turn('sessions')
     const box = $('sessions')
     try {
       const r = await api('/v1/sessions?limit=1000')
       const now = Date.now()
+      if (!current()) return
       box.replaceChildren(
         el('p', { class: 'muted' }, `${r.sessions.length} session${r.sessions.length === 1 ? '' : 's'}${r.truncated ? ' (more not listed)' : ''}`),
         table('sessions-table', ['id', 'timeout', 'expires in', 'ephemerals', 'watches'], r.sessions.map((s) =>
@@ -305,6 +314,7 @@
             el('td', {}, `${Math.max(0, Math.round((s.expiresAt - now) / 100) / 10)} s`),
             el('td', {}, String(s.ephemerals)), el('td', {}, String(s.watches))))))
     } catch (err) {
+      if (!current()) return
       box.replaceChildren(errorBox(err))
     }
   }
@@ -325,6 +335,7 @@
   // ----------------------------------------------------------------- watches
 
   async function loadWatches () {
+    const current = turn('watches')
     const box = $('watches')
     const path = $('watches-path').value.trim()
     try {
@@ -337,8 +348,10 @@
           el('tr', {}, el('td', {}, 'data (getData, exists, persistent)'), el('td', { class: 'mono' }, w.data.join(' ') || '—')),
           el('tr', {}, el('td', {}, 'child (getChildren, persistent)'), el('td', { class: 'mono' }, w.child.join(' ') || '—'))]))
       }
+      if (!current()) return
       box.replaceChildren(...out)
     } catch (err) {
+      if (!current()) return
       box.replaceChildren(errorBox(err))
     }
   }
@@ -350,11 +363,13 @@
   }
 
   async function loadHBase () {
+    const current = turn('hbase')
     const box = $('hbase')
     const parent = $('hbase-parent').value.trim() || '/hbase'
     sessionStorage.setItem(HBASE_KEY, parent)
     try {
       const h = await api(`/v1/hbase?parent=${encodeURIComponent(parent)}`)
+      if (!current()) return
       if (!h.exists) { box.replaceChildren(el('p', { class: 'muted' }, `${parent} does not exist: no HBase here.`)); return }
       const name = (v) => v && v.server ? v.server.name : (v && v.kind) || '—'
       const sw = Object.entries(h.switches).map(([k, v]) => `${k}: ${v.enabled === null || v.enabled === undefined ? '—' : (v.enabled ? 'on' : 'off')}`).join(', ')
@@ -374,8 +389,10 @@
           el('tr', {}, el('td', { class: 'mono' }, p.path), el('td', {}, p.kind), el('td', {}, p.reason)))))
       }
       out.push(el('details', {}, el('summary', {}, 'JSON'), el('pre', {}, JSON.stringify(h, null, 2))))
+      if (!current()) return
       box.replaceChildren(...out)
     } catch (err) {
+      if (!current()) return
       box.replaceChildren(errorBox(err))
     }
   }

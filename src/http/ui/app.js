@@ -141,10 +141,13 @@
   async function loadChildren (path) {
     const li = items.get(path)
     if (li === undefined) return
+    const current = turn('children ' + path)
     let reply
     try {
       reply = await api(`/v1/tree/${urlPath(path)}?depth=1&limit=1000`)
+      if (!current()) return // a newer listing of the same znode is on its way
     } catch (err) {
+      if (!current()) return
       if (err.code === 'NONODE') { removeItem(path); return }
       updateItem(li, null, err.code || 'error')
       return
@@ -212,12 +215,13 @@
   }
 
   async function renderDetail (path) {
+    const current = turn('detail')
     const box = $('detail')
     const [data, acl] = await Promise.allSettled([
       api(`/v1/znodes/${urlPath(path)}?encoding=base64`),
       api(`/v1/acl/${urlPath(path)}`)
     ])
-    if (selected !== path) return // another znode was picked meanwhile
+    if (!current()) return // another znode was picked, or the same one re-read, meanwhile
     const out = [el('h2', {}, path)]
     if (data.status === 'rejected' && data.reason.code === 'NONODE') {
       out.push(el('p', { class: 'error' }, 'This znode does not exist (any more).'))
@@ -243,7 +247,7 @@
     out.push(el('div', { class: 'cols' },
       stat === null ? null : el('div', {}, el('h3', {}, 'Stat'), statTable(stat)),
       el('div', {}, el('h3', {}, 'ACL'), acl.status === 'fulfilled' ? aclTable(acl.value.acl) : errorBox(acl.reason))))
-    if (selected !== path) return
+    if (!current()) return
     box.replaceChildren(...out)
   }
 
@@ -436,6 +440,8 @@
             let msg = 'HTTP ' + res.status
             try { const b = await res.json(); if (b && b.error) msg = b.error } catch { /* not JSON */ }
             setLive('err', msg)
+            // refused: asking again changes nothing until other credentials are given (reloadAll)
+            if (res.status === 401 || res.status === 403) return
           } else {
             await readEvents(res.body, ctl.signal, () => { delay = 500 })
             setLive('err', 'stream ended')

@@ -170,6 +170,7 @@
       if (item === undefined || item.parentElement !== ul) {
         item = treeItem(n.path, n.stat, n.error)
         if (refreshing) item.classList.add('fresh')
+        if (n.path === selected) item.classList.add('selected')
       } else {
         updateItem(item, n.stat, n.error)
       }

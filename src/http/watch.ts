@@ -12,7 +12,7 @@ import type { WebSocket } from 'ws'
 import { badArguments } from '../api/errors'
 import { checkWatchable, DEFAULT_MAX_WATCH_STREAMS, tooManyStreams, type WatchGateway } from '../api/watch-stream'
 import { callerOf, restScope, securityOf, type RestContext } from './rest-auth'
-import { errorReplies, errorSchema } from './rest-schemas'
+import { errorReplies } from './rest-schemas'
 import { WatchFeed, type FeedWriter } from './watch-feed'
 
 export type WatchRoutesOptions = RestContext & { watch: WatchGateway }
@@ -119,8 +119,7 @@ export const watchRoutes: FastifyPluginCallback<WatchRoutesOptions> = (app, opts
       querystring: watchQuery,
       response: {
         200: { description: 'text/event-stream: `event: ready` {path, recursive, session}, then `event: change` {type, path[, data, encoding, stat]} per event; `event: error` {error, message} ends it', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-        ...errorReplies,
-        503: errorSchema
+        ...errorReplies
       }
     }
   }, async (req, reply) => {
@@ -128,8 +127,10 @@ export const watchRoutes: FastifyPluginCallback<WatchRoutesOptions> = (app, opts
     void reply.hijack()
     const res = reply.raw
     res.writeHead(200, SSE_HEADERS)
-    // one socket, one stream: a keep-alive reuse after the end would find the session closed anyway
+    // the response closes with its connection (Connection: close): the client is gone
     res.on('close', () => feed.close())
+    // a write racing the client's disconnect: end quietly, never an unhandled 'error'
+    res.on('error', () => feed.close())
     feed.start(sseWriter(res))
   })
 

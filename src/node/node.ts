@@ -109,7 +109,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   }
 
   // the watch streams' sessions (src/http/watch.ts): no sidecar, this node polls them itself
-  const watch = new NodeWatchGateway({ backend, heartbeats, timeout: cfg.maxSessionTimeout, log })
+  const watch = new NodeWatchGateway({ backend, heartbeats, timeout: cfg.maxSessionTimeout, log, stats })
 
   const closeSessions = (ids: readonly SessionId[], why: string): void => {
     for (const id of ids) sessions.holder(id)?.closeAfter(why)

@@ -14,6 +14,7 @@ import { GatewayUnavailableError } from '../api/gateway'
 import type { OpenWatch, WatchGateway, WatchHandlers, WatchOptions } from '../api/watch-stream'
 import type { NodeBackend, QueuedEvent } from './backend'
 import type { Heartbeats } from './heartbeats'
+import type { ServerStats } from '../server/stats'
 
 /** After a failed poll (Redis away), the next try. */
 const RETRY_POLL_MS = 1000
@@ -24,6 +25,8 @@ export interface NodeWatchGatewayOptions {
   /** the streams' session timeout: the node's maxSessionTimeout */
   timeout: number
   log: Logger
+  /** watch events sent count the streams' too (/metrics, mntr) */
+  stats: ServerStats
 }
 
 class NodeStream implements OpenWatch {
@@ -58,6 +61,7 @@ class NodeStream implements OpenWatch {
       if (!this.open) return
       if (ev.seq <= this.delivered) continue
       this.delivered = ev.seq
+      this.opts.stats.watchEventsSent++
       this.handlers.onEvent({ type: ev.type, path: ev.path })
     }
   }

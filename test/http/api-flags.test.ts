@@ -1,5 +1,5 @@
 // The REST flags of `start` and `node`: --api-token, --api-identity,
-// --api-require-auth (and their environment variables).
+// --api-require-auth, --api-max-watch-streams (and their environment variables).
 
 import t from 'tap'
 import { parseStartArgs } from '../../src/cli/start'
@@ -21,6 +21,14 @@ t.test('node: the same flags, and the environment', async (t) => {
   t.same(opts.api, { token: TOKEN, identities: [{ scheme: 'ip', id: '10.0.0.1' }], requireAuth: true })
 })
 
+t.test('--api-max-watch-streams: flag or environment, on both commands', async (t) => {
+  const start = parseStartArgs(['--api-max-watch-streams', '8'], {})
+  const node = parseNodeArgs(['--redis', 'redis://127.0.0.1:6379'], { REDKEEPER_API_MAX_WATCH_STREAMS: '1000' })
+  if (start === 'help' || node === 'help') throw new Error('help')
+  t.same(start.api, { maxWatchStreams: 8 })
+  t.same(node.api, { maxWatchStreams: 1000 })
+})
+
 t.test('defaults: no token, anonymous reads allowed', async (t) => {
   const opts = parseStartArgs([], {})
   if (opts === 'help') throw new Error('help')
@@ -35,7 +43,9 @@ t.test('bad values are one-line usage errors', async (t) => {
     [['--api-token', TOKEN, '--api-identity', 'world:anyone'], /--api-identity: 'world' is not an identity scheme/],
     [['--api-token', TOKEN, '--api-identity', 'digest:alice'], /not a digest id/],
     [['--api-token', TOKEN, '--api-identity', 'nocolon'], /is not an identity/],
-    [['--api-require-auth=yes'], /takes no value/]
+    [['--api-require-auth=yes'], /takes no value/],
+    [['--api-max-watch-streams', '0'], /--api-max-watch-streams: '0' is not a positive integer/],
+    [['--api-max-watch-streams', 'many'], /not a positive integer/]
   ]
   for (const [argv, message] of cases) {
     t.throws(() => parseStartArgs(argv, {}), { name: UsageError.name, message }, argv.join(' '))

@@ -1,8 +1,10 @@
 // Clients of the watch stream for the tests: Server-Sent Events read off a
 // real fetch() body, and a real `ws` WebSocket. Both yield the contract's
-// messages as { event, ...fields } objects, in arrival order.
+// messages as { event, ...fields } objects, in arrival order. Plus the
+// small waits the watch tests share (changes, sessionIds, until).
 
 import WebSocket from 'ws'
+import { SUPER, call } from './rest-suite'
 
 export interface StreamMessage {
   event: 'ready' | 'change' | 'error'
@@ -14,7 +16,7 @@ export interface WatchClient {
   next: (ms?: number) => Promise<StreamMessage>
   /** resolves when the server ended the stream (or the connection died) */
   readonly ended: Promise<void>
-  /** SSE comments seen (": ping") */
+  /** SSE comments seen (": ping"); a WebSocket ping frame counts as "ws ping" */
   readonly comments: string[]
   close: () => void
 }
@@ -131,7 +133,9 @@ export async function openWs (base: string, path: string, opts: OpenOptions = {}
       resolve()
     })
   })
+  const comments: string[] = []
   ws.on('message', (m) => inbox.push(JSON.parse(String(m)) as StreamMessage))
+  ws.on('ping', () => comments.push('ws ping'))
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())
     ws.once('unexpected-response', (_req, res) => {
@@ -146,5 +150,32 @@ export async function openWs (base: string, path: string, opts: OpenOptions = {}
     ws.once('error', reject)
   })
   ws.on('error', () => {})
-  return { next: async (ms = 10_000) => await inbox.next(ms), ended, comments: [], close: () => ws.close(), closeCode }
+  return { next: async (ms = 10_000) => await inbox.next(ms), ended, comments, close: () => ws.close(), closeCode }
+}
+
+/** `n` change messages as "type path" lines; throws on anything else. */
+export async function changes (s: WatchClient, n: number): Promise<string[]> {
+  const out: string[] = []
+  for (let i = 0; i < n; i++) {
+    const m = await s.next()
+    if (m.event !== 'change') throw new Error(`expected a change, got ${JSON.stringify(m)}`)
+    out.push(`${m.type as string} ${m.path as string}`)
+  }
+  return out
+}
+
+/** The sessions GET /v1/sessions lists (hex ids), as super. */
+export async function sessionIds (base: string): Promise<string[]> {
+  const r = await call(base, 'GET', '/v1/sessions', { headers: SUPER })
+  if (r.status !== 200) throw new Error(`GET /v1/sessions: ${r.status}`)
+  return (r.body.sessions as Array<{ id: string }>).map((s) => s.id)
+}
+
+/** Polls `check` until it holds; throws after `ms`. */
+export async function until (what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!await check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }

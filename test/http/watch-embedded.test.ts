@@ -3,7 +3,7 @@
 import t from 'tap'
 import { startRedkeeper, type RedkeeperHandle } from '../support/redkeeper'
 import { ALICE, restArgs } from './rest-suite'
-import { openSse, openWs, Refused } from './watch-client'
+import { openSse, openWs, Refused, sessionIds } from './watch-client'
 import { watchArgs, watchSuite } from './watch-suite'
 
 t.setTimeout(60_000)
@@ -19,8 +19,9 @@ watchSuite(t, () => {
   return { base: `http://127.0.0.1:${rk.httpPort}`, zkAddress: rk.address }
 }, 'watch-embedded')
 
-t.test('--api-require-auth: an anonymous stream is refused with 401, credentials open it', async (t) => {
-  const strict = await startRedkeeper({ args: [...restArgs(), '--no-fsync', '--api-require-auth'] })
+t.test('--api-require-auth: an anonymous stream is refused with 401; an open stream keeps its session past the timeout', async (t) => {
+  // tick 100 ms: sessions time out after at most 20 ticks, 2 s
+  const strict = await startRedkeeper({ tickMs: 100, args: [...restArgs(), '--no-fsync', '--api-require-auth'] })
   t.teardown(() => strict.destroy())
   const base = `http://127.0.0.1:${strict.httpPort}`
   for (const open of [openSse, openWs]) {
@@ -29,7 +30,11 @@ t.test('--api-require-auth: an anonymous stream is refused with 401, credentials
     t.equal((refused as Refused).body.error, 'AUTHREQUIRED')
   }
   const s = await openWs(base, '/', { headers: ALICE })
-  t.equal((await s.next()).event, 'ready')
+  const ready = await s.next()
+  t.equal(ready.event, 'ready')
+  const quiet = await s.next(3000).then((m) => JSON.stringify(m), (err: Error) => err.message)
+  t.match(quiet, /^no message within/, 'no error after more than the session timeout')
+  t.ok((await sessionIds(base)).includes(ready.session), 'its session is alive')
   s.close()
   await s.ended
 })

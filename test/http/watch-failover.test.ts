@@ -11,8 +11,9 @@ import { ZkClient } from '../../src/client'
 import { Err, EventType, OpCode, Perm } from '../../src/engine/codes'
 import type { Request } from '../../src/engine/types'
 import { startTopology, type Topology } from '../support/topology'
-import { SUPER, call, restArgs } from './rest-suite'
-import { openSse, type WatchClient } from './watch-client'
+import { restArgs } from './rest-suite'
+import { PING_MS } from '../../src/http/watch-feed'
+import { changes, openSse, openWs, sessionIds as sessions, until, type WatchClient } from './watch-client'
 
 t.setTimeout(60_000)
 
@@ -22,10 +23,19 @@ const TICK_MS = 200
 const TIMEOUT_MS = 20 * TICK_MS
 
 let topo: Topology | undefined
+// two quiet streams on the node nobody stops, open for the whole file: the keep-alives
+let quiet: WatchClient[] = []
+let quietSince = 0
 t.before(async () => {
   topo = await startTopology('lb3', { tickMs: TICK_MS, node: { args: restArgs() } })
+  quiet = [await openSse(nodeBase(1), '/quiet'), await openWs(nodeBase(1), '/quiet')]
+  quietSince = Date.now()
+  for (const q of quiet) await q.next()
 })
-t.teardown(() => topo?.stop())
+t.teardown(async () => {
+  for (const q of quiet) q.close()
+  await topo?.stop()
+})
 
 const T = (): Topology => {
   if (topo === undefined) throw new Error('topology not started')
@@ -40,29 +50,6 @@ async function zkDo (c: ZkClient, req: Request): Promise<void> {
 }
 const create = (path: string): Request => ({ type: OpCode.create, path, data: null, dataLength: -1, acl: OPEN, flags: 0 }) as unknown as Request
 const set = (path: string, v: string): Request => ({ type: OpCode.setData, path, data: Buffer.from(v), dataLength: v.length, version: -1 }) as unknown as Request
-
-async function changes (s: WatchClient, n: number): Promise<string[]> {
-  const out: string[] = []
-  for (let i = 0; i < n; i++) {
-    const m = await s.next()
-    if (m.event !== 'change') throw new Error(`expected a change, got ${JSON.stringify(m)}`)
-    out.push(`${m.type as string} ${m.path as string}`)
-  }
-  return out
-}
-
-async function sessions (base: string): Promise<string[]> {
-  const r = await call(base, 'GET', '/v1/sessions', { headers: SUPER })
-  return (r.body.sessions as Array<{ id: string }>).map((s) => s.id)
-}
-
-async function until (what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 t.test('kill -9 of the node serving a stream: it ends, a new one opens elsewhere, nothing is delivered twice', async (t) => {
   const zk = await ZkClient.connect(T().address, { timeout: 30_000 })
@@ -122,4 +109,17 @@ t.test('a node stopped past the session timeout: its stream ends with SESSIONEXP
   t.match(err.message, ready.session)
   await s.ended
   t.pass('then the stream ends')
+})
+
+t.test('a quiet stream is kept alive: ": ping" every 15 s on SSE, ping frames on the WebSocket', async (t) => {
+  const wait = quietSince + PING_MS + 2000 - Date.now()
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+  const [sse, ws] = quiet
+  t.ok(sse.comments.includes(': ping'), `SSE comments: ${JSON.stringify(sse.comments)}`)
+  t.ok(ws.comments.includes('ws ping'), 'a WebSocket ping')
+  const state = await Promise.all(quiet.map(async (q) => await Promise.race([
+    q.ended.then(() => 'ended'),
+    q.next(300).then((m) => JSON.stringify(m), (err: Error) => err.message.includes('ended') ? 'ended' : 'open, nothing more')
+  ])))
+  t.same(state, ['open, nothing more', 'open, nothing more'], 'no event was made up, and the streams are still open')
 })

@@ -8,8 +8,8 @@ import type { Test } from 'tap'
 import { ZkClient } from '../../src/client'
 import { Err, EventType, OpCode, Perm } from '../../src/engine/codes'
 import type { Request } from '../../src/engine/types'
-import { ALICE, SUPER, call, digestOf, type RestTarget } from './rest-suite'
-import { openSse, openWs, Refused, type StreamMessage, type WatchClient } from './watch-client'
+import { ALICE, call, digestOf, type RestTarget } from './rest-suite'
+import { changes, openSse, openWs, Refused, sessionIds, until, type StreamMessage, type WatchClient } from './watch-client'
 
 const OPEN = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }]
 const ALICE_ONLY = [{ perms: Perm.ALL, id: { scheme: 'digest', id: digestOf('alice', 'apw') } }]
@@ -45,32 +45,6 @@ const NAMES: Record<number, string> = {
   [EventType.NodeDeleted]: 'deleted',
   [EventType.NodeDataChanged]: 'dataChanged',
   [EventType.NodeChildrenChanged]: 'childrenChanged'
-}
-
-/** `n` change messages as "type path" lines. */
-async function changes (s: WatchClient, n: number): Promise<string[]> {
-  const out: string[] = []
-  for (let i = 0; i < n; i++) {
-    const m = await s.next()
-    if (m.event !== 'change') throw new Error(`expected a change, got ${JSON.stringify(m)}`)
-    out.push(`${m.type as string} ${m.path as string}`)
-  }
-  return out
-}
-
-/** The sessions GET /v1/sessions lists (hex ids). */
-async function sessionIds (base: string): Promise<string[]> {
-  const r = await call(base, 'GET', '/v1/sessions', { headers: SUPER })
-  if (r.status !== 200) throw new Error(`GET /v1/sessions: ${r.status}`)
-  return (r.body.sessions as Array<{ id: string }>).map((s) => s.id)
-}
-
-async function until (what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!await check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 export function watchSuite (t: Test, target: () => RestTarget, prefix: string): void {

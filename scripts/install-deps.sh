@@ -41,6 +41,8 @@ fi
 debs=(zookeeper zookeeper-bin libzookeeper-java redis-server haproxy)
 # Go builds go-zookeeper's four-letter-word parsers (test/fourletter/parsers.test.ts)
 command -v go >/dev/null 2>&1 || debs+=(golang-go)
+# headless Chromium for the web page's test (test/ui), driven by playwright-core
+debs+=(chromium)
 missing=()
 for p in "${debs[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then

@@ -16,6 +16,7 @@ import type { RestContext } from './rest-auth'
 import { znodeRoutes } from './znodes'
 import { inspectRoutes } from './inspect'
 import { hbaseRoutes } from './hbase'
+import { uiRoutes } from './ui'
 import { watchRoutes } from './watch'
 
 export interface HttpAppOptions {
@@ -59,6 +60,8 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   if (opts.rest !== undefined) app.register(hbaseRoutes, opts.rest)
   if (opts.rest?.inspector !== undefined) app.register(inspectRoutes, { ...opts.rest, inspector: opts.rest.inspector })
   if (opts.rest?.watch !== undefined) app.register(watchRoutes, { ...opts.rest, watch: opts.rest.watch })
+  // after the others: it takes "/" only when none of them did
+  if (opts.rest !== undefined) app.register(uiRoutes)
   app.register(async (child) => { openApiRoute(child) })
   return app
 }

@@ -488,7 +488,7 @@ export class NodeConnection {
       this.attach(id, timeout, 0)
       this.hub.stats.handshakes.created++
       this.zxid = outcome.zxid
-      log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session established')
+      log.info({ peer: this.remote, session: this.sessionHex(), timeout }, 'session established')
       this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd, readOnly: false }, req.hasReadOnly), outcome.zxid, start)
       // This link's (empty) identities are kept from the start, so a RESUME
       // can tell "none" from "never kept here" (then auth packets are re-sent).
@@ -516,7 +516,7 @@ export class NodeConnection {
     this.hub.stats.handshakes.resumed++
     // No watches, no queued events since the attach: the zxid read before it is safe.
     this.zxid = zxid
-    log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session resumed')
+    log.info({ peer: this.remote, session: this.sessionHex(), timeout }, 'session resumed')
     this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd: req.passwd, readOnly: false }, req.hasReadOnly), zxid, start)
     // A new connection starts with no identities, as in ZooKeeper: this
     // replaces those the previous connection of the session had kept.
@@ -550,7 +550,7 @@ export class NodeConnection {
       this.gained = kept
       this.auth = authInfoOrder(distinct([...this.auth, ...kept]))
     }
-    this.hub.log.debug({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq, identities: kept?.length }, 'session re-attached')
+    this.hub.log.info({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq, identities: kept?.length }, 'session re-attached')
     // Without kept identities (an old sidecar, or the session's identities
     // were kept by no node for this link) the sidecar re-sends its auth packets.
     this.send(encodeResumed(timeout, kept === undefined ? 0 : RESUMED_IDENTITIES))
@@ -635,6 +635,8 @@ export class NodeConnection {
 
   private closed (): void {
     this.state = 'closed'
+    // the sidecar's link for one client connection: logged when it served a session
+    if (this.sessionId !== 0) this.hub.log.info({ peer: this.remote, session: this.sessionHex() }, 'connection closed')
     clearTimeout(this.holdTimer)
     this.early = []
     this.order.drop()

@@ -56,7 +56,7 @@ function newSession (hub: Hub, conn: Connection, req: ConnectRequest): void {
   conn.attach(id, timeout)
   hub.sessions.attach(id, conn)
   hub.stats.handshakes.created++
-  hub.log.debug({ peer: conn.remote, session: conn.sessionHex(), timeout }, 'session established')
+  hub.log.info({ peer: conn.remote, session: conn.sessionHex(), timeout }, 'session established')
   const start = now
   conn.send(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd, readOnly: false }, req.hasReadOnly),
     (end) => conn.stats.response(0, zxid, 'SESS', start, end))
@@ -89,7 +89,7 @@ function resumeSession (hub: Hub, conn: Connection, req: ConnectRequest): void {
   // One connection per session, as ZooKeeper: the one it moved from is closed.
   if (previous !== undefined) previous.destroy('session moved to another connection')
   hub.stats.handshakes.resumed++
-  hub.log.debug({ peer: conn.remote, session: conn.sessionHex(), timeout }, 'session resumed')
+  hub.log.info({ peer: conn.remote, session: conn.sessionHex(), timeout }, 'session resumed')
   const zxid = store.getZxid()
   conn.send(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd: req.passwd, readOnly: false }, req.hasReadOnly),
     (end) => conn.stats.response(0, zxid, 'SESS', now, end))

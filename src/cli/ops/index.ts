@@ -4,5 +4,6 @@ import type { Command } from '../command'
 import { getCommand, lsCommand, statCommand, treeCommand } from './read'
 import { createCommand, deleteCommand, setCommand } from './write'
 import { hbaseCommand, sessionsCommand } from './inspect'
+import { getAclCommand, setAclCommand } from './acl'
 
-export const OPS_COMMANDS: readonly Command[] = [lsCommand, getCommand, statCommand, treeCommand, createCommand, setCommand, deleteCommand, sessionsCommand, hbaseCommand]
+export const OPS_COMMANDS: readonly Command[] = [lsCommand, getCommand, statCommand, treeCommand, createCommand, setCommand, deleteCommand, getAclCommand, setAclCommand, sessionsCommand, hbaseCommand]

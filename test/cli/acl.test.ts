@@ -12,7 +12,8 @@ import { zkCliBatch } from '../support/zkcli'
 import { digestOf } from '../http/rest-suite'
 import { json, restArgs, rk, TOKEN } from './ops-suite'
 
-t.setTimeout(60_000)
+// two JVMs (ZooKeeper, zkCli) and ~25 CLI process starts: ~30 s alone, more on a loaded machine
+t.setTimeout(120_000)
 
 let server: RedkeeperHandle | undefined
 let zk: ZooKeeperHandle | undefined

@@ -133,11 +133,16 @@ export function metricsSuite (t: Test, target: () => MetricsTarget): void {
     const found = await fetch(`${base}/v1/znodes/zookeeper`)
     t.equal(found.status, 200)
     await found.text()
+    const unknown = await fetch(`${base}/no-such-route${tag}`)
+    t.equal(unknown.status, 404)
+    await unknown.text()
     const after = await scrape(t, base)
     const route = { method: 'GET', route: '/v1/znodes/*' }
     t.equal(delta(after, before, 'redkeeper_http_requests_total', { ...route, status: '404' }), 1, 'one 404')
     t.equal(delta(after, before, 'redkeeper_http_requests_total', { ...route, status: '200' }), 1, 'one 200')
     t.equal(delta(after, before, 'redkeeper_http_request_duration_seconds_count', route), 2, 'both timed')
+    t.equal(delta(after, before, 'redkeeper_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' }), 1, 'an unknown URL is one series, not one per URL')
+    t.notOk(after.samples.some((x) => (x.labels.route ?? '').includes(tag)), 'no URL became a label')
     // the scrape before this one is counted by the time of this one
     t.ok(delta(after, before, 'redkeeper_http_requests_total', { method: 'GET', route: '/metrics', status: '200' }) >= 1, '/metrics itself')
     t.equal(after.types.get('redkeeper_http_request_duration_seconds'), 'histogram')

@@ -114,13 +114,35 @@ export function metricsSuite (t: Test, target: () => MetricsTarget): void {
     if (embedded) {
       // N + 1 records passed --snap-count: a snapshot is written in the background
       let page = after
-      while (delta(page, before, 'redkeeper_snapshot_duration_seconds_count') < 1) {
+      for (let i = 0; delta(page, before, 'redkeeper_snapshot_duration_seconds_count') < 1; i++) {
+        if (i === 200) throw new Error('no snapshot was counted after --snap-count records')
         await new Promise((resolve) => setTimeout(resolve, 50))
         page = await scrape(t, base)
       }
       t.ok((page.get('redkeeper_snapshot_size_bytes') ?? 0) > 0, 'the last snapshot\'s size')
       t.ok((page.get('redkeeper_snapshot_duration_seconds_sum') ?? -1) > 0, 'its duration')
     }
+  })
+
+  t.test('handshakes are counted by outcome: created, resumed, expired, refused', async (t) => {
+    const { base, zkAddress } = target()
+    const before = await scrape(t, base)
+    const first = await ZkClient.connect(zkAddress, { autoPing: false })
+    t.teardown(() => first.destroy())
+    const again = await ZkClient.connect(zkAddress, { autoPing: false, sessionId: first.sessionIdBig, passwd: first.passwd })
+    t.teardown(() => again.destroy())
+    t.equal(again.sessionIdBig, first.sessionIdBig, 'the session was taken up')
+    const wrong = Buffer.from(first.passwd)
+    wrong[0] ^= 0xff
+    await t.rejects(ZkClient.connect(zkAddress, { autoPing: false, sessionId: first.sessionIdBig, passwd: wrong }), 'a wrong password: session expired')
+    await t.rejects(ZkClient.connect(zkAddress, { autoPing: false, lastZxidSeen: 2 ** 40, connectTimeout: 5000 }), 'a client ahead of the store is refused')
+    await again.close()
+    const after = await scrape(t, base)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'created' }), 1)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'resumed' }), 1)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'expired' }), 1)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'refused' }), 1)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'reattached' }), 0, 'no node went away')
   })
 
   t.test('REST requests are counted per route pattern and status, with latency', async (t) => {

@@ -9,14 +9,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { UNMATCHED_ROUTE, type HttpMetrics } from '../metrics'
 
-/** The `error` field of a failed response's JSON body ("NONODE", "BADARGUMENTS", ...). */
+/** The ZooKeeper error name in a failed response's JSON body ("NONODE", "BADARGUMENTS", ...). */
 const failures = new WeakMap<FastifyRequest, string>()
 
 function errorName (payload: unknown): string | undefined {
   if (typeof payload !== 'string' || !payload.startsWith('{')) return undefined
   try {
     const body = JSON.parse(payload) as { error?: unknown }
-    return typeof body.error === 'string' ? body.error : undefined
+    // the API's names are ZooKeeper's (NONODE, BADARGUMENTS); Fastify's own 404 says "Not Found"
+    return typeof body.error === 'string' && /^[A-Z][A-Z0-9_]*$/.test(body.error) ? body.error : undefined
   } catch {
     return undefined
   }

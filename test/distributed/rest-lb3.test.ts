@@ -10,6 +10,9 @@ import { ZkClient } from '../../src/client'
 import { Err, EventType, OpCode } from '../../src/engine/codes'
 import { startTopology, type Topology } from '../support/topology'
 import { ALICE, call, restArgs, SUPER } from '../http/rest-suite'
+import { parseExposition } from '../http/metrics-format'
+import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 t.setTimeout(60_000)
 
@@ -90,4 +93,43 @@ t.test('a ZooKeeper client\'s session is listed by every node, and REST writes o
   const r = await c.request({ type: OpCode.getData, path, watch: false })
   t.equal(r.body?.data?.toString(), `v${all.length}`, 'the client reads the last REST write')
   t.equal((await call(all[1].url, 'DELETE', `/v1/znodes${path}?recursive=true`, { headers: ALICE })).status, 200)
+})
+
+/** a node's /metrics sample (0 when absent) */
+async function metric (url: string, name: string, labels?: Record<string, string>): Promise<number> {
+  const res = await fetch(`${url}/metrics`)
+  return parseExposition(await res.text()).get(name, labels) ?? 0
+}
+
+// last: it kills a node
+t.test('a sidecar that loses its node re-attaches through another, which counts and logs it', async (t) => {
+  const tp = topo as Topology
+  const all = bases().slice(0, 3)
+  const c = await ZkClient.connect(tp.address, { autoPing: true })
+  t.teardown(() => c.destroy())
+  const hex = `0x${c.sessionIdBig.toString(16)}`
+  // the links of the earlier subtests' clients may take a moment to close
+  let held: number[] = []
+  for (let n = 0; n < 100; n++) {
+    held = await Promise.all(all.map((b) => metric(b.url, 'redkeeper_connections')))
+    if (held.filter((x) => x > 0).length === 1 && held.includes(1)) break
+    await sleep(50)
+  }
+  const i = held.indexOf(1)
+  t.ok(i >= 0 && held.filter((n) => n > 0).length === 1, `one node holds the client's link (${held.join(', ')})`)
+  const survivors = all.filter((_, k) => k !== i)
+  const before = await Promise.all(survivors.map((b) => metric(b.url, 'redkeeper_handshakes_total', { result: 'reattached' })))
+  await tp.nodes[i].kill9()
+  // the sidecar re-sends what was in flight once it has re-attached elsewhere
+  t.equal((await c.request({ type: OpCode.exists, path: '/', watch: false })).err, Err.OK, 'the client carries on')
+  const after = await Promise.all(survivors.map((b) => metric(b.url, 'redkeeper_handshakes_total', { result: 'reattached' })))
+  t.equal(after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0), 1, 'one re-attach, counted by the node that took it')
+  const k = after.findIndex((n, j) => n > before[j])
+  const node = tp.nodes.filter((_, j) => j !== i)[k]
+  const logged = (): boolean => readFileSync(node.logFile, 'utf8').split('\n').filter((l) => l.includes('"session re-attached"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .some((l) => l.session === hex && typeof l.peer === 'string' && /^\/127\.0\.0\.1:\d+$/.test(l.peer) && l.level === 30)
+  // pino writes asynchronously: wait (bounded) for the line
+  for (let n = 0; n < 100 && !logged(); n++) await sleep(50)
+  t.ok(logged(), `its log has 'session re-attached' for ${hex} with the client's address`)
 })

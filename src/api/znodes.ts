@@ -125,6 +125,14 @@ export async function setData (gw: ZkGateway, ids: readonly Id[], path: string, 
   return { path, stat: out.body?.stat as Stat }
 }
 
+/** setACL: `version` is the ACL version (aversion) the caller expects, -1 for any. */
+export async function setAcl (gw: ZkGateway, ids: readonly Id[], path: string, acl: ACL[], version: number): Promise<{ path: string, stat: Stat }> {
+  checkPath(path)
+  checkFrameSize(gw, path, null, acl)
+  const out = await run(gw, { type: OpCode.setACL, path, acl, version }, ids, path)
+  return { path, stat: out.body?.stat as Stat }
+}
+
 export async function remove (gw: ZkGateway, ids: readonly Id[], path: string, version: number): Promise<{ path: string, deleted: number }> {
   checkPath(path)
   await run(gw, { type: OpCode.delete, path, version }, ids, path)

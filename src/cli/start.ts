@@ -30,6 +30,7 @@ const S = {
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   fsync: { flag: 'fsync', env: 'REDKEEPER_FSYNC', arg: '<bool>', parse: bool, defaultText: 'true', help: 'fsync the log before acknowledging (--no-fsync: tests and benchmarks only)' },
+  snapCount: { flag: 'snap-count', env: 'REDKEEPER_SNAP_COUNT', arg: '<records>', parse: positiveInt, defaultText: '100000', help: "a snapshot after this many log records (ZooKeeper's snapCount)" },
   ...AUTH_SETTINGS,
   ...SWEEP_SETTINGS,
   extendedTypes: EXTENDED_TYPES,
@@ -70,6 +71,7 @@ interface StartOptions {
   maxSessionTimeout: number | undefined
   logLevel: string
   fsync: boolean
+  snapCount: number | undefined
   auth: AuthConfig
   sweep: ZnodeSettings
   fourLetterWhitelist: string | undefined
@@ -100,6 +102,7 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (l
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     fsync: resolve(S.fsync, fsyncFlag, env) ?? true,
+    snapCount: resolve(S.snapCount, str('snap-count'), env),
     auth: resolveAuth(str, env),
     sweep: resolveSweepSettings(values, str, env),
     fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env),
@@ -143,6 +146,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
       fsync: parsed.fsync,
+      snapCount: parsed.snapCount,
       auth: parsed.auth,
       ...parsed.sweep,
       fourLetterWhitelist: parsed.fourLetterWhitelist,

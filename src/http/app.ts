@@ -7,7 +7,8 @@ import websocket, { type WebsocketPluginOptions } from '@fastify/websocket'
 import type { Logger } from 'pino'
 import { healthRoutes } from './health'
 import { metricsRoutes } from './metrics'
-import type { MetricsSource } from '../metrics'
+import { HttpMetrics, type MetricsSource } from '../metrics'
+import { observeRequests } from './observe'
 import { openApiRoute, registerOpenApi } from './openapi'
 import type { ServerProbe } from './probe'
 import { trackRoutes } from './route-table'
@@ -53,9 +54,11 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   registerOpenApi(app)
   // at the root, once: each registration would route every upgrade again
   app.register(websocket, opts.websocket ?? { options: { maxPayload: WATCH_WS_MAX_PAYLOAD } })
+  const httpMetrics = opts.metrics === undefined ? undefined : new HttpMetrics()
+  observeRequests(app, httpMetrics)
   app.register(healthRoutes, { probe: opts.probe })
   app.register(statusRoutes, { probe: opts.probe })
-  if (opts.metrics !== undefined) app.register(metricsRoutes, { source: opts.metrics })
+  if (opts.metrics !== undefined) app.register(metricsRoutes, { source: opts.metrics, http: httpMetrics })
   if (opts.rest !== undefined) app.register(znodeRoutes, opts.rest)
   if (opts.rest !== undefined) app.register(hbaseRoutes, opts.rest)
   if (opts.rest?.inspector !== undefined) app.register(inspectRoutes, { ...opts.rest, inspector: opts.rest.inspector })

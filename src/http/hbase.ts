@@ -9,7 +9,7 @@ import { gatewayReader } from '../api/hbase'
 import * as api from '../api/znodes'
 import { decodeHBaseZnode, summarizeHBase } from '../hbase'
 import { callerOf, restScope, securityOf, type RestContext } from './rest-auth'
-import * as S from './inspect-schemas'
+import * as S from './hbase-schemas'
 import { errorReplies } from './rest-schemas'
 
 /** The parent without a trailing "/" (ZooKeeper's path rules apply). */

@@ -1,8 +1,8 @@
-// JSON schemas of the inspection routes (sessions, watches, HBase views):
+// JSON schemas of the inspection routes (sessions, watches; HBase views are in hbase-schemas.ts):
 // they validate queries and serialise replies, and become /openapi.json.
 
 import { SESSIONS_DEFAULT_LIMIT, SESSIONS_MAX_LIMIT } from '../api/inspector'
-import { errorSchema, statSchema } from './rest-schemas'
+import { errorSchema } from './rest-schemas'
 
 const sessionId = { type: 'string', pattern: '^0x[0-9a-f]+$', description: 'the session id, exact 64-bit hex (Long.toHexString)' } as const
 const paths = { type: 'array', items: { type: 'string' } } as const
@@ -96,76 +96,6 @@ export const watchesReply = {
       additionalProperties: false
     }
   ]
-} as const
-
-export const hbaseQuery = {
-  type: 'object',
-  properties: { parent: { type: 'string', default: '/hbase', description: 'zookeeper.znode.parent of the HBase cluster' } },
-  additionalProperties: false
-} as const
-
-export const hbaseZnodeParams = {
-  type: 'object',
-  required: ['*'],
-  properties: { '*': { type: 'string', description: 'the znode path without its leading "/" (hbase/master); it must lie under parent' } }
-} as const
-
-// The decoded views are a union of many shapes (src/hbase/types.ts,
-// docs/hbase.md): the schema names the fields every view has and lets the
-// rest through as they are.
-const view = {
-  type: 'object',
-  required: ['kind', 'path'],
-  properties: { kind: { type: 'string', description: 'master, region-server, meta-region-server, cluster-id, …, unknown, invalid' }, path: { type: 'string' } },
-  additionalProperties: true
-} as const
-const anyObject = { type: 'object', additionalProperties: true } as const
-
-export const hbaseZnodeReply = {
-  type: 'object',
-  required: ['path', 'view', 'stat'],
-  properties: { path: { type: 'string' }, view, stat: statSchema },
-  additionalProperties: false
-} as const
-
-const switchState = { type: 'object', required: ['enabled', 'znode'], properties: { enabled: { type: 'boolean' }, znode: { type: 'boolean' } }, additionalProperties: false } as const
-
-export const hbaseSummaryReply = {
-  type: 'object',
-  description: 'summarizeHBase (docs/hbase.md): the cluster as its znodes tell it',
-  required: ['parent', 'exists', 'clusterId', 'clusterUp', 'startDate', 'activeMaster', 'backupMasters', 'regionServers', 'draining', 'meta', 'switches', 'replicationPeers', 'tables', 'namespaces', 'problems'],
-  properties: {
-    parent: { type: 'string' },
-    exists: { type: 'boolean' },
-    clusterId: { type: ['string', 'null'] },
-    clusterUp: { type: 'boolean' },
-    startDate: { type: ['string', 'null'] },
-    activeMaster: { ...view, type: ['object', 'null'] },
-    backupMasters: { type: 'array', items: view },
-    regionServers: { type: 'array', items: anyObject },
-    draining: { type: 'array', items: anyObject },
-    meta: { type: 'array', items: anyObject },
-    switches: {
-      type: 'object',
-      required: ['balancer', 'normalizer', 'split', 'merge', 'snapshotCleanup'],
-      properties: { balancer: switchState, normalizer: switchState, split: switchState, merge: switchState, snapshotCleanup: switchState },
-      additionalProperties: false
-    },
-    replicationPeers: { type: 'array', items: anyObject },
-    tables: { type: 'array', items: { type: 'object', required: ['table', 'state'], properties: { table: { type: 'string' }, state: { type: 'string' } }, additionalProperties: false } },
-    namespaces: paths,
-    problems: {
-      type: 'array',
-      description: 'znodes read and not usable: invalid, unknown, or unreadable (e.g. NOAUTH for this caller)',
-      items: {
-        type: 'object',
-        required: ['path', 'kind', 'reason'],
-        properties: { path: { type: 'string' }, kind: { type: 'string', enum: ['invalid', 'unknown', 'unreadable'] }, reason: { type: 'string' } },
-        additionalProperties: false
-      }
-    }
-  },
-  additionalProperties: false
 } as const
 
 export const inspectErrors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 503: errorSchema } as const

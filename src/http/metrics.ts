@@ -3,10 +3,12 @@
 // here, once per scrape, never per request.
 
 import type { FastifyPluginCallback } from 'fastify'
-import { CONTENT_TYPE, renderMetrics, startProcessMetrics, type MetricsSource } from '../metrics'
+import { CONTENT_TYPE, renderMetrics, startProcessMetrics, type HttpMetrics, type MetricsSource } from '../metrics'
 
 export interface MetricsOptions {
   source: MetricsSource
+  /** the app's HTTP request series (observe.ts) */
+  http?: HttpMetrics
 }
 
 export const metricsRoutes: FastifyPluginCallback<MetricsOptions> = (app, opts, done) => {
@@ -18,7 +20,7 @@ export const metricsRoutes: FastifyPluginCallback<MetricsOptions> = (app, opts, 
       response: { 200: { type: 'string' } }
     }
   }, async (_req, reply) => {
-    const text = await renderMetrics(opts.source)
+    const text = await renderMetrics(opts.source, opts.http)
     return reply.type(CONTENT_TYPE).send(text)
   })
   done()

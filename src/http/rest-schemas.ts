@@ -106,6 +106,16 @@ export const createBody = {
   additionalProperties: false
 } as const
 
+export const setAclBody = {
+  type: 'object',
+  required: ['acl'],
+  properties: {
+    acl: { type: 'array', items: aclEntry, description: 'the new ACL (an empty one is INVALIDACL, as in ZooKeeper); the auth scheme expands to the caller\'s identities' },
+    version: { type: 'integer', minimum: -1, maximum: 2147483647, description: 'the ACL version (stat.aversion) expected; -1 or absent: any. If-Match says the same.' }
+  },
+  additionalProperties: false
+} as const
+
 export const setBody = {
   type: 'object',
   required: ['data'],

@@ -80,6 +80,23 @@ export const znodeRoutes: FastifyPluginCallback<ZnodeRoutesOptions> = (app, opts
     return { path: r.path, acl: toJsonAcl(r.acl), stat: r.stat }
   })
 
+  app.put<{ Params: Wild, Body: { acl: JsonAcl[], version?: number }, Headers: { 'if-match'?: string } }>('/v1/acl/*', {
+    schema: {
+      ...write,
+      summary: 'Set a znode\'s ACL (setACL); the ACL version (aversion) expected comes from version or If-Match (412 BADVERSION)',
+      params: S.pathParams,
+      headers: S.ifMatchHeaders,
+      body: S.setAclBody,
+      response: { 200: S.statReply, ...S.errorReplies, 412: S.errorSchema, 413: S.errorSchema }
+    }
+  }, async (req) => {
+    const who = callerOf(req)
+    const header = expectedVersion(req.headers['if-match'])
+    const body = req.body.version ?? -1
+    if (header !== -1 && body !== -1 && header !== body) throw badArguments(`If-Match ${header} and version ${body} disagree`)
+    return api.setAcl(gw, who.ids, znodePath(req.params), fromJsonAcl(req.body.acl), header !== -1 ? header : body)
+  })
+
   app.get<{ Params: Wild }>('/v1/children/*', {
     schema: { ...read, summary: 'A znode\'s children, sorted, and its stat (getChildren2)', params: S.pathParams, response: { 200: S.childrenReply, ...S.errorReplies } }
   }, async (req) => api.getChildren(gw, callerOf(req).ids, znodePath(req.params)))

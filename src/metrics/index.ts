@@ -1,6 +1,8 @@
 export { CONTENT_TYPE, Exposition } from './exposition'
 export { Histogram, LATENCY_BUCKETS } from './histogram'
 export { RedisCallMetrics } from './redis-calls'
+export { HttpMetrics, UNMATCHED_ROUTE } from './http'
+export { StoreIoMetrics } from './store-io'
 export { opLabel, RequestMetrics, resultLabel } from './requests'
 export { renderMetrics } from './render'
 export { startProcessMetrics } from './process'

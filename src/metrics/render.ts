@@ -2,14 +2,18 @@
 
 import { Exposition } from './exposition'
 import { writeProcessMetrics } from './process'
+import type { HttpMetrics } from './http'
 import type { MetricsSource } from './source'
 
-export async function renderMetrics (src: MetricsSource): Promise<string> {
+/** `http`: the HTTP app's own request series, when it keeps them */
+export async function renderMetrics (src: MetricsSource, http?: HttpMetrics): Promise<string> {
   const out = new Exposition()
   const store = await src.store()
   const s = src.stats
   s.requests.write(out)
   out.single('redkeeper_watch_events_sent_total', 'counter', 'Watch notifications sent to clients', s.watchEventsSent)
+  out.family('redkeeper_handshakes_total', 'counter', 'Session handshakes by outcome: created, resumed (ConnectRequest for an existing session), reattached (a sidecar\'s RESUME on a node), expired (session gone or wrong password), refused (client ahead of the store\'s zxid)')
+  for (const [result, n] of Object.entries(s.handshakes)) out.sample('redkeeper_handshakes_total', n, { result })
   out.single('redkeeper_auth_failed_total', 'counter', 'Connections that failed authentication', s.authFailed)
   out.single('redkeeper_packets_received_total', 'counter', 'ZooKeeper packets received (zk_packets_received)', s.packetsReceived)
   out.single('redkeeper_packets_sent_total', 'counter', 'ZooKeeper packets sent, replies and notifications (zk_packets_sent)', s.packetsSent)
@@ -25,7 +29,9 @@ export async function renderMetrics (src: MetricsSource): Promise<string> {
     out.single('redkeeper_log_records_total', 'counter', 'Records appended to the transaction log', src.logRecords())
     out.single('redkeeper_log_flushes_total', 'counter', 'Times the log became durable up to a new record (fsync batches)', s.logFlushes)
   }
+  if (src.storeIo !== undefined) src.storeIo.write(out)
   if (src.redis !== undefined) src.redis.write(out)
+  if (http !== undefined) http.write(out)
   writeProcessMetrics(out)
   return out.text()
 }

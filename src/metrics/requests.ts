@@ -44,7 +44,14 @@ export class RequestMetrics {
       const s = this.byOp.get(op) as OpSeries
       for (const [err, n] of s.results) out.sample('redkeeper_requests_total', n, { op: opLabel(op), result: resultLabel(err) })
     }
-    out.family('redkeeper_request_duration_seconds', 'histogram', 'Time from a request\'s arrival to its reply leaving, by opcode (millisecond resolution)')
+    out.family('redkeeper_request_duration_seconds', 'histogram', 'Time from a request\'s arrival to its reply leaving, by opcode (microsecond resolution)')
     for (const op of ops) out.histogram('redkeeper_request_duration_seconds', (this.byOp.get(op) as OpSeries).latency, { op: opLabel(op) })
+    // summed at scrape time from the per-opcode counts: nothing more on the reply path
+    const errors = new Map<number, number>()
+    for (const s of this.byOp.values()) {
+      for (const [err, n] of s.results) if (err !== 0) errors.set(err, (errors.get(err) ?? 0) + n)
+    }
+    out.family('redkeeper_request_errors_total', 'counter', 'ZooKeeper requests answered with an error, by ZooKeeper error name (all opcodes)')
+    for (const err of [...errors.keys()].sort((a, b) => a - b)) out.sample('redkeeper_request_errors_total', errors.get(err) as number, { error: resultLabel(err) })
   }
 }

@@ -4,6 +4,7 @@
 
 import type { ServerStats } from '../server/stats'
 import type { RedisCallMetrics } from './redis-calls'
+import type { StoreIoMetrics } from './store-io'
 
 /** The store's numbers, read once per scrape. Absent: the store does not keep it. */
 export interface StoreGauges {
@@ -29,4 +30,6 @@ export interface MetricsSource {
   redis?: RedisCallMetrics
   /** embedded only: records appended to the log */
   logRecords?: () => number
+  /** embedded only: fsync and snapshot timings */
+  storeIo?: StoreIoMetrics
 }

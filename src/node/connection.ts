@@ -241,14 +241,14 @@ export class NodeConnection {
     }
   }
 
-  /** A REPLY (ZooKeeper reply frame), counted as ZooKeeper counts responses. */
-  sendReply (frame: Buffer, xid: number, zxid: number, type: number, err: number, start: number): void {
+  /** A REPLY (ZooKeeper reply frame), counted as ZooKeeper counts responses; `t0`: arrival on performance.now()'s clock. */
+  sendReply (frame: Buffer, xid: number, zxid: number, type: number, err: number, start: number, t0: number): void {
     this.send(encodeReplyMessage(frame))
     this.hub.stats.packetsSent++
     this.stats.packetsSent++
     this.queued--
     const end = Date.now()
-    this.hub.stats.replied(type, err, start, end)
+    this.hub.stats.replied(type, err, start, end, t0)
     this.stats.response(xid, zxid, opName(type), start, end)
   }
 
@@ -474,6 +474,7 @@ export class NodeConnection {
       // lost): it must not be served from the past. ZooKeeper closes without
       // a ConnectResponse.
       log.info({ peer: this.remote }, `refusing session request: client has seen zxid 0x${req.lastZxidSeen.toString(16)}, our last zxid is 0x${zxid.toString(16)}`)
+      this.hub.stats.handshakes.refused++
       this.closeAfter('client has seen a newer zxid than the store holds')
       return
     }
@@ -485,8 +486,9 @@ export class NodeConnection {
       // Socket gone meanwhile: the session was made and simply expires.
       if (this.state !== 'handshake') return
       this.attach(id, timeout, 0)
+      this.hub.stats.handshakes.created++
       this.zxid = outcome.zxid
-      log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session established')
+      log.info({ peer: this.remote, session: this.sessionHex(), timeout }, 'session established')
       this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd, readOnly: false }, req.hasReadOnly), outcome.zxid, start)
       // This link's (empty) identities are kept from the start, so a RESUME
       // can tell "none" from "never kept here" (then auth packets are re-sent).
@@ -501,6 +503,7 @@ export class NodeConnection {
     if (!ok) {
       // Expired, unknown, or the wrong password: ZooKeeper answers with a zero
       // session, which the client reports as "session expired", then closes.
+      this.hub.stats.handshakes.expired++
       log.info({ peer: this.remote, session: `0x${id.toString(16)}` }, 'invalid session, probably expired')
       this.send(encodeConnected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: 0, sessionId: 0, passwd: NO_PASSWORD, readOnly: false }, req.hasReadOnly)))
       this.closeAfter('session expired')
@@ -510,9 +513,10 @@ export class NodeConnection {
     // recorded results went with it, as ZooKeeper loses them with the socket
     // (the client's setWatches re-fires what changed).
     this.attach(id, timeout, 0)
+    this.hub.stats.handshakes.resumed++
     // No watches, no queued events since the attach: the zxid read before it is safe.
     this.zxid = zxid
-    log.debug({ peer: this.remote, session: this.sessionHex(), timeout }, 'session resumed')
+    log.info({ peer: this.remote, session: this.sessionHex(), timeout }, 'session resumed')
     this.connected(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd: req.passwd, readOnly: false }, req.hasReadOnly), zxid, start)
     // A new connection starts with no identities, as in ZooKeeper: this
     // replaces those the previous connection of the session had kept.
@@ -535,16 +539,18 @@ export class NodeConnection {
     ])
     if (this.state !== 'handshake') return
     if (!ok) {
+      this.hub.stats.handshakes.expired++
       this.hub.log.info({ peer: this.remote, session: `0x${id.toString(16)}` }, 'resume refused: session expired')
       this.expired()
       return
     }
     this.attach(id, timeout, deliveredSeq)
+    this.hub.stats.handshakes.reattached++
     if (kept !== undefined) {
       this.gained = kept
       this.auth = authInfoOrder(distinct([...this.auth, ...kept]))
     }
-    this.hub.log.debug({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq, identities: kept?.length }, 'session re-attached')
+    this.hub.log.info({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq, identities: kept?.length }, 'session re-attached')
     // Without kept identities (an old sidecar, or the session's identities
     // were kept by no node for this link) the sidecar re-sends its auth packets.
     this.send(encodeResumed(timeout, kept === undefined ? 0 : RESUMED_IDENTITIES))
@@ -629,6 +635,8 @@ export class NodeConnection {
 
   private closed (): void {
     this.state = 'closed'
+    // the sidecar's link for one client connection: logged when it served a session
+    if (this.sessionId !== 0) this.hub.log.info({ peer: this.remote, session: this.sessionHex() }, 'connection closed')
     clearTimeout(this.holdTimer)
     this.early = []
     this.order.drop()

@@ -13,6 +13,7 @@ import type { NodeHub } from './hub'
 
 export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer): void {
   const start = Date.now()
+  const t0 = performance.now()
   const packet = processPacket(hub, conn, conn.reader.reset(body))
   if (packet.kind === 'unreadable') {
     conn.protocolError(packet.reason)
@@ -27,7 +28,7 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
       // is the connection's (see NodeConnection.zxid).
       conn.afterPrevious(() => {
         const zxid = conn.zxid
-        conn.sendReply(encodePing(undefined, zxid), -2, zxid, OpCode.ping, Err.OK, start)
+        conn.sendReply(encodePing(undefined, zxid), -2, zxid, OpCode.ping, Err.OK, start, t0)
       })
       return
     case 'answer': {
@@ -38,24 +39,24 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
       const a = packet.answer
       conn.afterPrevious(() => {
         const zxid = a.zxid ?? conn.zxid
-        conn.sendReply(encodeAnswer(a, zxid), a.xid, zxid, a.type, a.err, start)
+        conn.sendReply(encodeAnswer(a, zxid), a.xid, zxid, a.type, a.err, start, t0)
       })
       if (a.close !== undefined) conn.closeAfter(a.close)
       return
     }
     case 'submit':
-      submit(hub, conn, packet.xid, packet.type, packet.req, start)
+      submit(hub, conn, packet.xid, packet.type, packet.req, start, t0)
   }
 }
 
 /** Everything else is ONE call to Redis, issued at once (pipelined) and answered in line. */
-function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, req: Request, start: number): void {
+function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, req: Request, start: number, t0: number): void {
   if (req.type === OpCode.closeSession) {
     conn.inLine(hub.backend.closeSession(conn.context(start), xid, conn.delivered, conn.acked), (res) => {
-      replyWith(conn, xid, type, res, start)
+      replyWith(conn, xid, type, res, start, t0)
       conn.closeAfter('session closed')
     }, () => {
-      systemError(conn, xid, type, start)
+      systemError(conn, xid, type, start, t0)
       conn.closeAfter('session close failed')
     }, xid, type)
     // ZooKeeper reads nothing more from a connection that asked to close.
@@ -63,24 +64,24 @@ function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, 
     return
   }
   conn.inLine(hub.backend.exec(conn.context(start), req, xid, conn.delivered, conn.acked), (res) => {
-    replyWith(conn, xid, type, res, start)
+    replyWith(conn, xid, type, res, start, t0)
   }, () => {
-    systemError(conn, xid, type, start)
+    systemError(conn, xid, type, start, t0)
   }, xid, type)
 }
 
 /** Events first, then the reply: the protocol's order guarantee. */
-function replyWith (conn: NodeConnection, xid: number, type: number, res: ExecResult, start: number): void {
+function replyWith (conn: NodeConnection, xid: number, type: number, res: ExecResult, start: number, t0: number): void {
   const out = res.outcome
   if (out.zxid > conn.zxid) conn.zxid = out.zxid
   conn.deliver(res.events)
-  conn.sendReply(encodeReply(undefined, xid, out.zxid, out.err, type, out.body), xid, out.zxid, type, out.err, start)
+  conn.sendReply(encodeReply(undefined, xid, out.zxid, out.err, type, out.body), xid, out.zxid, type, out.err, start, t0)
 }
 
 /** The store call failed: SYSTEMERROR in line, with the connection's zxid. */
-function systemError (conn: NodeConnection, xid: number, type: number, start: number): void {
+function systemError (conn: NodeConnection, xid: number, type: number, start: number, t0: number): void {
   conn.afterPrevious(() => {
     const zxid = conn.zxid
-    conn.sendReply(encodeReply(undefined, xid, zxid, Err.SYSTEMERROR, type), xid, zxid, type, Err.SYSTEMERROR, start)
+    conn.sendReply(encodeReply(undefined, xid, zxid, Err.SYSTEMERROR, type), xid, zxid, type, Err.SYSTEMERROR, start, t0)
   })
 }

@@ -91,14 +91,12 @@ async function * dump (src: NodeFourLetterSource): AsyncIterable<string> {
 }
 
 function treeStats (s: BackendStats | undefined): TreeStats {
-  // Fields the store may add later (ephemerals, data size) are read when present.
-  const extra = (s ?? {}) as Partial<TreeStats>
   return {
     nodeCount: s?.nodeCount ?? 0,
     watchCount: s?.watchCount ?? 0,
     sessionCount: s?.sessionCount ?? 0,
-    ephemeralCount: extra.ephemeralCount ?? 0,
-    approximateDataSize: extra.approximateDataSize ?? 0
+    ephemeralCount: s?.ephemeralCount ?? 0,
+    approximateDataSize: s?.approximateDataSize ?? 0
   }
 }
 

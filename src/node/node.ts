@@ -195,10 +195,10 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     stats,
     connections: () => connections.size,
     outstanding: fourLetter.outstanding,
-    // one FCALL per scrape: the whole service's numbers (ephemerals and data size are not counted in Redis)
+    // one FCALL per scrape: the whole service's numbers, counted in Redis as they change
     store: async () => {
       const s = await backend.stats()
-      return { znodes: s.nodeCount, watches: s.watchCount, sessions: s.sessionCount, zxid: s.zxid }
+      return { znodes: s.nodeCount, watches: s.watchCount, sessions: s.sessionCount, ephemerals: s.ephemeralCount, dataSize: s.approximateDataSize, zxid: s.zxid }
     },
     redis: redisCalls
   }

@@ -23,6 +23,8 @@ export interface ServerConfig extends SweepConfig {
   maxSessionTimeout?: number
   /** fsync the log before acknowledging; default true. Off only for tests and benchmarks. */
   fsync?: boolean
+  /** ZooKeeper's snapCount: a snapshot after this many log records; default 100 000 */
+  snapCount?: number
   /** superDigest and SASL users; default: ip and digest only, as a stock ZooKeeper */
   auth?: AuthConfig
   /** zookeeper.extendedTypesEnabled: TTL nodes (createTTL and the TTL create modes); default false */
@@ -127,6 +129,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
   const { minSessionTimeout, maxSessionTimeout } = resolveSessionBounds(cfg.tickMs, cfg.minSessionTimeout, cfg.maxSessionTimeout)
   const fourLetterWhitelist = resolveWhitelist(cfg.fourLetterWhitelist)
+  if (cfg.snapCount !== undefined && !positiveInt(cfg.snapCount)) throw new ConfigError(`snapCount must be a positive integer, got ${cfg.snapCount}`)
   return {
     host: cfg.host,
     zkPort: cfg.zkPort,
@@ -137,6 +140,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     minSessionTimeout,
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,
+    snapCount: cfg.snapCount ?? 100_000,
     auth: cfg.auth ?? {},
     extendedTypes: cfg.extendedTypes === true,
     enforceQuota: cfg.enforceQuota === true,

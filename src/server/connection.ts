@@ -220,6 +220,8 @@ export class Connection implements FrameSink {
 
   private closed (): void {
     this.state = 'closed'
+    // sessionless connections (four-letter words, probes) come and go unlogged
+    if (this.sessionId !== 0) this.hub.log.info({ peer: this.remote, session: this.sessionHex() }, 'connection closed')
     if (this.sessionId !== 0 && this.hub.sessions.holder(this.sessionId) === this) {
       // the session lives on until it expires; its watches went with the connection
       this.hub.store.dropWatches(this.sessionId)

@@ -15,6 +15,7 @@ import { opName } from './stats'
 
 export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void {
   const start = Date.now()
+  const t0 = performance.now()
   hub.stats.packetsReceived++
   conn.stats.packetsReceived++
   hub.store.touchSession(conn.sessionId, start)
@@ -28,40 +29,40 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
     case 'ping': {
       const zxid = hub.store.getZxid()
       conn.queued++
-      conn.send(encodePing(undefined, zxid), (end) => finished(hub, conn, -2, zxid, OpCode.ping, Err.OK, start, end))
+      conn.send(encodePing(undefined, zxid), (end) => finished(hub, conn, -2, zxid, OpCode.ping, Err.OK, start, t0, end))
       return
     }
     case 'answer': {
       const a = packet.answer
       const zxid = a.zxid ?? hub.store.getZxid()
       conn.queued++
-      conn.send(encodeAnswer(a, zxid), (end) => finished(hub, conn, a.xid, zxid, a.type, a.err, start, end))
+      conn.send(encodeAnswer(a, zxid), (end) => finished(hub, conn, a.xid, zxid, a.type, a.err, start, t0, end))
       if (a.close !== undefined) conn.closeAfterReplies()
       return
     }
     case 'submit':
-      submit(hub, conn, packet.xid, packet.type, packet.req, start)
+      submit(hub, conn, packet.xid, packet.type, packet.req, start, t0)
   }
 }
 
 /** The request pipeline: one engine call as one store transaction. */
-function submit (hub: Hub, conn: Connection, xid: number, type: number, req: Request, start: number): void {
+function submit (hub: Hub, conn: Connection, xid: number, type: number, req: Request, start: number, t0: number): void {
   if (req.type === OpCode.closeSession) {
     const out = run(hub, conn, xid, type, () => closeSession(hub.store, context(conn, start)))
     if (out === undefined) return
     hub.sessions.detach(conn.sessionId, conn)
     hub.deliver(out.events)
-    reply(hub, conn, xid, type, out.zxid, out.err, undefined, start)
+    reply(hub, conn, xid, type, out.zxid, out.err, undefined, start, t0)
     conn.closeAfterReplies()
     return
   }
   const out = run(hub, conn, xid, type, () => execute(hub.store, context(conn, start), req, { extendedTypes: hub.extendedTypes, enforceQuota: hub.enforceQuota }))
   if (out === undefined) {
-    reply(hub, conn, xid, type, hub.store.getZxid(), Err.SYSTEMERROR, undefined, start)
+    reply(hub, conn, xid, type, hub.store.getZxid(), Err.SYSTEMERROR, undefined, start, t0)
     return
   }
   hub.deliver(out.events)
-  reply(hub, conn, xid, type, out.zxid, out.err, out.body, start)
+  reply(hub, conn, xid, type, out.zxid, out.err, out.body, start, t0)
 }
 
 function context (conn: Connection, now: number): Context {
@@ -88,13 +89,14 @@ function isStoreFailure (err: unknown): boolean {
   return err instanceof Error && err.name === 'StoreStateError'
 }
 
-function reply (hub: Hub, conn: Connection, xid: number, type: number, zxid: number, err: number, body: ReplyBody | undefined, start: number): void {
+function reply (hub: Hub, conn: Connection, xid: number, type: number, zxid: number, err: number, body: ReplyBody | undefined, start: number, t0: number): void {
   conn.queued++
-  conn.send(encodeReply(undefined, xid, zxid, err, type, body), (end) => finished(hub, conn, xid, zxid, type, err, start, end))
+  conn.send(encodeReply(undefined, xid, zxid, err, type, body), (end) => finished(hub, conn, xid, zxid, type, err, start, t0, end))
 }
 
-function finished (hub: Hub, conn: Connection, xid: number, zxid: number, type: number, err: number, start: number, end: number): void {
+/** `start`/`end`: epoch ms; `t0`: arrival on performance.now()'s clock */
+function finished (hub: Hub, conn: Connection, xid: number, zxid: number, type: number, err: number, start: number, t0: number, end: number): void {
   conn.queued--
-  hub.stats.replied(type, err, start, end)
+  hub.stats.replied(type, err, start, end, t0)
   conn.stats.response(xid, zxid, opName(type), start, end)
 }

@@ -27,6 +27,7 @@ export function handleConnect (hub: Hub, conn: Connection, frame: Buffer): void 
     // The client has seen a newer state than ours (it talked to another
     // server, or our disk lost data): it must not be served from the past.
     log.info({ peer: conn.remote }, `refusing session request: client has seen zxid 0x${req.lastZxidSeen.toString(16)}, our last zxid is 0x${ourZxid.toString(16)}`)
+    hub.stats.handshakes.refused++
     conn.destroy('client zxid ahead')
     return
   }
@@ -54,7 +55,8 @@ function newSession (hub: Hub, conn: Connection, req: ConnectRequest): void {
   store.touchSession(id, now)
   conn.attach(id, timeout)
   hub.sessions.attach(id, conn)
-  hub.log.debug({ peer: conn.remote, session: conn.sessionHex(), timeout }, 'session established')
+  hub.stats.handshakes.created++
+  hub.log.info({ peer: conn.remote, session: conn.sessionHex(), timeout }, 'session established')
   const start = now
   conn.send(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd, readOnly: false }, req.hasReadOnly),
     (end) => conn.stats.response(0, zxid, 'SESS', start, end))
@@ -66,6 +68,7 @@ function resumeSession (hub: Hub, conn: Connection, req: ConnectRequest): void {
   if (!checkSession(store, id, req.passwd.toString('hex'))) {
     // Expired, unknown, or the wrong password: ZooKeeper answers with a zero
     // session, which the client reports as "session expired", then closes.
+    hub.stats.handshakes.expired++
     hub.log.info({ peer: conn.remote, session: `0x${id.toString(16)}` }, 'invalid session, probably expired')
     conn.send(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: 0, sessionId: 0, passwd: NO_PASSWORD, readOnly: false }, req.hasReadOnly))
     conn.closeAfterReplies()
@@ -85,7 +88,8 @@ function resumeSession (hub: Hub, conn: Connection, req: ConnectRequest): void {
   const previous = hub.sessions.attach(id, conn)
   // One connection per session, as ZooKeeper: the one it moved from is closed.
   if (previous !== undefined) previous.destroy('session moved to another connection')
-  hub.log.debug({ peer: conn.remote, session: conn.sessionHex(), timeout }, 'session resumed')
+  hub.stats.handshakes.resumed++
+  hub.log.info({ peer: conn.remote, session: conn.sessionHex(), timeout }, 'session resumed')
   const zxid = store.getZxid()
   conn.send(encodeConnectResponse(undefined, { protocolVersion: 0, timeOut: timeout, sessionId: id, passwd: req.passwd, readOnly: false }, req.hasReadOnly),
     (end) => conn.stats.response(0, zxid, 'SESS', now, end))

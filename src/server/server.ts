@@ -13,7 +13,7 @@ import { EmbeddedStore } from '../stores/embedded'
 import { buildHttpApp } from '../http/app'
 import { embeddedInspector } from './rest-inspector'
 import type { ServerProbe } from '../http/probe'
-import type { MetricsSource } from '../metrics'
+import { StoreIoMetrics, type MetricsSource } from '../metrics'
 import { registerAuthConfig } from './auth'
 import { resolveConfig, type ResolvedConfig, type ServerConfig } from './config'
 import { Connection } from './connection'
@@ -47,7 +47,7 @@ const CLOSE_GRACE_MS = 2000
 export async function startEmbeddedServer (config: ServerConfig): Promise<RunningServer> {
   const cfg = resolveConfig(config)
   const log = cfg.logger
-  const store: ServerStore = await EmbeddedStore.open({ dataDir: cfg.dataDir, fsync: cfg.fsync, logger: log })
+  const store: ServerStore = await EmbeddedStore.open({ dataDir: cfg.dataDir, fsync: cfg.fsync, logger: log, snapshotEveryRecords: cfg.snapCount })
   try {
     store.transact(() => initTree(store, Buffer.alloc(0)))
     return await serve(cfg, store)
@@ -147,6 +147,9 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   store.on('error', onStoreError)
   const onDurable = (): void => { stats.logFlushes++ }
   store.on('durable', onDurable)
+  const io = new StoreIoMetrics()
+  store.on('synced', io.synced)
+  store.on('snapshot', io.snapshotted)
 
   const tcp = createServer((socket: Socket) => {
     if (closing !== undefined) {
@@ -231,7 +234,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
       const t = store.stats()
       return { znodes: t.nodeCount, watches: t.watchCount, sessions: t.sessionCount, ephemerals: t.ephemeralCount, dataSize: t.approximateDataSize, zxid: store.getZxid() }
     },
-    logRecords: () => store.appliedSeq
+    logRecords: () => store.appliedSeq,
+    storeIo: io
   }
   const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: embeddedInspector(store), watch }, metrics })
 
@@ -248,6 +252,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     outbox.detach()
     store.off('error', onStoreError)
     store.off('durable', onDurable)
+    store.off('synced', io.synced)
+    store.off('snapshot', io.snapshotted)
     throw err
   }
   const httpPort = (http.server.address() as AddressInfo).port
@@ -286,6 +292,8 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     outbox.detach()
     store.off('error', onStoreError)
     store.off('durable', onDurable)
+    store.off('synced', io.synced)
+    store.off('snapshot', io.snapshotted)
     await store.close()
   }
 

@@ -37,6 +37,14 @@ export class LatencyCounter {
   }
 }
 
+/**
+ * How a session handshake ended: a new session, an existing one taken up by a
+ * ConnectRequest, a sidecar's RESUME after its node went away (distributed
+ * only), a session that was gone (expired, unknown or wrong password), or a
+ * client refused for having seen a newer zxid than the store's.
+ */
+export type HandshakeResult = 'created' | 'resumed' | 'reattached' | 'expired' | 'refused'
+
 /** Server-wide counters (ZooKeeper's ServerStats). */
 export class ServerStats {
   packetsReceived = 0
@@ -48,14 +56,20 @@ export class ServerStats {
   /** watch notifications sent to clients */
   watchEventsSent = 0
   readonly latency = new LatencyCounter()
+  /** session handshakes by outcome, for /metrics: never reset */
+  readonly handshakes: Record<HandshakeResult, number> = { created: 0, resumed: 0, reattached: 0, expired: 0, refused: 0 }
   /** per-opcode counts and latency for /metrics: never reset (Prometheus counters only grow) */
   readonly requests = new RequestMetrics()
   readonly startedAt = Date.now()
 
-  /** A reply left, `start`/`end` in epoch ms: the four-letter latency and the /metrics series. */
-  replied (type: number, err: number, start: number, end: number): void {
+  /**
+   * A reply left, `start`/`end` in epoch ms (the four-letter latency, whole
+   * ms as ZooKeeper's) and `t0` the request's arrival on performance.now()'s
+   * clock: /metrics gets sub-millisecond latency from it.
+   */
+  replied (type: number, err: number, start: number, end: number, t0: number): void {
     this.latency.add(end - start)
-    this.requests.record(type, err, (end - start) / 1000)
+    this.requests.record(type, err, (performance.now() - t0) / 1000)
   }
 
   reset (): void {

@@ -31,6 +31,11 @@ export interface ServerStore extends Storage, DurabilitySource {
   on(event: 'durable', listener: (seq: number) => void): unknown
   /** 'error': the log failed; the store refuses all further transactions */
   on(event: 'error', listener: (err: Error) => void): unknown
+  /** 'synced': one fdatasync of the log took `seconds`; 'snapshot': one was written (observers for /metrics) */
+  on(event: 'synced', listener: (seconds: number) => void): unknown
+  on(event: 'snapshot', listener: (seconds: number, bytes: number) => void): unknown
   off(event: 'durable', listener: (seq: number) => void): unknown
+  off(event: 'synced', listener: (seconds: number) => void): unknown
+  off(event: 'snapshot', listener: (seconds: number, bytes: number) => void): unknown
   off(event: 'error', listener: (err: Error) => void): unknown
 }

@@ -2,13 +2,14 @@
 
 import t from 'tap'
 import { startRedkeeper, type RedkeeperHandle } from '../support/redkeeper'
-import { metricsSuite } from './metrics-suite'
+import { metricsSuite, SNAP_COUNT } from './metrics-suite'
 
 t.setTimeout(60_000)
 
 let rk: RedkeeperHandle | undefined
 t.before(async () => {
-  rk = await startRedkeeper({ args: ['--no-fsync'] })
+  // fsync on: the fsync histogram must move
+  rk = await startRedkeeper({ args: ['--snap-count', String(SNAP_COUNT)] })
 })
 t.teardown(() => rk?.destroy())
 

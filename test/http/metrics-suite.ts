@@ -12,9 +12,12 @@ export interface MetricsTarget {
   base: string
   /** ZooKeeper address for clients */
   zkAddress: string
-  /** embedded: ephemerals and data size are exported too */
+  /** embedded: log, fsync and snapshot series are exported too (started with --snap-count SNAP_COUNT, fsync on) */
   embedded: boolean
 }
+
+/** the embedded target's --snap-count: the workload below writes more records than this */
+export const SNAP_COUNT = 5
 
 const OPEN = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
 const N = 7
@@ -61,17 +64,27 @@ export function metricsSuite (t: Test, target: () => MetricsTarget): void {
     t.equal(delta(mid, before, 'redkeeper_znodes'), N, 'znodes')
     t.equal(delta(mid, before, 'redkeeper_watches'), M, 'one data watch per getData with watch set')
     t.equal(delta(mid, before, 'redkeeper_sessions'), 1, 'the client\'s session')
+    t.equal(delta(mid, before, 'redkeeper_handshakes_total', { result: 'created' }), 1, 'one session created by a handshake')
+    t.equal(delta(mid, before, 'redkeeper_handshakes_total', { result: 'expired' }), 0)
+    t.equal(delta(mid, before, 'redkeeper_request_errors_total', { error: 'NONODE' }), 1, 'errors by ZooKeeper error name')
+    // sub-millisecond buckets: a getData from memory lands below 1 ms on any sane machine, but only the bucket's presence is asserted
+    t.not(mid.get('redkeeper_request_duration_seconds_bucket', { op: 'getData', le: '0.00005' }), undefined, '50 µs bucket')
+    t.not(mid.get('redkeeper_request_duration_seconds_bucket', { op: 'getData', le: '0.0001' }), undefined, '100 µs bucket')
+    t.equal(delta(mid, before, 'redkeeper_ephemerals'), 1, 'ephemerals')
+    // ZooKeeper's approximate size: path length + data length per znode
+    const bytes = paths.reduce((n, p) => n + p.length + 3, 0)
+    t.equal(delta(mid, before, 'redkeeper_approximate_data_size_bytes'), bytes, 'data size')
     t.equal(delta(mid, before, 'redkeeper_connections'), 1, 'the client\'s connection')
     t.equal(mid.get('redkeeper_outstanding_requests'), 0, 'nothing in flight between requests')
     t.equal(mid.types.get('redkeeper_requests_total'), 'counter')
     t.equal(mid.types.get('redkeeper_request_duration_seconds'), 'histogram')
     t.ok((mid.get('redkeeper_last_zxid') ?? 0) > (before.get('redkeeper_last_zxid') ?? 0), 'zxid moved')
     if (embedded) {
-      t.equal(delta(mid, before, 'redkeeper_ephemerals'), 1, 'ephemerals')
-      // ZooKeeper's approximate size: path length + data length per znode
-      const bytes = paths.reduce((n, p) => n + p.length + 3, 0)
-      t.equal(delta(mid, before, 'redkeeper_approximate_data_size_bytes'), bytes, 'data size')
       t.equal(delta(mid, before, 'redkeeper_log_records_total'), N + 1, 'one log record per write: the creates and the createSession')
+      const syncs = delta(mid, before, 'redkeeper_log_fsync_duration_seconds_count')
+      t.ok(syncs >= 1, `fsyncs timed (${syncs})`)
+      t.equal(syncs, delta(mid, before, 'redkeeper_log_flushes_total'), 'one fsync per flush')
+      t.equal(mid.types.get('redkeeper_log_fsync_duration_seconds'), 'histogram')
     } else {
       t.equal(delta(mid, before, 'redkeeper_redis_call_duration_seconds_count', { function: 'rk_request' }), N + M + 1, 'one FCALL per request')
       t.equal(mid.get('redkeeper_redis_errors_total', { function: 'rk_request' }), 0, 'no Redis errors')
@@ -94,6 +107,67 @@ export function metricsSuite (t: Test, target: () => MetricsTarget): void {
     t.equal(delta(after, mid, 'redkeeper_sessions'), -1, 'session closed')
     t.equal(delta(after, mid, 'redkeeper_znodes'), -1, 'its ephemeral went with it')
     t.equal(delta(after, mid, 'redkeeper_watches'), -M, 'its watches went with it')
+    t.equal(delta(after, mid, 'redkeeper_ephemerals'), -1, 'its ephemeral is no longer counted')
+    t.equal(delta(after, mid, 'redkeeper_approximate_data_size_bytes'), -(paths[N - 1].length + 3), 'nor its bytes')
+    t.equal(delta(after, mid, 'redkeeper_request_errors_total', { error: 'BADVERSION' }), 1)
+
+    if (embedded) {
+      // N + 1 records passed --snap-count: a snapshot is written in the background
+      let page = after
+      for (let i = 0; delta(page, before, 'redkeeper_snapshot_duration_seconds_count') < 1; i++) {
+        if (i === 200) throw new Error('no snapshot was counted after --snap-count records')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        page = await scrape(t, base)
+      }
+      t.ok((page.get('redkeeper_snapshot_size_bytes') ?? 0) > 0, 'the last snapshot\'s size')
+      t.ok((page.get('redkeeper_snapshot_duration_seconds_sum') ?? -1) > 0, 'its duration')
+    }
+  })
+
+  t.test('handshakes are counted by outcome: created, resumed, expired, refused', async (t) => {
+    const { base, zkAddress } = target()
+    const before = await scrape(t, base)
+    const first = await ZkClient.connect(zkAddress, { autoPing: false })
+    t.teardown(() => first.destroy())
+    const again = await ZkClient.connect(zkAddress, { autoPing: false, sessionId: first.sessionIdBig, passwd: first.passwd })
+    t.teardown(() => again.destroy())
+    t.equal(again.sessionIdBig, first.sessionIdBig, 'the session was taken up')
+    const wrong = Buffer.from(first.passwd)
+    wrong[0] ^= 0xff
+    await t.rejects(ZkClient.connect(zkAddress, { autoPing: false, sessionId: first.sessionIdBig, passwd: wrong }), 'a wrong password: session expired')
+    await t.rejects(ZkClient.connect(zkAddress, { autoPing: false, lastZxidSeen: 2 ** 40, connectTimeout: 5000 }), 'a client ahead of the store is refused')
+    await again.close()
+    const after = await scrape(t, base)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'created' }), 1)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'resumed' }), 1)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'expired' }), 1)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'refused' }), 1)
+    t.equal(delta(after, before, 'redkeeper_handshakes_total', { result: 'reattached' }), 0, 'no node went away')
+  })
+
+  t.test('REST requests are counted per route pattern and status, with latency', async (t) => {
+    const { base } = target()
+    const tag = `/metrics-rest-${Date.now().toString(36)}`
+    const before = await scrape(t, base)
+    const missing = await fetch(`${base}/v1/znodes${tag}`)
+    t.equal(missing.status, 404)
+    await missing.text()
+    const found = await fetch(`${base}/v1/znodes/zookeeper`)
+    t.equal(found.status, 200)
+    await found.text()
+    const unknown = await fetch(`${base}/no-such-route${tag}`)
+    t.equal(unknown.status, 404)
+    await unknown.text()
+    const after = await scrape(t, base)
+    const route = { method: 'GET', route: '/v1/znodes/*' }
+    t.equal(delta(after, before, 'redkeeper_http_requests_total', { ...route, status: '404' }), 1, 'one 404')
+    t.equal(delta(after, before, 'redkeeper_http_requests_total', { ...route, status: '200' }), 1, 'one 200')
+    t.equal(delta(after, before, 'redkeeper_http_request_duration_seconds_count', route), 2, 'both timed')
+    t.equal(delta(after, before, 'redkeeper_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' }), 1, 'an unknown URL is one series, not one per URL')
+    t.notOk(after.samples.some((x) => (x.labels.route ?? '').includes(tag)), 'no URL became a label')
+    // the scrape before this one is counted by the time of this one
+    t.ok(delta(after, before, 'redkeeper_http_requests_total', { method: 'GET', route: '/metrics', status: '200' }) >= 1, '/metrics itself')
+    t.equal(after.types.get('redkeeper_http_request_duration_seconds'), 'histogram')
   })
 
   t.test('/metrics is in the OpenAPI document', async (t) => {

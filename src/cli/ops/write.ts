@@ -7,20 +7,9 @@ import { encodePath } from './http'
 import { opCommand, printJson } from './op'
 import { bool, intFlag, noMoreThan, str, znodePath } from './options'
 import { formatStat, type Stat } from './format'
+import { parseAcl } from './acl'
 
 const MODES = ['persistent', 'persistent_sequential', 'container', 'persistent_with_ttl', 'persistent_sequential_with_ttl']
-
-/** One ACL entry, zkCli's scheme:id:perms (the id may hold colons: digest:user:hash). */
-export function parseAcl (raw: string): Array<{ scheme: string, id: string, perms: string }> {
-  return raw.split(',').map((entry) => {
-    const first = entry.indexOf(':')
-    const last = entry.lastIndexOf(':')
-    if (first <= 0 || last === first) throw new UsageError(`--acl entry '${entry}' is not scheme:id:perms (e.g. world:anyone:cdrwa)`)
-    const perms = entry.slice(last + 1)
-    if (!/^[cdrwa]+$/.test(perms)) throw new UsageError(`--acl entry '${entry}': perms must be letters of cdrwa`)
-    return { scheme: entry.slice(0, first), id: entry.slice(first + 1, last), perms }
-  })
-}
 
 /** --mode and --ttl → the API's mode: a TTL turns persistent modes into their _with_ttl form. */
 function modeOf (mode: string | undefined, ttl: number | undefined): string {

@@ -39,6 +39,8 @@ export interface LogWriterOptions {
 export interface LogWriterHooks {
   durable(seq: number): void
   failed(err: Error): void
+  /** one fdatasync of the log finished, after `seconds` */
+  synced?(seconds: number): void
 }
 
 export class LogWriter {
@@ -189,7 +191,11 @@ export class LogWriter {
     }
     seg.size += bytes
     this.writtenSeq += batch.length
-    if (this.opts.fsync) await fdatasyncAsync(this.fd)
+    if (this.opts.fsync) {
+      const t0 = performance.now()
+      await fdatasyncAsync(this.fd)
+      this.hooks.synced?.((performance.now() - t0) / 1000)
+    }
     this.durableSeq = this.writtenSeq
     this.hooks.durable(this.durableSeq)
   }

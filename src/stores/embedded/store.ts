@@ -215,6 +215,7 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     this.wal = new LogWriter({ dir, fsync, segmentBytes: limits.segmentBytes }, rec.segments, fd, rec.appliedSeq, {
       durable: (seq) => this.onDurable(seq),
       failed: (err) => this.onFailed(err),
+      synced: (seconds) => this.notify('synced', seconds),
     })
     // the expiry clock restarts: a session gets its full timeout to come back
     const now = Date.now()
@@ -327,6 +328,17 @@ export class EmbeddedStore extends EventEmitter implements Storage {
       this.emit('durable', seq)
     } catch (err) {
       // a listener's bug must not look like a log failure
+      process.nextTick(() => {
+        throw err
+      })
+    }
+  }
+
+  /** An observer's event ('synced', 'snapshot'): a listener's bug must not look like a store failure. */
+  private notify(event: 'synced' | 'snapshot', ...args: unknown[]): void {
+    try {
+      this.emit(event, ...args)
+    } catch (err) {
       process.nextTick(() => {
         throw err
       })
@@ -616,6 +628,7 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     this.lastSnapshotSeq = seq
     this.lastSnapshotZxid = image.zxid
     const removed = await this.compact()
+    this.notify('snapshot', (performance.now() - t0) / 1000, image.bytes.length)
     this.log.info(
       { seq, zxid: image.zxid, znodes: image.nodeCount, bytes: image.bytes.length, serializeMs: Math.round(serializeMs), totalMs: Math.round(performance.now() - t0), removed },
       'snapshot written',

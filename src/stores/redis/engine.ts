@@ -71,6 +71,10 @@ export interface RedisStats {
   nodeCount: number
   sessionCount: number
   watchCount: number
+  /** ephemeral znodes */
+  ephemeralCount: number
+  /** bytes of paths and data (ZooKeeper's approximateDataSize) */
+  approximateDataSize: number
 }
 
 /** The container/TTL sweep's knobs (engine/sweep.ts); extendedTypes comes from the engine's options. */
@@ -358,8 +362,8 @@ export class RedisEngine {
   }
 
   async stats(): Promise<RedisStats> {
-    const [zxid, nodeCount, sessionCount, watchCount] = decode(await this.fcall('rk_stats', [])) as number[]
-    return { zxid, nodeCount, sessionCount, watchCount }
+    const [zxid, nodeCount, sessionCount, watchCount, ephemeralCount, approximateDataSize] = decode(await this.fcall('rk_stats', [])) as number[]
+    return { zxid, nodeCount, sessionCount, watchCount, ephemeralCount, approximateDataSize }
   }
 
   // ---- single caller: events come back in the Outcome ----

@@ -151,3 +151,17 @@ export async function listen(t: Test, e: RedisEngine): Promise<Notices> {
   t.teardown(stop)
   return n
 }
+
+/** What rk_stats counts as things change, recomputed the slow way: a SCAN over every znode and ephemeral set. */
+export async function scanCounts(raw: Redis, key: string): Promise<{ ephemeralCount: number, approximateDataSize: number }> {
+  let approximateDataSize = 0
+  let ephemeralCount = 0
+  const nodePrefix = `${key}:n:`
+  for await (const keys of raw.scanStream({ match: `${key}:n:*`, count: 500 }) as AsyncIterable<string[]>) {
+    for (const k of keys) approximateDataSize += Buffer.byteLength(k.slice(nodePrefix.length)) + await raw.hstrlen(k, 'd')
+  }
+  for await (const keys of raw.scanStream({ match: `${key}:e:*`, count: 500 }) as AsyncIterable<string[]>) {
+    for (const k of keys) ephemeralCount += await raw.scard(k)
+  }
+  return { ephemeralCount, approximateDataSize }
+}

@@ -74,7 +74,9 @@ t.test('key layout: one hash tag, Stat as exact doubles, null flag', async (t) =
   t.equal(await raw.get('{layout}:zxid'), '2')
   t.equal(await raw.zscore('{layout}:deadlines', '4503599627370497'), '16000', 'deadline = last request + timeout')
   t.same(await raw.smembers('{layout}:sw:4503599627370497'), ['d/n'])
-  t.same(await raw.hgetall('{layout}:count'), { n: '5', w: '1' }, 'znode and watch counters')
+  // b: path + data bytes of every znode (all data here is null or empty); e: the one ephemeral
+  const bytes = ['/', '/zookeeper', '/zookeeper/quota', '/zookeeper/config', '/n'].reduce((sum, p) => sum + p.length, 0)
+  t.same(await raw.hgetall('{layout}:count'), { n: '5', w: '1', e: '1', b: String(bytes) }, 'znode, watch, ephemeral and data-size counters')
 })
 
 t.test('extendedTypes off: TTL nodes are UNIMPLEMENTED, as in ZooKeeper by default', async (t) => {

@@ -2,10 +2,10 @@
 // batched heartbeats, expiry from several nodes at once, detach, counters,
 // and bad input to the new functions.
 import t from 'tap'
-import { CreateFlag, Err, EventType } from '../../../src/engine'
+import { CreateFlag, Err, EventType, OpCode } from '../../../src/engine'
 import {
 
-  byNumber, call, create, exists, getChildren, getData, listen, remove, session, setData, T, world, type World,
+  byNumber, bytes, call, create, exists, getChildren, getData, listen, OPEN, remove, scanCounts, session, setData, T, world, type World,
 } from './dist-helpers'
 
 /** (session, heardAt) pairs, all heard at `at` */
@@ -114,7 +114,50 @@ t.test('touch batches heartbeats; expire closes the rest exactly once, from two 
 
   t.same((await e2.expire(T + 17999)).expired, [])
   t.same((await e2.expire(T + 18000)).expired.sort(byNumber), [...kept].sort(byNumber))
-  t.same(await e1.stats(), { zxid: await e1.getZxid(), nodeCount: 5, sessionCount: 1, watchCount: 0 })
+  t.same(await e1.stats(), { zxid: await e1.getZxid(), nodeCount: 5, sessionCount: 1, watchCount: 0, ...await scanCounts(w.raw, e1.key) })
+  t.equal((await e1.stats()).ephemeralCount, 0, 'the expired sessions\' ephemerals are no longer counted')
+})
+
+t.test('ephemerals and data size are counted as writes happen, equal to a full scan', async (t) => {
+  const e = await w.engine(t)
+  const a = await session(e)
+  const b = await session(e, 'conn-b')
+  const check = async (what: string): Promise<void> => {
+    const s = await e.stats()
+    t.same({ ephemeralCount: s.ephemeralCount, approximateDataSize: s.approximateDataSize }, await scanCounts(w.raw, e.key), what)
+  }
+  await check('the initial tree')
+  const base = (await e.stats()).approximateDataSize
+  t.ok(base > 0, 'the initial tree has paths')
+  await call(e, a, create('/c', 0, bytes('12345')))
+  t.equal((await e.stats()).approximateDataSize, base + '/c'.length + 5, 'path + data')
+  await call(e, a, create('/c/e1', CreateFlag.EPHEMERAL, bytes('ab')))
+  await call(e, b, create('/c/e2', CreateFlag.EPHEMERAL, null))
+  await call(e, a, create('/c/s', CreateFlag.EPHEMERAL_SEQUENTIAL, bytes('')))
+  t.equal((await e.stats()).ephemeralCount, 3)
+  await check('after creates')
+  await call(e, a, setData('/c', 'a much longer value than before'))
+  await call(e, a, setData('/c/e1', ''))
+  await check('after setData that grows and shrinks')
+  await e.exec(a.ctx, { type: OpCode.multi, ops: [
+    { type: OpCode.create, path: '/m', data: bytes('xyz'), dataLength: 3, acl: OPEN, flags: 0 },
+    { type: OpCode.setData, path: '/m', data: bytes('v'), dataLength: 1, version: 0 },
+    { type: OpCode.delete, path: '/c/e2', version: -1 },
+  ] }, a.xid++, 0, 0)
+  t.equal((await e.stats()).ephemeralCount, 2, 'an ephemeral deleted in a multi')
+  await check('after a multi that creates, rewrites and deletes')
+  // a failed multi changes nothing
+  await e.exec(a.ctx, { type: OpCode.multi, ops: [
+    { type: OpCode.create, path: '/m2', data: bytes('xyz'), dataLength: 3, acl: OPEN, flags: 0 },
+    { type: OpCode.delete, path: '/missing', version: -1 },
+  ] }, a.xid++, 0, 0)
+  await check('after a failed multi')
+  await call(e, b, remove('/m'))
+  await e.closeSession(a.ctx, a.xid++, 0, 0)
+  t.equal((await e.stats()).ephemeralCount, 0, 'the closed session\'s ephemerals went')
+  await check('after a delete and a closeSession')
+  await call(e, b, remove('/c'))
+  t.equal((await e.stats()).approximateDataSize, base, 'back to the initial tree')
 })
 
 t.test('touch handles thousands of sessions in one call', async (t) => {
@@ -182,7 +225,7 @@ t.test('stats: the kept counters match the keys', async (t) => {
   let watches = 0
   for (const k of keys.filter((k) => k.startsWith(`${e.key}:w:`))) watches += await w.raw.scard(k)
   const st = await e.stats()
-  t.same(st, { zxid: await e.getZxid(), nodeCount: nodes, sessionCount: 1, watchCount: watches })
+  t.same(st, { zxid: await e.getZxid(), nodeCount: nodes, sessionCount: 1, watchCount: watches, ...await scanCounts(w.raw, e.key) })
   t.ok(nodes > 4 && watches > 0, `a non-trivial state (${nodes} znodes, ${watches} watches)`)
 })
 

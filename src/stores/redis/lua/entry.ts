@@ -128,12 +128,12 @@ export function node(keys: string[], args: string[]): string {
   return cmsgpack.pack(n)
 }
 
-/** rk_stats (read-only) -> MessagePack [zxid, znodes, sessions, watches] */
+/** rk_stats (read-only) -> MessagePack [zxid, znodes, sessions, watches, ephemerals, data bytes] */
 export function stats(keys: string[], _args: string[]): string {
   const p = prefix(keys) + ':'
   const z = redis.call('GET', p + 'zxid') as string | false
-  const c = redis.call('HMGET', p + 'count', 'n', 'w') as (string | false)[]
+  const c = redis.call('HMGET', p + 'count', 'n', 'w', 'e', 'b') as (string | false)[]
   const sessions = redis.call('ZCARD', p + 'deadlines') as number
   const count = (v: string | false, what: string): number => v === false ? 0 : parse(v, what)
-  return cmsgpack.pack([count(z, 'zxid'), count(c[0], 'znode count'), sessions, count(c[1], 'watch count')])
+  return cmsgpack.pack([count(z, 'zxid'), count(c[0], 'znode count'), sessions, count(c[1], 'watch count'), count(c[2], 'ephemeral count'), count(c[3], 'data size')])
 }

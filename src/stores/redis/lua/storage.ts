@@ -23,9 +23,10 @@
 //                             (1 emptied containers, 2 childless TTL nodes,
 //                             4 never-used containers, 3 zookeeper_limits
 //                             znodes), for the sweep and the quotas
-//   P:count           hash    n: znodes, w: watches, r: recursive watches (kept here
-//                             so stats need no scan, and triggers skip the ancestor
-//                             walk while r is 0)
+//   P:count           hash    n: znodes, w: watches, r: recursive watches, e: ephemeral
+//                             znodes, b: bytes of paths and data (ZooKeeper's
+//                             approximateDataSize) (kept here so stats need no scan,
+//                             and triggers skip the ancestor walk while r is 0)
 // and, for the distributed machinery (sessions.ts, queue.ts, replay.ts), fields
 // o (owner connection) and q (last event seq) in P:s:<id>, plus P:q:<id>,
 // P:r:<id>, P:x:<id> and P:sid. deleteSession removes the per-session ones, so
@@ -106,11 +107,18 @@ export class RedisStorage implements Storage {
     if (before === undefined || before.acl !== n.acl) args.push('a', cmsgpack.pack(n.acl))
     this.loaded.set(path, { stat, data, acl: n.acl, cls })
     if (args.length === 0) return
+    const newLen = data === null ? 0 : (data as unknown as string).length
+    // the old data's length when this call did not read the node (the engine always does)
+    const unread = before === undefined ? redis.call('HSTRLEN', this.p + 'n:' + path, 'd') as number : 0
     // an existing znode always has all three fields: fields added means a new znode
     const added = redis.call('HSET', this.p + 'n:' + path, ...args) as number
     if (added > 0) {
       redis.call('HINCRBY', this.p + 'count', 'n', '1')
+      redis.call('HINCRBY', this.p + 'count', 'b', num(path.length + newLen))
       if (cls !== NodeClass.None) redis.call('SADD', this.p + 'ix:' + cls, path)
+    } else {
+      const oldLen = before === undefined ? unread : before.data === null ? 0 : (before.data as unknown as string).length
+      if (oldLen !== newLen) redis.call('HINCRBY', this.p + 'count', 'b', num(newLen - oldLen))
     }
   }
 
@@ -119,8 +127,14 @@ export class RedisStorage implements Storage {
     this.loaded.delete(path)
     // a deleted znode has no children, so its child set is already gone and
     // DEL counts the znode alone
-    const removed = redis.call('DEL', this.p + 'n:' + path, this.p + 'c:' + path) as number
-    if (removed > 0) redis.call('HINCRBY', this.p + 'count', 'n', '-1')
+    const key = this.p + 'n:' + path
+    const dataLen = before === undefined ? redis.call('HSTRLEN', key, 'd') as number
+      : before.data === null ? 0 : (before.data as unknown as string).length
+    const removed = redis.call('DEL', key, this.p + 'c:' + path) as number
+    if (removed > 0) {
+      redis.call('HINCRBY', this.p + 'count', 'n', '-1')
+      redis.call('HINCRBY', this.p + 'count', 'b', num(-(path.length + dataLen)))
+    }
     if (before !== undefined) {
       if (before.cls !== NodeClass.None) redis.call('SREM', this.p + 'ix:' + before.cls, path)
     } else {
@@ -190,6 +204,9 @@ export class RedisStorage implements Storage {
 
   deleteSession(id: SessionId): void {
     const k = num(id)
+    // the engine removes each ephemeral first, so this is normally 0
+    const left = redis.call('SCARD', this.p + 'e:' + k) as number
+    if (left > 0) redis.call('HINCRBY', this.p + 'count', 'e', num(-left))
     // with the session go its event queue and its recorded outcomes
     redis.call('DEL', this.p + 's:' + k, this.p + 'e:' + k, this.p + 'q:' + k, this.p + 'r:' + k)
     redis.call('ZREM', this.p + 'deadlines', k)
@@ -209,11 +226,13 @@ export class RedisStorage implements Storage {
   }
 
   addEphemeral(id: SessionId, path: string): void {
-    redis.call('SADD', this.p + 'e:' + num(id), path)
+    const added = redis.call('SADD', this.p + 'e:' + num(id), path) as number
+    if (added > 0) redis.call('HINCRBY', this.p + 'count', 'e', '1')
   }
 
   removeEphemeral(id: SessionId, path: string): void {
-    redis.call('SREM', this.p + 'e:' + num(id), path)
+    const removed = redis.call('SREM', this.p + 'e:' + num(id), path) as number
+    if (removed > 0) redis.call('HINCRBY', this.p + 'count', 'e', '-1')
   }
 
   expiredSessions(now: number): SessionId[] {

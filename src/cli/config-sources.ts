@@ -28,6 +28,7 @@ export const ZOOKEEPER_KEYS: Readonly<Record<string, string>> = {
   'jute.maxbuffer': 'max-buffer',
   '4lw.commands.whitelist': '4lw-whitelist',
   forceSync: 'fsync',
+  snapCount: 'snap-count',
   superDigest: 'super-digest',
   'zookeeper.DigestAuthenticationProvider.superDigest': 'super-digest',
   'zookeeper.superUser': 'sasl-super-user',
@@ -43,8 +44,9 @@ export const ZOOKEEPER_KEYS: Readonly<Record<string, string>> = {
 
 /**
  * zoo.cfg keys that mean nothing here (quorum, purge and admin-server
- * settings): a copied zoo.cfg still loads, with one warning per key, instead
- * of failing on them or dropping them silently.
+ * settings; snapCount for a node, which keeps no snapshots): a copied
+ * zoo.cfg still loads, with one warning per key, instead of failing on them
+ * or dropping them silently.
  */
 const ZOOKEEPER_IGNORED = /^(initLimit|syncLimit|dataLogDir|snapCount|preAllocSize|autopurge\..+|admin\..+|standaloneEnabled|reconfigEnabled|server\.\d+|group\.\d+|weight\.\d+|electionAlg|electionPortBindRetry|leaderServes|quorumListenOnAllIPs|metricsProvider\..+|globalOutstandingLimit|maxClientCnxns|secureClientPort|secureClientPortAddress|serverCnxnFactory|audit\.enable|zookeeper\.enforce\.auth\.enabled|sessionRequireClientSASLAuth|localSessionsEnabled|localSessionsUpgradingEnabled|clientPortListenBacklog|maxCnxns|snapSizeLimitInKb|txnLogSizeLimitInKb|fsync\.warningthresholdms|syncEnabled|peerType|dynamicConfigFile|skipACL)$/
 

@@ -49,6 +49,7 @@ t.test('ZooKeeper names in a zoo.cfg-style file', async (t) => {
     '4lw.commands.whitelist=srvr,mntr,ruok',
     'superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=',
     'forceSync=no',
+    'snapCount=5000',
     'zookeeper.extendedTypesEnabled=true',
     'znode.container.checkIntervalMs=1000',
     'http-port=9090',
@@ -65,6 +66,7 @@ t.test('ZooKeeper names in a zoo.cfg-style file', async (t) => {
   t.equal(o.fourLetterWhitelist, 'srvr,mntr,ruok')
   t.equal(o.auth.superDigest, 'super:D/InIHSb7yEEbrWz8b9l71RjZJU=')
   t.equal(o.fsync, false)
+  t.equal(o.snapCount, 5000)
   t.equal(o.sweep.extendedTypes, true)
   t.equal(o.sweep.containerCheckIntervalMs, 1000)
   t.equal(o.httpPort, 9090, 'our own keys are the flag names')
@@ -84,8 +86,10 @@ t.test('precedence: file < environment < flags', async (t) => {
 })
 
 t.test('node and sidecar read the same file format', async (t) => {
-  const cfg = file('redis=redis://10.0.0.5:6379\nnamespace=prod\ndrain-timeout-ms=20000\ntickTime=1000\n')
-  const o = opts(parseNodeArgs(['--config', cfg], {}))
+  const cfg = file('redis=redis://10.0.0.5:6379\nnamespace=prod\ndrain-timeout-ms=20000\ntickTime=1000\nsnapCount=100\n')
+  const nodeWarnings: string[] = []
+  const o = opts(parseNodeArgs(['--config', cfg], {}, (w) => nodeWarnings.push(w)))
+  t.same(nodeWarnings, [`${cfg}:5: snapCount has no effect in redkeeper node (ignored)`], 'a node keeps no snapshots')
   t.equal(o.redisUrl, 'redis://10.0.0.5:6379')
   t.equal(o.namespace, 'prod')
   t.equal(o.drainTimeoutMs, 20000)

@@ -53,7 +53,7 @@ ${machineLines(r.machine).join('\n')}
 \`\`\`
 bash scripts/install-deps.sh   # ZooKeeper 3.8 (Debian), redis-server, redis-tools, haproxy
 npm run bench                  # every system and workload (≈ 15 min); writes bench/results/*.json, docs/performance.{md,svg}
-npm run bench -- --quick       # ≈ 2 min, same shape with short phases (also: npm run bench:quick)
+npm run bench:quick            # ≈ 2 min, same shape with 1-s phases (npm run bench -- --quick); no docs written
 npm run bench -- --systems zookeeper,embedded --workloads W1,W2 --seconds 10 --sessions 32 --inflight 4
 \`\`\`
 

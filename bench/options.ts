@@ -1,5 +1,6 @@
 // `npm run bench` options. --quick is a short run (≤ 2 min for every system)
-// whose numbers show the shape, not the truth.
+// whose numbers show the shape, not the truth: it writes no docs unless
+// --docs says where.
 
 import { parseArgs } from 'node:util'
 import { SYSTEMS, type SystemName } from './systems'
@@ -15,7 +16,7 @@ export interface RunOptions extends BenchOptions {
   quick: boolean
   /** where the JSON goes */
   out: string
-  /** where performance.md and performance.svg go; null: nowhere */
+  /** where performance.md and performance.svg go; null: nowhere (the default with --quick) */
   docs: string | null
   /** redis-benchmark -n */
   benchmarkRequests: number
@@ -86,7 +87,8 @@ export function parseOptions (argv: string[], repoRoot: string): RunOptions {
     memZnodes: quick ? 10_000 : 100_000,
     benchmarkRequests: quick ? 20_000 : 200_000,
     out: v.out ?? `${repoRoot}/bench/results`,
-    docs: v['no-docs'] === true ? null : (v.docs ?? `${repoRoot}/docs`)
+    // a quick run's figures are too rough for the docs unless asked for
+    docs: v['no-docs'] === true ? null : (v.docs ?? (quick ? null : `${repoRoot}/docs`))
   }
 }
 

@@ -18,6 +18,8 @@ export interface RunOptions extends BenchOptions {
   out: string
   /** where performance.md and performance.svg go; null: nowhere (the default with --quick) */
   docs: string | null
+  /** re-render this saved JSON instead of measuring */
+  from: string | null
   /** redis-benchmark -n */
   benchmarkRequests: number
 }
@@ -27,7 +29,8 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage: npm run bench -- [--systems zookeeper,embedded,node1,lb3] [--workloads mem,W1,W2,W3,W4,W5,ceiling]
-       [--seconds N] [--sessions N] [--inflight N] [--workers N] [--quick] [--out DIR] [--docs DIR | --no-docs]`
+       [--seconds N] [--sessions N] [--inflight N] [--workers N] [--quick] [--out DIR] [--docs DIR | --no-docs]
+       npm run bench -- --from bench/results/latest.json [--docs DIR]   (re-render a saved run)`
 
 function list<T extends string> (value: string, allowed: readonly T[], what: string): T[] {
   const items = value.split(',').map((s) => s.trim()).filter((s) => s.length > 0)
@@ -59,6 +62,7 @@ export function parseOptions (argv: string[], repoRoot: string): RunOptions {
         out: { type: 'string' },
         docs: { type: 'string' },
         'no-docs': { type: 'boolean', default: false },
+        from: { type: 'string' },
         help: { type: 'boolean', default: false }
       },
       strict: true,
@@ -84,9 +88,10 @@ export function parseOptions (argv: string[], repoRoot: string): RunOptions {
     stormSessions: quick ? 200 : 2000,
     fanSessions: quick ? 100 : 1000,
     fanRepeats: quick ? 3 : 5,
-    memZnodes: quick ? 10_000 : 100_000,
+    memZnodes: quick ? 5000 : 100_000,
     benchmarkRequests: quick ? 20_000 : 200_000,
     out: v.out ?? `${repoRoot}/bench/results`,
+    from: v.from ?? null,
     // a quick run's figures are too rough for the docs unless asked for
     docs: v['no-docs'] === true ? null : (v.docs ?? (quick ? null : `${repoRoot}/docs`))
   }

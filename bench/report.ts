@@ -22,7 +22,18 @@ export function ratioVsZooKeeper (rows: Row[], row: Row): number {
   return zk === undefined || zk.opsPerSec <= 0 ? NaN : row.opsPerSec / zk.opsPerSec
 }
 
-export function markdownTable (rows: Row[]): string {
+/** Rows grouped by system (in run order), workloads W1 … W5 within each, ties in run order. */
+export function ordered (rows: Row[]): Row[] {
+  const systems: string[] = []
+  for (const r of rows) if (!systems.includes(r.system)) systems.push(r.system)
+  const rank = (r: Row): number => /^W(\d)/.exec(r.key)?.[1] !== undefined ? Number(/^W(\d)/.exec(r.key)?.[1]) : 9
+  return rows.map((r, i) => ({ r, i })).sort((a, b) =>
+    systems.indexOf(a.r.system) - systems.indexOf(b.r.system) || rank(a.r) - rank(b.r) || a.i - b.i
+  ).map((x) => x.r)
+}
+
+export function markdownTable (unordered: Row[]): string {
+  const rows = ordered(unordered)
   const out = [
     '| system | workload | ops/s | p50 ms | p99 ms | CPU s/1k ops | ratio vs ZooKeeper | errors |',
     '|---|---|---:|---:|---:|---:|---:|---:|'

@@ -4,11 +4,11 @@
 // one table with the ratios against ZooKeeper and the targets check, and
 // writes the JSON, docs/performance.md and docs/performance.svg.
 
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { performanceMarkdown, type RunResult } from './docs'
 import { describeMachine, machineLines } from './machine'
-import { parseOptions, USAGE, UsageError, zkWorkloads } from './options'
+import { parseOptions, USAGE, UsageError, zkWorkloads, type RunOptions } from './options'
 import { WorkerPool } from './pool'
 import { redisCeiling } from './redis-ceiling'
 import { markdownTable, memoryTable, targetChecks } from './report'
@@ -32,6 +32,29 @@ async function main (): Promise<number> {
     process.stderr.write(`${USAGE}\n`)
     return e.message === '' ? 0 : 2
   }
+  if (opts.from !== null) {
+    // re-render the table, targets and docs of an earlier run, measuring nothing
+    const saved = JSON.parse(readFileSync(opts.from, 'utf8')) as RunResult
+    saved.targets = targetChecks(saved.rows)
+    report(saved, opts.docs)
+    return 0
+  }
+  const result = await measure(opts)
+  const json = JSON.stringify(result, (_, v) => typeof v === 'number' && !Number.isFinite(v) ? null : v, 2) + '\n'
+  mkdirSync(opts.out, { recursive: true })
+  const stamp = result.startedAt.replace(/[:.]/g, '-')
+  writeFileSync(join(opts.out, `${stamp}.json`), json)
+  writeFileSync(join(opts.out, 'latest.json'), json)
+  report(result, opts.docs)
+  log(`done in ${Math.round(result.durationSeconds)} s; JSON in ${join(opts.out, 'latest.json')}${opts.docs === null ? '' : `, docs in ${opts.docs}`}`)
+  const errors = result.rows.reduce((a, r) => a + r.errors, 0)
+  if (errors > 0) {
+    log(`${errors} errors: ${result.rows.filter((r) => r.errors > 0).map((r) => `${r.system} ${r.workload}: ${r.errorSamples.join('; ')}`).join(' | ')}`)
+  }
+  return 0
+}
+
+async function measure (opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date()
   const machine = describeMachine(REPO_ROOT)
   for (const l of machineLines(machine)) log(l)
@@ -65,40 +88,30 @@ async function main (): Promise<number> {
   } finally {
     await pool.stop()
   }
-
-  const targets = targetChecks(rows)
-  const result: RunResult = {
+  return {
     startedAt: startedAt.toISOString(),
     durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
     options: opts,
     machine,
     rows,
     memory,
-    targets
+    targets: targetChecks(rows)
   }
+}
 
-  const json = JSON.stringify(result, (_, v) => typeof v === 'number' && !Number.isFinite(v) ? null : v, 2) + '\n'
-  mkdirSync(opts.out, { recursive: true })
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-')
-  writeFileSync(join(opts.out, `${stamp}.json`), json)
-  writeFileSync(join(opts.out, 'latest.json'), json)
-  if (opts.docs !== null) {
-    mkdirSync(opts.docs, { recursive: true })
-    writeFileSync(join(opts.docs, 'performance.svg'), renderChart({ title: `redkeeper vs ZooKeeper 3.8 — ${startedAt.toISOString().slice(0, 10)}${opts.quick ? ' (quick)' : ''}`, rows }))
-    writeFileSync(join(opts.docs, 'performance.md'), performanceMarkdown(result))
+/** Prints the table and the targets; writes the chart and docs/performance.md when `docs` names a dir. */
+function report (result: RunResult, docs: string | null): void {
+  const o = result.options
+  if (docs !== null) {
+    mkdirSync(docs, { recursive: true })
+    writeFileSync(join(docs, 'performance.svg'), renderChart({ title: `redkeeper vs ZooKeeper 3.8 — ${result.startedAt.slice(0, 10)}${o.quick ? ' (quick)' : ''}`, rows: result.rows }))
+    writeFileSync(join(docs, 'performance.md'), performanceMarkdown(result))
   }
-
-  console.log(`# ${opts.sessions} sessions × ${opts.inflight} in flight, ${opts.seconds} s per phase, ${opts.workers} load workers; ZooKeeper and embedded fsync every write, Redis AOF everysec`)
-  console.log(markdownTable(rows))
-  if (memory.length > 0) console.log(`\n${memoryTable(memory)}`)
+  console.log(`# ${o.sessions} sessions × ${o.inflight} in flight, ${o.seconds} s per phase, ${o.workers} load workers; ZooKeeper and embedded fsync every write, Redis AOF everysec`)
+  console.log(markdownTable(result.rows))
+  if (result.memory.length > 0) console.log(`\n${memoryTable(result.memory)}`)
   console.log('')
-  for (const t of targets) console.log(t.line)
-  log(`done in ${Math.round(result.durationSeconds)} s; JSON in ${join(opts.out, 'latest.json')}${opts.docs === null ? '' : `, docs in ${opts.docs}`}`)
-  const errors = rows.reduce((a, r) => a + r.errors, 0)
-  if (errors > 0) {
-    log(`${errors} errors: ${rows.filter((r) => r.errors > 0).map((r) => `${r.system} ${r.workload}: ${r.errorSamples.join('; ')}`).join(' | ')}`)
-  }
-  return 0
+  for (const t of result.targets) console.log(t.line)
 }
 
 main().then((code) => { process.exitCode = code }, (e: Error) => {

@@ -3,6 +3,7 @@
 // per workload; bottom, p50 (solid) and p99 (pale) latency of every system
 // on a log scale.
 
+import { ordered } from './report'
 import type { Row } from './workloads'
 
 const COLORS: Record<string, string> = { zookeeper: '#7f7f7f', embedded: '#d62728', node1: '#1f77b4', lb3: '#2ca02c' }
@@ -18,7 +19,8 @@ function num (n: number): string {
 
 export interface ChartInput { title: string, rows: Row[] }
 
-export function renderChart ({ title, rows }: ChartInput): string {
+export function renderChart ({ title, rows: unordered }: ChartInput): string {
+  const rows = ordered(unordered)
   const systems = ['zookeeper', 'embedded', 'node1', 'lb3'].filter((s) => rows.some((r) => r.system === s))
   const ours = systems.filter((s) => s !== 'zookeeper')
   const keys: string[] = []
@@ -26,7 +28,8 @@ export function renderChart ({ title, rows }: ChartInput): string {
   const label = (k: string): string => rows.find((r) => r.key === k)?.workload ?? k
   const find = (s: string, k: string): Row | undefined => rows.find((r) => r.system === s && r.key === k)
 
-  const left = 60
+  // room for the first rotated label
+  const left = 110
   const groupW = Math.max(18 * systems.length + 14, 60)
   const width = left + keys.length * groupW + 170
   const panelH = 220

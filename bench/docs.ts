@@ -2,7 +2,7 @@
 
 import { machineLines, type Machine } from './machine'
 import type { RunOptions } from './options'
-import { markdownTable, memoryTable, type TargetCheck } from './report'
+import { cpuTable, markdownTable, memoryTable, type TargetCheck } from './report'
 import type { MemoryFigure, Row } from './workloads'
 
 export interface RunResult {
@@ -21,6 +21,7 @@ export function performanceMarkdown (r: RunResult): string {
   const busy = m.loadAverage[0] > m.nproc
     ? `\n\n**This run shared the machine with other work**: load average ${m.loadAverage[0]} on ${m.nproc} cores when it started. Absolute figures and tail latencies suffer most; ratios (every system met the same machine, one after another) and CPU s/1k ops suffer least.`
     : ''
+  const cpu = cpuTable(r.rows)
   const notes = r.rows.filter((x) => x.note !== undefined).map((x) => `- ${x.system} ${x.workload}: ${x.note}`)
   return `# Performance
 
@@ -38,7 +39,13 @@ ${markdownTable(r.rows)}
 - W3: ops/s is ephemerals removed per second from the moment every socket was closed (so the session timeout is included); p50/p99 are when each ephemeral's deletion reached a watcher. W4: ops/s is watchers notified per second at the median repetition; p50/p99 are setData → last notification.
 ${notes.join('\n')}
 
-### Memory
+${cpu === '' ? '' : `### Where the CPU goes
+
+CPU seconds per 1,000 operations of each process role (java = ZooKeeper; node: all nodes together) and of the load generator's workers:
+
+${cpu}
+
+`}### Memory
 
 ${memoryTable(r.memory)}
 

@@ -91,3 +91,21 @@ export function targetChecks (rows: Row[]): TargetCheck[] {
   }
   return out
 }
+
+const ROLES = ['java', 'redkeeper', 'sidecar', 'haproxy', 'node', 'redis']
+
+/** CPU s/1k ops per process role, and the load generator's, for the rows that say where a topology spends. */
+export function cpuTable (unordered: Row[]): string {
+  const rows = ordered(unordered).filter((r) => r.cpuByRole !== undefined && r.ops > 0 && /^(W1\.(create|get|set)\.100|W2|W4)$/.test(r.key))
+  if (rows.length === 0) return ''
+  const roles = ROLES.filter((role) => rows.some((r) => r.cpuByRole?.[role] !== undefined))
+  const out = [
+    `| system | workload | ${roles.join(' | ')} | load generator |`,
+    `|---|---|${roles.map(() => '---:|').join('')}---:|`
+  ]
+  for (const r of rows) {
+    const per = (s: number | undefined): string => s === undefined || s === null ? '' : fmt(s / r.ops * 1000, 3)
+    out.push(`| ${r.system} | ${r.workload} | ${roles.map((role) => per(r.cpuByRole?.[role])).join(' | ')} | ${per(r.clientCpuSeconds)} |`)
+  }
+  return out.join('\n')
+}

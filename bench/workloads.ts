@@ -48,6 +48,8 @@ export interface Row {
   cpuPer1kOps: number
   /** CPU seconds of the load workers during the phase */
   clientCpuSeconds: number
+  /** CPU seconds per system process role (java, redkeeper, sidecar, haproxy, node, redis) during the phase */
+  cpuByRole?: Record<string, number>
   note?: string
 }
 
@@ -131,11 +133,13 @@ export class SystemBench {
 
   /** Runs `fn`, charging the CPU the system and the workers spend meanwhile to the row it returns. */
   private async measured (key: string, workload: string, fn: () => Promise<Omit<Row, 'system' | 'key' | 'workload' | 'cpuSeconds' | 'cpuPer1kOps' | 'clientCpuSeconds'>>): Promise<Row> {
-    const pids = allPids(this.sys)
-    const cpu0 = totalCpuSeconds(pids)
+    const roles = Object.entries(this.sys.pids)
+    const byRole0 = roles.map(([, pids]) => totalCpuSeconds(pids))
     const client0 = totalCpuSeconds(this.pool.pids)
     const r = await fn()
-    const cpuSeconds = totalCpuSeconds(pids) - cpu0
+    const cpuByRole: Record<string, number> = {}
+    roles.forEach(([role, pids], i) => { cpuByRole[role] = totalCpuSeconds(pids) - byRole0[i] })
+    const cpuSeconds = Object.values(cpuByRole).reduce((a, b) => a + b, 0)
     const row: Row = {
       system: this.sys.name,
       key,
@@ -143,7 +147,8 @@ export class SystemBench {
       ...r,
       cpuSeconds,
       cpuPer1kOps: r.ops > 0 ? cpuSeconds / r.ops * 1000 : NaN,
-      clientCpuSeconds: totalCpuSeconds(this.pool.pids) - client0
+      clientCpuSeconds: totalCpuSeconds(this.pool.pids) - client0,
+      cpuByRole
     }
     this.rows.push(row)
     this.log(`${this.sys.name} ${workload}: ${Math.round(row.opsPerSec)} ops/s, p50 ${row.p50Ms.toFixed(3)} ms, p99 ${row.p99Ms.toFixed(3)} ms, ${row.cpuPer1kOps.toFixed(3)} CPU s/1k ops, ${row.errors} errors`)

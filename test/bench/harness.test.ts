@@ -64,6 +64,14 @@ t.test('bench --quick on embedded, W1 and W5', async (t) => {
   t.match(r.stdout, /\| embedded \| W1 create 100 B \| \d+ \|/)
   t.match(readFileSync(join(dir, 'performance.svg'), 'utf8'), /^<svg [^>]*>[\s\S]*<\/svg>\n$/)
   t.match(readFileSync(join(dir, 'performance.md'), 'utf8'), /## Machine[\s\S]*## How to reproduce/)
+
+  // --from re-renders the saved run: the same table, measuring nothing
+  const again = mkdtempSync(join(tmpdir(), 'rk-bench-'))
+  t.teardown(() => rmSync(again, { recursive: true, force: true }))
+  const re = await bench(['--from', join(dir, 'latest.json'), '--docs', again])
+  t.equal(re.code, 0, re.stderr)
+  t.equal(re.stdout, r.stdout)
+  t.equal(readFileSync(join(again, 'performance.svg'), 'utf8'), readFileSync(join(dir, 'performance.svg'), 'utf8'))
 })
 
 t.test('bad options: exit 2 and a one-line reason', async (t) => {

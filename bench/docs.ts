@@ -3,7 +3,7 @@
 import { machineLines, type Machine } from './machine'
 import type { RunOptions } from './options'
 import { cpuTable, markdownTable, memoryTable, type TargetCheck } from './report'
-import type { MemoryFigure, Row } from './workloads'
+import type { Failure, MemoryFigure, Row } from './workloads'
 
 export interface RunResult {
   startedAt: string
@@ -12,6 +12,8 @@ export interface RunResult {
   machine: Machine
   rows: Row[]
   memory: MemoryFigure[]
+  /** workloads that could not be completed (absent from rows); older JSON has none */
+  failures?: Failure[]
   targets: TargetCheck[]
 }
 
@@ -54,7 +56,7 @@ Baseline: the freshly started system. Then ${o.memZnodes.toLocaleString('en')} z
 ### Targets (issue 8)
 
 ${r.targets.map((t) => `- ${t.line}`).join('\n')}
-
+${(r.failures ?? []).length === 0 ? '' : `\n### Not measured\n\n${(r.failures ?? []).map((f) => `- FAILED ${f.system} ${f.workload}: ${f.error}`).join('\n')}\n`}
 ## Machine
 
 ${machineLines(r.machine).join('\n')}

@@ -14,7 +14,7 @@ import { redisCeiling } from './redis-ceiling'
 import { markdownTable, memoryTable, targetChecks } from './report'
 import { renderChart } from './svg'
 import { startSystem } from './systems'
-import { SystemBench, type MemoryFigure, type Row } from './workloads'
+import { SystemBench, type Failure, type MemoryFigure, type Row } from './workloads'
 
 const REPO_ROOT = resolve(__dirname, '..')
 
@@ -51,7 +51,7 @@ async function main (): Promise<number> {
   if (errors > 0) {
     log(`${errors} errors: ${result.rows.filter((r) => r.errors > 0).map((r) => `${r.system} ${r.workload}: ${r.errorSamples.join('; ')}`).join(' | ')}`)
   }
-  return 0
+  return (result.failures ?? []).length > 0 ? 1 : 0
 }
 
 async function measure (opts: RunOptions): Promise<RunResult> {
@@ -61,19 +61,28 @@ async function measure (opts: RunOptions): Promise<RunResult> {
 
   const rows: Row[] = []
   const memory: MemoryFigure[] = []
+  const failures: Failure[] = []
   const pool = WorkerPool.start(opts.workers)
   try {
     const workloads = zkWorkloads(opts.workloads)
     if (workloads.length > 0) {
       for (const name of opts.systems) {
         log(`starting ${name}`)
-        const sys = await startSystem(name)
+        let sys
+        try {
+          sys = await startSystem(name)
+        } catch (e) {
+          failures.push({ system: name, workload: 'start', error: (e as Error).message.split('\n')[0] })
+          log(`${name} did not start: ${(e as Error).message}`)
+          continue
+        }
         try {
           const bench = new SystemBench(sys, pool, opts, log)
           try {
             await bench.run(workloads)
           } finally {
             rows.push(...bench.rows)
+            failures.push(...bench.failures)
             if (bench.memory !== undefined) memory.push(bench.memory)
           }
         } finally {
@@ -95,6 +104,7 @@ async function measure (opts: RunOptions): Promise<RunResult> {
     machine,
     rows,
     memory,
+    failures,
     targets: targetChecks(rows)
   }
 }
@@ -112,6 +122,7 @@ function report (result: RunResult, docs: string | null): void {
   if (result.memory.length > 0) console.log(`\n${memoryTable(result.memory)}`)
   console.log('')
   for (const t of result.targets) console.log(t.line)
+  for (const f of result.failures ?? []) console.log(`FAILED ${f.system} ${f.workload}: ${f.error}`)
 }
 
 main().then((code) => { process.exitCode = code }, (e: Error) => {

@@ -285,10 +285,15 @@ async function handle (cmd: Command): Promise<unknown> {
   }
 }
 
+function answer (reply: Reply): void {
+  // the orchestrator may be gone (Ctrl-C): nobody to answer
+  if (process.connected) process.send?.(reply)
+}
+
 process.on('message', (msg: { id: number, cmd: Command }) => {
   handle(msg.cmd).then(
-    (result) => process.send?.({ id: msg.id, ok: true, result } satisfies Reply),
-    (e: Error) => process.send?.({ id: msg.id, ok: false, error: `${address} ${msg.cmd.op}: ${e.stack ?? e.message}` } satisfies Reply)
+    (result) => answer({ id: msg.id, ok: true, result }),
+    (e: Error) => answer({ id: msg.id, ok: false, error: `${address} ${msg.cmd.op}: ${e.stack ?? e.message}` })
   )
 })
 process.on('disconnect', () => process.exit(0))

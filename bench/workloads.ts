@@ -74,11 +74,20 @@ export interface MemoryFigure {
 }
 
 const OPEN = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }]
-/** W3: the smallest session timeout ZooKeeper grants at its default tickTime (2 × 2000 ms) */
-const STORM_TIMEOUT_MS = 4000
+/**
+ * W3's session timeout: kazoo's default. (ZooKeeper's smallest at tickTime
+ * 2000, 4 s, is more than the distributed topology can keep alive for 2,000
+ * sessions on a loaded 2-core machine: the sidecar closes them while they
+ * connect, "no node reachable within the session timeout".)
+ */
+const STORM_TIMEOUT_MS = 10_000
+
+/** A workload that could not be completed on a system (the run goes on). */
+export interface Failure { system: string, workload: string, error: string }
 
 export class SystemBench {
   readonly rows: Row[] = []
+  readonly failures: Failure[] = []
   memory: MemoryFigure | undefined
   private setup!: ZkClient
   private baseline: { rss: number, redis?: number } | undefined
@@ -86,17 +95,39 @@ export class SystemBench {
   constructor (private readonly sys: RunningSystem, private readonly pool: WorkerPool, private readonly opts: BenchOptions, private readonly log: (line: string) => void) {}
 
   async run (workloads: readonly WorkloadName[]): Promise<void> {
-    this.setup = await ZkClient.connect(this.sys.address, { timeout: 30_000, connectTimeout: 30_000 })
+    this.setup = await this.connectSetup()
     try {
       if (workloads.includes('mem')) this.baseline = await this.memorySample()
-      if (workloads.includes('mem') || workloads.includes('W3')) await this.memAndStorm(workloads.includes('mem'), workloads.includes('W3'))
-      await this.warmUp()
-      if (workloads.includes('W5')) await this.w5()
-      if (workloads.includes('W1')) for (const size of this.opts.sizes) await this.w1(size)
-      if (workloads.includes('W2')) await this.w2()
-      if (workloads.includes('W4')) await this.w4()
+      if (workloads.includes('mem') || workloads.includes('W3')) await this.attempt(workloads.includes('W3') ? 'mem+W3' : 'mem', () => this.memAndStorm(workloads.includes('mem'), workloads.includes('W3')))
+      await this.attempt('warm-up', () => this.warmUp())
+      if (workloads.includes('W5')) await this.attempt('W5', () => this.w5())
+      if (workloads.includes('W1')) for (const size of this.opts.sizes) await this.attempt(`W1 ${size} B`, () => this.w1(size))
+      if (workloads.includes('W2')) await this.attempt('W2', () => this.w2())
+      if (workloads.includes('W4')) await this.attempt('W4', () => this.w4())
     } finally {
       await this.setup.close().catch(() => this.setup.destroy())
+    }
+  }
+
+  private connectSetup (): Promise<ZkClient> {
+    return ZkClient.connect(this.sys.address, { timeout: 30_000, connectTimeout: 30_000 })
+  }
+
+  /**
+   * Runs one workload; if it fails, says so, records it, and leaves the
+   * workers and the setup session clean for the next. A worker that died
+   * ends the run (its sessions' state is gone).
+   */
+  private async attempt (workload: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn()
+    } catch (e) {
+      const error = (e as Error).message.split('\n')[0]
+      if (/exited \(code/.test(error)) throw e
+      this.failures.push({ system: this.sys.name, workload, error })
+      this.log(`${this.sys.name} ${workload} FAILED: ${error}`)
+      await this.close().catch(() => {})
+      if (this.setup.closed) this.setup = await this.connectSetup()
     }
   }
 

@@ -64,7 +64,7 @@ ${machineLines(r.machine).join('\n')}
 ## How to reproduce
 
 \`\`\`
-bash scripts/install-deps.sh   # ZooKeeper 3.8 (Debian), redis-server, redis-tools, haproxy
+bash scripts/install-deps.sh   # ZooKeeper 3.8 (Debian), redis-server (+ redis-tools: redis-benchmark), haproxy
 npm run bench                  # every system and workload (≈ 15 min); writes bench/results/*.json, docs/performance.{md,svg}
 npm run bench:quick            # ≈ 2 min, same shape with 1-s phases (npm run bench -- --quick); no docs written
 npm run bench -- --systems zookeeper,embedded --workloads W1,W2 --seconds 10 --sessions 32 --inflight 4

@@ -32,15 +32,22 @@ export function ordered (rows: Row[]): Row[] {
   ).map((x) => x.r)
 }
 
+/** ZooKeeper's CPU per operation over `row`'s for the same workload (> 1: `row` spends less), or NaN. */
+export function cpuRatioVsZooKeeper (rows: Row[], row: Row): number {
+  const zk = rows.find((r) => r.system === 'zookeeper' && r.key === row.key)
+  return zk === undefined || !(zk.cpuPer1kOps > 0) || !(row.cpuPer1kOps > 0) ? NaN : zk.cpuPer1kOps / row.cpuPer1kOps
+}
+
 export function markdownTable (unordered: Row[]): string {
   const rows = ordered(unordered)
   const out = [
-    '| system | workload | ops/s | p50 ms | p99 ms | CPU s/1k ops | ratio vs ZooKeeper | errors |',
-    '|---|---|---:|---:|---:|---:|---:|---:|'
+    '| system | workload | ops/s | p50 ms | p99 ms | CPU s/1k ops | ratio vs ZooKeeper | CPU efficiency vs ZooKeeper | errors |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|'
   ]
+  const times = (n: number): string => Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a'
   for (const r of rows) {
-    const ratio = r.system === 'zookeeper' ? '1.00' : fmt(ratioVsZooKeeper(rows, r), 2)
-    out.push(`| ${r.system} | ${r.workload} | ${fmt(r.opsPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${fmt(r.cpuPer1kOps, 3)} | ${ratio === 'n/a' ? ratio : `${ratio}×`} | ${r.errors} |`)
+    const zk = r.system === 'zookeeper'
+    out.push(`| ${r.system} | ${r.workload} | ${fmt(r.opsPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${fmt(r.cpuPer1kOps, 3)} | ${zk ? '1.00×' : times(ratioVsZooKeeper(rows, r))} | ${zk ? '1.00×' : times(cpuRatioVsZooKeeper(rows, r))} | ${r.errors} |`)
   }
   return out.join('\n')
 }

@@ -60,7 +60,7 @@ t.test('bench --quick on embedded, W1 and W5', async (t) => {
   // without ZooKeeper in the run the targets cannot be judged, and it says so
   t.match(res.targets, [{ ok: false, line: /no ZooKeeper rows/ }])
 
-  t.match(r.stdout, /\| system \| workload \| ops\/s \| p50 ms \| p99 ms \| CPU s\/1k ops \| ratio vs ZooKeeper \| errors \|/)
+  t.match(r.stdout, /\| system \| workload \| ops\/s \| p50 ms \| p99 ms \| CPU s\/1k ops \| ratio vs ZooKeeper \| CPU efficiency vs ZooKeeper \| errors \|/)
   t.match(r.stdout, /\| embedded \| W1 create 100 B \| \d+ \|/)
   t.match(readFileSync(join(dir, 'performance.svg'), 'utf8'), /^<svg [^>]*>[\s\S]*<\/svg>\n$/)
   t.match(readFileSync(join(dir, 'performance.md'), 'utf8'), /## Machine[\s\S]*## How to reproduce/)

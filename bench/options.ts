@@ -86,6 +86,7 @@ export function parseOptions (argv: string[], repoRoot: string): RunOptions {
     sizes: [100, 1024],
     keys: quick ? 100 : 1000,
     stormSessions: quick ? 200 : 2000,
+    stormTimeoutMs: quick ? 4000 : 10_000,
     fanSessions: quick ? 100 : 1000,
     fanRepeats: quick ? 3 : 5,
     memZnodes: quick ? 5000 : 100_000,

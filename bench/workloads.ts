@@ -23,6 +23,14 @@ export interface BenchOptions {
   keys: number
   /** W3 and the per-session memory figure */
   stormSessions: number
+  /**
+   * W3's session timeout, ms. The full run uses kazoo's default, 10 s:
+   * ZooKeeper's smallest (4 s at tickTime 2000) is more than the distributed
+   * topology keeps alive for 2,000 sessions on a loaded 2-core machine (the
+   * sidecar closes them while they connect: "no node reachable within the
+   * session timeout").
+   */
+  stormTimeoutMs: number
   /** W4 */
   fanSessions: number
   fanRepeats: number
@@ -74,14 +82,6 @@ export interface MemoryFigure {
 }
 
 const OPEN = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }]
-/**
- * W3's session timeout: kazoo's default. (ZooKeeper's smallest at tickTime
- * 2000, 4 s, is more than the distributed topology can keep alive for 2,000
- * sessions on a loaded 2-core machine: the sidecar closes them while they
- * connect, "no node reachable within the session timeout".)
- */
-const STORM_TIMEOUT_MS = 10_000
-
 /** A workload that could not be completed on a system (the run goes on). */
 export interface Failure { system: string, workload: string, error: string }
 
@@ -252,7 +252,7 @@ export class SystemBench {
     }
     await this.mkdir('/w3')
     const count = this.opts.stormSessions
-    await this.connect(count, STORM_TIMEOUT_MS)
+    await this.connect(count, this.opts.stormTimeoutMs)
     const paths = (await this.pool.all<string[]>(() => ({ op: 'storm-arm', root: '/w3' }))).flat()
     if (mem && withZnodes !== undefined && this.baseline !== undefined) {
       const withSessions = await this.memorySample()
@@ -283,7 +283,7 @@ export class SystemBench {
         opsPerSec: arrivals.length / (lastMs / 1000),
         p50Ms: hist.percentileMs(0.5),
         p99Ms: hist.percentileMs(0.99),
-        note: `last ephemeral gone ${(lastMs / 1000).toFixed(2)} s after the sockets closed (session timeout ${STORM_TIMEOUT_MS} ms); p50/p99: per-ephemeral deletion notice`
+        note: `last ephemeral gone ${(lastMs / 1000).toFixed(2)} s after the sockets closed (session timeout ${this.opts.stormTimeoutMs} ms); p50/p99: per-ephemeral deletion notice`
       }
     })
     await this.close()

@@ -27,6 +27,7 @@ import {
 import { InOrder } from './ordered'
 import { normalizeAddress } from './routes'
 import { isStoreRefusal } from './store-errors'
+import { holdUntilTurnEnd, socketOfWebSocket } from '../server/cork'
 
 /** The part of a `ws` WebSocket the node uses (the package ships no types). */
 export interface WebSocketLike {
@@ -604,6 +605,9 @@ export class NodeConnection {
 
   private send (msg: Buffer): void {
     if (this.ws.readyState !== WS_OPEN) return
+    // the replies and events of one turn leave in one write
+    const socket = socketOfWebSocket(this.ws)
+    if (socket !== undefined) holdUntilTurnEnd(socket)
     this.ws.send(msg, this.onSent)
     if (!this.paused && this.ws.bufferedAmount > HIGH_WATER) {
       this.paused = true

@@ -27,6 +27,7 @@ import {
 import { InOrder } from './ordered'
 import { normalizeAddress } from './routes'
 import { isStoreRefusal } from './store-errors'
+import { holdUntilTurnEnd, socketOfWebSocket } from '../server/cork'
 
 /** The part of a `ws` WebSocket the node uses (the package ships no types). */
 export interface WebSocketLike {
@@ -96,6 +97,8 @@ export class NodeConnection {
   private deliveredSeq = 0
   /** the sidecar's ack: events up to it may be forgotten in Redis */
   private ackSeq = 0
+  /** the highest ack a call has carried to Redis */
+  private ackSent = 0
   private polling = false
   private closeQueued = false
   /** after RESUME: polls wait until the sidecar's replays are in line (see holdPollsAfterResume) */
@@ -200,6 +203,19 @@ export class NodeConnection {
     return this.ackSeq
   }
 
+  /**
+   * The ack for the next call: the sidecar's latest if no call carried it
+   * yet, else 0 ("nothing new"), which spares Redis a ZREMRANGEBYSCORE on
+   * every request (acks move only when events come). A call that fails
+   * leaves its ack unapplied; the events wait for the next one, and are
+   * never sent twice, as deliveredSeq filters them.
+   */
+  nextAck (): number {
+    if (this.ackSeq <= this.ackSent) return 0
+    this.ackSent = this.ackSeq
+    return this.ackSeq
+  }
+
   // ---- output in request order ----
 
   /**
@@ -266,7 +282,7 @@ export class NodeConnection {
       return
     }
     this.polling = true
-    this.inLine(this.hub.backend.pollEvents(this.sessionId, this.deliveredSeq, this.ackSeq), (events) => {
+    this.inLine(this.hub.backend.pollEvents(this.sessionId, this.deliveredSeq, this.nextAck()), (events) => {
       this.polling = false
       this.deliver(events)
       if (this.repoll) {
@@ -610,6 +626,9 @@ export class NodeConnection {
 
   private send (msg: Buffer): void {
     if (this.ws.readyState !== WS_OPEN) return
+    // the replies and events of one turn leave in one write
+    const socket = socketOfWebSocket(this.ws)
+    if (socket !== undefined) holdUntilTurnEnd(socket)
     this.ws.send(msg, this.onSent)
     if (!this.paused && this.ws.bufferedAmount > HIGH_WATER) {
       this.paused = true

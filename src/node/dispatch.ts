@@ -63,7 +63,7 @@ function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, 
     conn.stopReading()
     return
   }
-  conn.inLine(hub.backend.exec(conn.context(start), req, xid, conn.delivered, conn.acked), (res) => {
+  conn.inLine(hub.backend.exec(conn.context(start), req, xid, conn.delivered, conn.nextAck()), (res) => {
     replyWith(conn, xid, type, res, start, t0)
   }, () => {
     systemError(conn, xid, type, start, t0)

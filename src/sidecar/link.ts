@@ -22,6 +22,7 @@ import {
 import type { SidecarStats } from './stats'
 import type { Upstream } from './upstreams'
 import { WS_OPEN, WebSocketClient, type WsClient } from './ws'
+import { holdUntilTurnEnd, socketOfWebSocket } from '../server/cork'
 
 /** Above this many unsent bytes in one direction, stop reading the other side. */
 const HIGH_WATER = 1024 * 1024
@@ -251,6 +252,9 @@ export class ClientLink {
 
   private sendUp (msg: Buffer): void {
     const ws = this.ws as WsClient
+    // the requests of one read from the client leave in one write
+    const socket = socketOfWebSocket(ws)
+    if (socket !== undefined) holdUntilTurnEnd(socket)
     if (ws.bufferedAmount > HIGH_WATER) {
       // The node (or the network) is slower than the client: stop reading
       // the client until this message has left.

@@ -27,6 +27,8 @@ export class MsgpackError extends Error {
 }
 
 const textDecoder = new TextDecoder('utf-8')
+/** Strings up to this many units (bytes when decoding) try a plain ASCII loop first: fixstr, header byte included. */
+const SHORT = 31
 
 // ---- encoding ----
 
@@ -86,6 +88,24 @@ class Writer {
   }
 
   string(s: string): void {
+    const n = s.length
+    if (n <= SHORT) {
+      // map keys and paths: short and ASCII, cheaper byte by byte than through Buffer.write
+      this.ensure(n + 1)
+      const buf = this.buf
+      const at = this.pos + 1
+      let i = 0
+      while (i < n) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) break
+        buf[at + i++] = c
+      }
+      if (i === n) {
+        buf[this.pos] = 0xa0 | n
+        this.pos = at + n
+        return
+      }
+    }
     // worst case 3 bytes per UTF-16 unit; short strings are the common case
     const max = s.length * 3
     this.header(max, 0xa0, 31, 0xd9, 0xda, 0xdb)
@@ -184,6 +204,17 @@ class Reader {
     this.pos += len
     // a copy, so the caller may keep it after the reply buffer is reused
     if (asBytes) return Buffer.from(this.buf.subarray(start, start + len))
+    if (len <= SHORT) {
+      // the reply's map keys ("err", "zxid", "stat", "mzxid", ...): ASCII, decoded without a native call
+      const buf = this.buf
+      let out = ''
+      for (let i = start; i < start + len; i++) {
+        const b = buf[i]
+        if (b >= 0x80) return textDecoder.decode(buf.subarray(start, start + len))
+        out += String.fromCharCode(b)
+      }
+      return out
+    }
     return textDecoder.decode(this.buf.subarray(start, start + len))
   }
 

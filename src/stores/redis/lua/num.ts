@@ -6,6 +6,10 @@
 // prints every integer below 10^17 as plain digits.
 
 export function num(n: number): string {
+  // Integers below 10^17 (ids, zxids, seqs, times: nearly every call) as
+  // '%d', which Lua 5.1 formats through a C long: the very text '%.17g'
+  // gives them, at a fraction of the cost of float formatting.
+  if (n % 1 === 0 && n < 1e17 && n > -1e17) return string.format('%d', n)
   return string.format('%.17g', n)
 }
 

@@ -30,6 +30,7 @@ export function queueEvents(store: RedisStorage, ns: string, events: WatchEvent[
     if (store.getSession(e.session) === undefined) continue
     const id = num(e.session)
     const seq = redis.call('HINCRBY', p + 's:' + id, 'q', '1') as number
+    store.noteEventSeq(e.session, seq)
     redis.call('ZADD', p + 'q:' + id, num(seq), cmsgpack.pack([seq, e.type, e.path]))
     if (e.session !== caller && !seen.has(e.session)) {
       seen.set(e.session, true)
@@ -39,8 +40,10 @@ export function queueEvents(store: RedisStorage, ns: string, events: WatchEvent[
   if (targets.length > 0) redis.call('PUBLISH', ns + NOTICE_CHANNEL, cmsgpack.pack([NOTICE_EVENTS, targets]))
 }
 
-/** The last seq handed out for the session (0 before its first event). */
-export function lastSeq(ns: string, session: SessionId): number {
+/** The last seq handed out for the session (0 before its first event): known to `store` once it read the session. */
+export function lastSeq(store: RedisStorage, ns: string, session: SessionId): number {
+  const known = store.eventSeq(session)
+  if (known !== undefined) return known
   const v = redis.call('HGET', ns + ':s:' + num(session), 'q') as string | false
   return v === false ? 0 : (tonumber(v) as number)
 }
@@ -49,6 +52,8 @@ export function lastSeq(ns: string, session: SessionId): number {
 export function ackEvents(ns: string, session: SessionId, ackSeq: number): void {
   if (ackSeq > 0) redis.call('ZREMRANGEBYSCORE', ns + ':q:' + num(session), '-inf', num(ackSeq))
 }
+
+const NO_EVENTS = string.char(0x90)
 
 /** MessagePack array header for n elements. */
 export function arrayHeader(n: number): string {
@@ -61,8 +66,13 @@ export function arrayHeader(n: number): string {
  * The session's queued events after deliveredSeq, in seq order, as one
  * MessagePack array of [seq, type, path]: the stored members are already
  * MessagePack, so they are concatenated, not decoded and encoded again.
+ * With `store` (which read the session), a session with no event after
+ * deliveredSeq costs no read.
  */
-export function pendingEvents(ns: string, session: SessionId, deliveredSeq: number, upToSeq?: number): string {
+export function pendingEvents(store: RedisStorage | undefined, ns: string, session: SessionId, deliveredSeq: number, upToSeq?: number): string {
+  // nothing was queued after deliveredSeq (the usual case): no read at all
+  const last = store === undefined ? undefined : store.eventSeq(session)
+  if (last !== undefined && last <= deliveredSeq) return NO_EVENTS
   const max = upToSeq === undefined ? '+inf' : num(upToSeq)
   const members = redis.call('ZRANGEBYSCORE', ns + ':q:' + num(session), '(' + num(deliveredSeq), max) as string[]
   return arrayHeader(members.length) + table.concat(members)

@@ -34,7 +34,7 @@ function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackS
   }
   ackEvents(ns, ctx.session, ackSeq)
   // events fired before the close are the client's, and precede its reply
-  const events = pendingEvents(ns, ctx.session, deliveredSeq)
+  const events = pendingEvents(store, ns, ctx.session, deliveredSeq)
   const out = closeSession(store, ctx)
   queueEvents(store, ns, out.events, ctx.session)
   out.events = []
@@ -60,13 +60,13 @@ export function sessionRequest(keys: string[], args: string[]): string {
   const again = write ? recorded(ns, ctx.session, xid, tag) : undefined
   // a replay answers in its original place: only the events queued up to
   // then precede it; later ones follow (with the next request or poll)
-  if (again !== undefined) return reply(again.outcome, pendingEvents(ns, ctx.session, deliveredSeq, again.seq))
+  if (again !== undefined) return reply(again.outcome, pendingEvents(store, ns, ctx.session, deliveredSeq, again.seq))
   const out = executePrepared(store, ctx, req, engineOptions(args[5]))
   queueEvents(store, ns, out.events, ctx.session)
   out.events = []
   const packed = cmsgpack.pack(out)
-  if (write && store.getSession(ctx.session) !== undefined) record(ns, ctx.session, xid, tag, packed, lastSeq(ns, ctx.session))
-  return reply(packed, pendingEvents(ns, ctx.session, deliveredSeq))
+  if (write && store.getSession(ctx.session) !== undefined) record(ns, ctx.session, xid, tag, packed, lastSeq(store, ns, ctx.session))
+  return reply(packed, pendingEvents(store, ns, ctx.session, deliveredSeq))
 }
 
 /** rk_session_close_q: args = [context, xid, deliveredSeq, ackSeq] -> as rk_request */
@@ -82,5 +82,5 @@ export function poll(keys: string[], args: string[]): string {
   const session = integerArg(args[0], 'session id')
   const deliveredSeq = integerArg(args[1], 'deliveredSeq')
   ackEvents(ns, session, integerArg(args[2], 'ackSeq'))
-  return pendingEvents(ns, session, deliveredSeq)
+  return pendingEvents(undefined, ns, session, deliveredSeq)
 }

@@ -60,6 +60,8 @@ export class RedisStorage implements Storage {
   private readonly now: number
   private zxid: Zxid | undefined
   private readonly sessions = new LuaTable<SessionId, SessionRecord | false>()
+  /** last event seq of the sessions read in this call (see getSession) */
+  private readonly seqs = new LuaTable<SessionId, number>()
   /** fields of each znode as read in this call, so putNode writes only what changed */
   private readonly loaded = new LuaTable<string, Snapshot>()
 
@@ -184,14 +186,27 @@ export class RedisStorage implements Storage {
   getSession(id: SessionId): SessionRecord | undefined {
     const cached = this.sessions.get(id)
     if (cached !== undefined) return cached === false ? undefined : cached
-    const r = redis.call('HMGET', this.p + 's:' + num(id), 't', 'p') as Reply
+    // q (queue.ts's last event seq) comes along in the same read: it tells
+    // whether the session has undelivered events without another call
+    const r = redis.call('HMGET', this.p + 's:' + num(id), 't', 'p', 'q') as Reply
     if (r[0] === false) {
       this.sessions.set(id, false)
       return undefined
     }
     const s: SessionRecord = { id, timeout: parse(r[0], 'session timeout'), passwd: r[1] as string }
     this.sessions.set(id, s)
+    this.seqs.set(id, r[2] === false ? 0 : parse(r[2], 'event seq'))
     return s
+  }
+
+  /** The session's last event seq (field q of P:s:<id>) as read with it in this call, kept by noteEventSeq; undefined if not read. */
+  eventSeq(id: SessionId): number | undefined {
+    return this.seqs.get(id)
+  }
+
+  /** queue.ts handed out `seq` for the session (HINCRBY on q). */
+  noteEventSeq(id: SessionId, seq: number): void {
+    this.seqs.set(id, seq)
   }
 
   /** Also starts the session's deadline: the session tracker is the store's job. */
@@ -200,6 +215,8 @@ export class RedisStorage implements Storage {
     redis.call('HSET', this.p + 's:' + id, 't', num(s.timeout), 'p', s.passwd)
     redis.call('ZADD', this.p + 'deadlines', num(this.now + s.timeout), id)
     this.sessions.set(s.id, { id: s.id, timeout: s.timeout, passwd: s.passwd })
+    // q is left as it was: unknown here
+    this.seqs.delete(s.id)
   }
 
   deleteSession(id: SessionId): void {
@@ -211,6 +228,7 @@ export class RedisStorage implements Storage {
     redis.call('DEL', this.p + 's:' + k, this.p + 'e:' + k, this.p + 'q:' + k, this.p + 'r:' + k)
     redis.call('ZREM', this.p + 'deadlines', k)
     this.sessions.set(id, false)
+    this.seqs.delete(id)
   }
 
   /** Pushes a live session's deadline to now + its timeout (every request does, as in ZooKeeper). */

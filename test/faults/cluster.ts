@@ -1,0 +1,84 @@
+// The deployment the fault runs break: redis-server, N nodes (each reaching
+// Redis through its own TcpProxy, so one node can be cut off from Redis
+// alone), HAProxy in front of the nodes, and S sidecars (each → HAProxy), all
+// real processes on loopback. Clients spread over the sidecars and move to
+// another one when theirs dies.
+
+import { readFileSync } from 'node:fs'
+import { startHaproxy, startNode, startRedis, startSidecar, type HaproxyHandle, type NodeHandle, type RedisHandle, type RedisOptions, type SidecarHandle } from '../support/topology'
+import { startTcpProxy, type TcpProxy } from './tcp-proxy'
+
+export interface ClusterOptions {
+  nodes?: number
+  sidecars?: number
+  redis?: RedisOptions
+  tickMs?: number
+}
+
+export interface FaultCluster {
+  redis: RedisHandle
+  proxies: TcpProxy[]
+  nodes: NodeHandle[]
+  haproxy: HaproxyHandle
+  /** current sidecars (a restarted one is replaced, on a new port) */
+  sidecars: SidecarHandle[]
+  /** the ZooKeeper addresses of the current sidecars */
+  addresses(): string[]
+  /** kill -9 sidecar i and start a new one in its place */
+  replaceSidecar(i: number, down?: () => Promise<void>): Promise<void>
+  /** the text of every node log (restarts append to the same file) */
+  nodeLogs(): string[]
+  stop(): Promise<void>
+}
+
+export async function startFaultCluster (opts: ClusterOptions = {}): Promise<FaultCluster> {
+  const stoppers: Array<() => Promise<void>> = []
+  const stopAll = async (): Promise<void> => {
+    for (const s of stoppers.reverse()) await s().catch(() => {})
+  }
+  try {
+    const redis = await startRedis(opts.redis)
+    stoppers.push(async () => {
+      // a SIGSTOPped Redis would sit out SIGTERM's grace period
+      try { process.kill(redis.pid, 'SIGCONT') } catch { /* not running */ }
+      await redis.stop()
+    })
+    const proxies: TcpProxy[] = []
+    for (let i = 0; i < (opts.nodes ?? 3); i++) {
+      const p = await startTcpProxy(redis.port)
+      proxies.push(p)
+      stoppers.push(() => p.close())
+    }
+    const nodes = await Promise.all(proxies.map((p) => startNode(`redis://127.0.0.1:${p.port}`, opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {})))
+    for (const n of nodes) {
+      stoppers.push(async () => {
+        try { if (n.running) n.signal('SIGCONT') } catch { /* gone */ }
+        await n.stop()
+      })
+    }
+    const haproxy = await startHaproxy(nodes.map((n) => n.hostPort))
+    stoppers.push(() => haproxy.stop())
+    await haproxy.waitForServers('UP')
+    const sidecars: SidecarHandle[] = []
+    for (let i = 0; i < (opts.sidecars ?? 2); i++) sidecars.push(await startSidecar([haproxy.url]))
+    stoppers.push(async () => { for (const s of sidecars) await s.stop() })
+    return {
+      redis,
+      proxies,
+      nodes,
+      haproxy,
+      sidecars,
+      addresses: () => sidecars.map((s) => s.address),
+      async replaceSidecar (i, down) {
+        await sidecars[i].kill9()
+        if (down !== undefined) await down()
+        sidecars[i] = await startSidecar([haproxy.url])
+      },
+      nodeLogs: () => nodes.map((n) => { try { return readFileSync(n.logFile, 'utf8') } catch { return '' } }),
+      stop: stopAll
+    }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}

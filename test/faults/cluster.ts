@@ -4,7 +4,8 @@
 // real processes on loopback. Clients spread over the sidecars and move to
 // another one when theirs dies.
 
-import { readFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { startHaproxy, startNode, startRedis, startSidecar, type HaproxyHandle, type NodeHandle, type RedisHandle, type RedisOptions, type SidecarHandle } from '../support/topology'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy'
 
@@ -28,6 +29,8 @@ export interface FaultCluster {
   replaceSidecar(i: number, down?: () => Promise<void>): Promise<void>
   /** the text of every node log (restarts append to the same file) */
   nodeLogs(): string[]
+  /** copies every node and sidecar log (and Redis's) into dir */
+  keepLogs(dir: string): void
   stop(): Promise<void>
 }
 
@@ -60,6 +63,7 @@ export async function startFaultCluster (opts: ClusterOptions = {}): Promise<Fau
     stoppers.push(() => haproxy.stop())
     await haproxy.waitForServers('UP')
     const sidecars: SidecarHandle[] = []
+    const retired: SidecarHandle[] = []
     for (let i = 0; i < (opts.sidecars ?? 2); i++) sidecars.push(await startSidecar([haproxy.url]))
     stoppers.push(async () => { for (const s of sidecars) await s.stop() })
     return {
@@ -71,8 +75,15 @@ export async function startFaultCluster (opts: ClusterOptions = {}): Promise<Fau
       addresses: () => sidecars.map((s) => s.address),
       async replaceSidecar (i, down) {
         await sidecars[i].kill9()
+        retired.push(sidecars[i])
         if (down !== undefined) await down()
         sidecars[i] = await startSidecar([haproxy.url])
+      },
+      keepLogs (dir) {
+        mkdirSync(dir, { recursive: true })
+        nodes.forEach((n, i) => copyFileSync(n.logFile, join(dir, `node${i}.log`)))
+        ;[...retired, ...sidecars].forEach((s, i) => copyFileSync(s.logFile, join(dir, `sidecar${i}.log`)))
+        copyFileSync(redis.logFile, join(dir, 'redis.log'))
       },
       nodeLogs: () => nodes.map((n) => { try { return readFileSync(n.logFile, 'utf8') } catch { return '' } }),
       stop: stopAll

@@ -12,6 +12,8 @@
 //   - every silent session expired, and by one expiry (one "session expired"
 //     line over all node logs).
 
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Test } from 'tap'
 import { sleep } from '../support/proc'
 import { startFaultCluster, type ClusterOptions, type FaultCluster } from './cluster'
@@ -248,6 +250,14 @@ export async function runFault (t: Test, fault: Fault, opts: RunOptions): Promis
       ...figures.ephemeralsWrong
     ],
     details: h.details.slice(0, 10)
+  }
+  // FAULT_LOGS=dir keeps the logs of a run that broke a guarantee, for the report
+  const keep = process.env.FAULT_LOGS
+  if (keep !== undefined && keep !== '' && (row.violations > 0 || row.wrongExpiries > 0 || (row.lostWrites > 0 && fault.lossAllowed !== true))) {
+    const dir = join(keep, `${fault.name}-${Date.now()}`)
+    cluster.keepLogs(dir)
+    writeFileSync(join(dir, 'history.json'), JSON.stringify({ ops: run.rec.history.ops, log: [...run.rec.history.log] }))
+    row.notes.push(`logs and history kept in ${dir}`)
   }
   return { row, figures }
 }

@@ -35,3 +35,15 @@ t.test('a request from the connection that lost the session runs nothing', async
   t.equal((await e.closeSession(a.ctx, 7, 0, 0, 'conn-B')).outcome.err, Err.OK, 'the owner closes it')
   t.equal((await e.exec(a.ctx, setData('/k', 'gone'), 8, 0, 0, 'conn-A')).outcome.err, Err.SESSIONEXPIRED, 'a session that is gone is still SESSIONEXPIRED')
 })
+
+t.test('a late attach (old now, from a node cut off meanwhile) does not pull the deadline back', async (t) => {
+  const e = await w.engine(t)
+  const a = await session(e, 'conn-A', 10000)
+  // the sidecar's RESUME through node B, at T + 5 s
+  t.same(await e.attachSession(a.id, 'aa', T + 5000, 'conn-B', false), { ok: true, timeout: 10000 })
+  t.equal(await w.raw.zscore(`${e.key}:deadlines`, String(a.id)), String(T + 15000))
+  // node C had sent a RESUME at T + 1 s that was stuck in its socket
+  await e.attachSession(a.id, 'aa', T + 1000, 'conn-C', false)
+  t.equal(await w.raw.zscore(`${e.key}:deadlines`, String(a.id)), String(T + 15000), 'the deadline stays at B\'s')
+  t.same((await e.expire(T + 12000)).expired, [], 'so an expiry round in between closes nothing')
+})

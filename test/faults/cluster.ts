@@ -7,6 +7,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startHaproxy, startNode, startRedis, startSidecar, type HaproxyHandle, type NodeHandle, type RedisHandle, type RedisOptions, type SidecarHandle } from '../support/topology'
+import { startSentinelSet, type SentinelSet } from './sentinel'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy'
 
 export interface ClusterOptions {
@@ -14,10 +15,14 @@ export interface ClusterOptions {
   sidecars?: number
   redis?: RedisOptions
   tickMs?: number
+  /** Redis as a primary, a replica and three Sentinels; nodes use the redis-sentinel:// URL (no relays) */
+  sentinel?: boolean
 }
 
 export interface FaultCluster {
+  /** the first primary (with sentinel: the servers change roles) */
   redis: RedisHandle
+  sentinels?: SentinelSet
   proxies: TcpProxy[]
   nodes: NodeHandle[]
   haproxy: HaproxyHandle
@@ -40,19 +45,35 @@ export async function startFaultCluster (opts: ClusterOptions = {}): Promise<Fau
     for (const s of stoppers.reverse()) await s().catch(() => {})
   }
   try {
-    const redis = await startRedis(opts.redis)
-    stoppers.push(async () => {
-      // a SIGSTOPped Redis would sit out SIGTERM's grace period
-      try { process.kill(redis.pid, 'SIGCONT') } catch { /* not running */ }
-      await redis.stop()
-    })
+    let redis: RedisHandle
+    let sentinels: SentinelSet | undefined
     const proxies: TcpProxy[] = []
-    for (let i = 0; i < (opts.nodes ?? 3); i++) {
-      const p = await startTcpProxy(redis.port)
-      proxies.push(p)
-      stoppers.push(() => p.close())
+    let urls: string[]
+    if (opts.sentinel === true) {
+      const set = await startSentinelSet()
+      sentinels = set
+      redis = set.servers[0]
+      stoppers.push(async () => {
+        for (const r of set.servers) { try { process.kill(r.pid, 'SIGCONT') } catch { /* not running */ } }
+        await set.stop()
+      })
+      urls = Array.from({ length: opts.nodes ?? 3 }, () => set.url)
+    } else {
+      const r = await startRedis(opts.redis)
+      redis = r
+      stoppers.push(async () => {
+        // a SIGSTOPped Redis would sit out SIGTERM's grace period
+        try { process.kill(r.pid, 'SIGCONT') } catch { /* not running */ }
+        await r.stop()
+      })
+      for (let i = 0; i < (opts.nodes ?? 3); i++) {
+        const p = await startTcpProxy(r.port)
+        proxies.push(p)
+        stoppers.push(() => p.close())
+      }
+      urls = proxies.map((p) => `redis://127.0.0.1:${p.port}`)
     }
-    const nodes = await Promise.all(proxies.map((p) => startNode(`redis://127.0.0.1:${p.port}`, opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {})))
+    const nodes = await Promise.all(urls.map((u) => startNode(u, opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {})))
     for (const n of nodes) {
       stoppers.push(async () => {
         try { if (n.running) n.signal('SIGCONT') } catch { /* gone */ }
@@ -68,6 +89,7 @@ export async function startFaultCluster (opts: ClusterOptions = {}): Promise<Fau
     stoppers.push(async () => { for (const s of sidecars) await s.stop() })
     return {
       redis,
+      ...(sentinels !== undefined ? { sentinels } : {}),
       proxies,
       nodes,
       haproxy,
@@ -83,7 +105,7 @@ export async function startFaultCluster (opts: ClusterOptions = {}): Promise<Fau
         mkdirSync(dir, { recursive: true })
         nodes.forEach((n, i) => copyFileSync(n.logFile, join(dir, `node${i}.log`)))
         ;[...retired, ...sidecars].forEach((s, i) => copyFileSync(s.logFile, join(dir, `sidecar${i}.log`)))
-        copyFileSync(redis.logFile, join(dir, 'redis.log'))
+        for (const [i, r] of (sentinels?.servers ?? [redis]).entries()) copyFileSync(r.logFile, join(dir, `redis${i}.log`))
       },
       nodeLogs: () => nodes.map((n) => { try { return readFileSync(n.logFile, 'utf8') } catch { return '' } }),
       stop: stopAll

@@ -157,6 +157,31 @@ export const FAULTS: Fault[] = [
     }
   },
   {
+    name: 'sentinel-failover',
+    what: 'kill -9 the Redis primary (AOF always, one replica, 3 Sentinels) every 20 s; the replica is promoted, the old primary comes back as its replica',
+    cluster: { sentinel: true },
+    // replication is asynchronous (no WAIT): what the replica had not received is lost
+    lossAllowed: true,
+    async inject ({ cluster, over, note }) {
+      const set = cluster.sentinels
+      if (set === undefined) throw new Error('sentinel-failover needs the sentinel cluster')
+      let k = 0
+      const took: number[] = []
+      while (!over()) {
+        await waitOr(over, 20_000)
+        if (over()) break
+        const old = await set.primary()
+        const t0 = Date.now()
+        await old.kill9()
+        k++
+        await set.failedOver(old)
+        took.push(Date.now() - t0)
+        await old.restart()
+      }
+      note(`${k} primary kills; failover took ${took.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}`)
+    }
+  },
+  {
     name: 'node-frozen',
     what: 'SIGSTOP a node (round robin) for 1.5 x the session timeout, then SIGCONT; the others serve',
     async inject ({ cluster, over, note, timeout }) {
@@ -253,7 +278,7 @@ export async function runFault (t: Test, fault: Fault, opts: RunOptions): Promis
   }
   // FAULT_LOGS=dir keeps the logs of a run that broke a guarantee, for the report
   const keep = process.env.FAULT_LOGS
-  if (keep !== undefined && keep !== '' && (row.violations > 0 || row.wrongExpiries > 0 || (row.lostWrites > 0 && fault.lossAllowed !== true))) {
+  if (keep !== undefined && keep !== '' && (row.violations > 0 || row.verdict !== 'ok' || row.wrongExpiries > 0 || (row.lostWrites > 0 && fault.lossAllowed !== true))) {
     const dir = join(keep, `${fault.name}-${Date.now()}`)
     cluster.keepLogs(dir)
     writeFileSync(join(dir, 'history.json'), JSON.stringify({ ops: run.rec.history.ops, log: [...run.rec.history.log] }))
@@ -270,8 +295,13 @@ export function assertRow (t: Test, fault: Fault, row: MatrixRow): void {
   for (const n of row.notes.slice(0, 10)) t.comment(`  ${n}`)
   for (const d of row.details) t.comment(d)
   t.ok(row.acknowledgedWrites > row.sessions * 5, `${row.acknowledgedWrites} acknowledged writes`)
-  t.equal(row.verdict, 'ok', 'the register history is linearizable (checked, not timed out)')
-  t.equal(row.violations, 0, 'no linearizability, FIFO or watch-before-data violation')
-  if (fault.lossAllowed !== true) t.equal(row.lostWrites, 0, 'no acknowledged write lost')
+  if (fault.lossAllowed === true && row.lostWrites > 0) {
+    // measured, not asserted: a lost write also breaks linearizability
+    t.comment(`${row.fault}: ${row.lostWrites} acknowledged writes lost (allowed for this setting); the history checks are void`)
+  } else {
+    t.equal(row.verdict, 'ok', 'the register history is linearizable (checked, not timed out)')
+    t.equal(row.violations, 0, 'no linearizability, FIFO or watch-before-data violation')
+    t.equal(row.lostWrites, 0, 'no acknowledged write lost')
+  }
   t.equal(row.wrongExpiries, 0, 'no live session expired while a working node was reachable, every silent session expired once')
 }

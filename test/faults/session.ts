@@ -59,7 +59,8 @@ export class RecordedSession {
   async ephemeral (path: string): Promise<void> {
     const c = await this.connected()
     if (c === undefined) throw new Error(`session ${this.index}: no connection for its ephemeral`)
-    const r = await c.request({ type: OpCode.create, path, data: Buffer.from(String(this.index)), dataLength: 0, acl: OPEN, flags: CreateFlag.EPHEMERAL }, { xid: ++this.xid })
+    const data = Buffer.from(String(this.index))
+    const r = await c.request({ type: OpCode.create, path, data, dataLength: data.length, acl: OPEN, flags: CreateFlag.EPHEMERAL }, { xid: ++this.xid })
     if (r.err !== 0) throw new Error(`session ${this.index}: create ${path} answered ${r.err}`)
   }
 

@@ -20,6 +20,16 @@ export interface Model<S, Op> {
   key (s: S): string
 }
 
+/**
+ * Interchangeable operations: indeterminate operations with the same effect
+ * whatever they are (e.g. writes whose value nobody read: each only bumps
+ * the version). Any linearization can use those of one class in the order
+ * of their calls (an earlier-called one can take a later-called one's place),
+ * so the search only ever tries the earliest unplaced one of each class,
+ * which removes the factorial blow-up of many unanswered writes.
+ */
+export type TokenClass<Op> = (op: Op) => string | undefined
+
 export interface Timed {
   invoke: number
   /** absent: indeterminate */
@@ -48,7 +58,31 @@ interface Entry<Op> {
   next: Entry<Op> | undefined
 }
 
-export function checkPartition<S, Op extends Timed> (model: Model<S, Op>, ops: readonly Op[], deadline: number): SearchResult<Op> {
+export function checkPartition<S, Op extends Timed> (model: Model<S, Op>, ops: readonly Op[], deadline: number, tokenClass?: TokenClass<Op>): SearchResult<Op> {
+  // per class: its ops' indexes in call order, and how many are placed
+  const classOf = new Int32Array(ops.length).fill(-1)
+  const rank = new Int32Array(ops.length)
+  const placedInClass: number[] = []
+  if (tokenClass !== undefined) {
+    const classes = new Map<string, number[]>()
+    const order = ops.map((op, i) => [op.invoke, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    for (const [, i] of order) {
+      if (ops[i].complete !== undefined) continue
+      const c = tokenClass(ops[i])
+      if (c === undefined) continue
+      let l = classes.get(c)
+      if (l === undefined) classes.set(c, l = [])
+      rank[i] = l.length
+      l.push(i)
+    }
+    let k = 0
+    for (const l of classes.values()) {
+      for (const i of l) classOf[i] = k
+      placedInClass.push(0)
+      k++
+    }
+  }
+
   const entries: Array<Entry<Op>> = []
   let pendingReturns = 0
   ops.forEach((op, index) => {
@@ -103,6 +137,12 @@ export function checkPartition<S, Op extends Timed> (model: Model<S, Op>, ops: r
     if ((++steps & 0x3ff) === 0 && Date.now() > deadline) return { verdict: 'unknown', steps }
     if (entry === undefined) throw new Error('linearizability: ran off the time line with returns pending')
     if (entry.isCall) {
+      const cls = classOf[entry.index]
+      if (cls >= 0 && rank[entry.index] !== placedInClass[cls]) {
+        // not the earliest unplaced of its class: that one stands for it
+        entry = entry.next
+        continue
+      }
       const next = model.step(state, entry.op)
       if (next !== undefined) {
         const bit = 1 << (entry.index & 31)
@@ -114,6 +154,7 @@ export function checkPartition<S, Op extends Timed> (model: Model<S, Op>, ops: r
           stack.push({ entry, state })
           state = next
           lift(entry)
+          if (cls >= 0) placedInClass[cls]++
           entry = head.next
           continue
         }
@@ -128,6 +169,7 @@ export function checkPartition<S, Op extends Timed> (model: Model<S, Op>, ops: r
       state = top.state
       placed[top.entry.index >>> 5] &= ~(1 << (top.entry.index & 31))
       unlift(top.entry)
+      if (classOf[top.entry.index] >= 0) placedInClass[classOf[top.entry.index]]--
       entry = top.entry.next
     }
   }

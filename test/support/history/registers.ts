@@ -14,6 +14,8 @@ import { DETERMINATE_ERRS, type History, type RegisterOp } from './types'
 interface RegState { value: string, version: number }
 
 const BADVERSION = -103
+/** the value of an unanswered write nobody read */
+const UNREAD = '\u0000unread'
 
 function registerModel (init: RegState): Model<RegState, RegisterOp> {
   return {
@@ -93,7 +95,13 @@ export function checkRegisters (h: History, timeLimitMs = 30_000): RegisterRepor
   for (const [key, ops] of byKey) {
     const init = h.initial.get(key)
     if (init === undefined) throw new Error(`checkRegisters: no initial value for ${key}`)
-    const r = checkPartition(registerModel(init), ops, deadline)
+    // Indeterminate writes whose value nobody read differ only in when they were sent
+    // (only the version they bump can show): one value for all, so the memo merges their states.
+    const seen = new Set(ops.filter((o) => o.kind === 'read').map((o) => o.read))
+    for (const o of ops) if (o.complete === undefined && o.kind !== 'read' && !seen.has(o.value)) o.value = UNREAD
+    const token = (o: RegisterOp): string | undefined =>
+      o.kind === 'read' || o.value !== UNREAD ? undefined : o.kind === 'write' ? 'w' : `c${o.expect ?? ''}`
+    const r = checkPartition(registerModel(init), ops, deadline, token)
     const kv: KeyVerdict = { key, verdict: r.verdict, ops: ops.length, steps: r.steps }
     if (r.verdict === 'violation') {
       const prefix = r.longestPrefix ?? []

@@ -253,7 +253,10 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     for (const c of connections) c.terminate('shutdown')
     await within(unsubscribe(), REDIS_GRACE_MS)
     await closeHttp(http)
-    if (!await within(engine.close(), REDIS_GRACE_MS)) engine.redis.disconnect()
+    await within(engine.close(), REDIS_GRACE_MS)
+    // QUIT can fail (Redis down; with commandTimeout it times out) and leave
+    // ioredis reconnecting forever, holding the process open: always end it.
+    engine.redis.disconnect()
   }
 
   return {

@@ -28,8 +28,9 @@ export interface NodeBackend {
   createSession(timeout: number, passwdHex: string, now: number, owner: string): Promise<{ id: SessionId, outcome: Outcome }>
   /** dropWatches (CONNECT) also drops the previous connection's undelivered events and recorded results */
   attachSession(id: SessionId, passwdHex: string, now: number, owner: string, dropWatches: boolean): Promise<{ ok: boolean, timeout: number }>
-  exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult>
-  closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult>
+  /** owner: the connection that must still hold the session, or the answer is SESSIONMOVED and nothing runs (fencing) */
+  exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult>
+  closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult>
   pollEvents(session: SessionId, deliveredSeq: number, ackSeq: number): Promise<QueuedEvent[]>
   /** one call for all sessions heard from; returns those that no longer exist */
   /** deadline := heardAt + timeout for each (session, heardAt); returns the sessions that no longer exist */

@@ -52,7 +52,8 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
 /** Everything else is ONE call to Redis, issued at once (pipelined) and answered in line. */
 function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, req: Request, start: number, t0: number): void {
   if (req.type === OpCode.closeSession) {
-    conn.inLine(hub.backend.closeSession(conn.context(start), xid, conn.delivered, conn.acked), (res) => {
+    conn.inLine(hub.backend.closeSession(conn.context(start), xid, conn.delivered, conn.acked, conn.owner), (res) => {
+      if (fenced(conn, res)) return
       replyWith(conn, xid, type, res, start, t0)
       conn.closeAfter('session closed')
     }, () => {
@@ -63,11 +64,24 @@ function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, 
     conn.stopReading()
     return
   }
-  conn.inLine(hub.backend.exec(conn.context(start), req, xid, conn.delivered, conn.nextAck()), (res) => {
+  conn.inLine(hub.backend.exec(conn.context(start), req, xid, conn.delivered, conn.nextAck(), conn.owner), (res) => {
+    if (fenced(conn, res)) return
     replyWith(conn, xid, type, res, start, t0)
   }, () => {
     systemError(conn, xid, type, start, t0)
   }, xid, type)
+}
+
+/**
+ * The session is held by another connection now (this one was frozen or cut
+ * off from Redis while the sidecar resumed elsewhere): nothing ran. No
+ * answer is sent: the WebSocket is dropped, and a sidecar still behind it
+ * resumes and re-sends what is unanswered.
+ */
+function fenced (conn: NodeConnection, res: ExecResult): boolean {
+  if (res.outcome.err !== Err.SESSIONMOVED) return false
+  conn.terminate('the session is held by another connection')
+  return true
 }
 
 /** Events first, then the reply: the protocol's order guarantee. */

@@ -52,11 +52,31 @@ const READY_TIMEOUT_MS = 1000
  */
 const MESSAGE_SLACK = 1024 * 1024
 
+/**
+ * A Redis call unanswered this long fails (ioredis commandTimeout). A node
+ * cut off from Redis (a dead link that closes no socket, a stalled Redis)
+ * still answers its sidecars' WebSocket pings, so without this its clients'
+ * requests and its sessions' heartbeats would wait forever while the other
+ * nodes expire those sessions. A failed call drops the WebSocket
+ * (connection.ts, storeUnreachable) and the sidecar resumes elsewhere, well
+ * within the shortest session timeout; a late copy of the call is fenced
+ * (lua/requests.ts). One tick, at most half the shortest session timeout.
+ */
+export function redisCallTimeout (tickMs: number, minSessionTimeout: number): number {
+  return Math.max(1000, Math.min(tickMs, Math.floor(minSessionTimeout / 2)))
+}
+
 export async function startNode (config: NodeConfig): Promise<RunningNode> {
   const cfg = resolveNodeConfig(config)
   const source = cfg.library ?? readLibrary()
   await probeRedis(cfg.redisUrl)
-  const engine = await RedisEngine.connect(cfg.redisUrl, { namespace: cfg.namespace, library: source, extendedTypes: cfg.extendedTypes, enforceQuota: cfg.enforceQuota })
+  const engine = await RedisEngine.connect(cfg.redisUrl, {
+    namespace: cfg.namespace,
+    library: source,
+    extendedTypes: cfg.extendedTypes,
+    enforceQuota: cfg.enforceQuota,
+    redis: { commandTimeout: redisCallTimeout(cfg.tickMs, cfg.minSessionTimeout) }
+  })
   try {
     await engine.init()
     return await serve(cfg, engine, libraryVersion(source))
@@ -256,7 +276,10 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     if (!await within(ticker.touch(), REDIS_GRACE_MS)) log.warn('shutdown: the last heartbeats did not reach Redis')
     await within(unsubscribe(), REDIS_GRACE_MS)
     await closeHttp(http)
-    if (!await within(engine.close(), REDIS_GRACE_MS)) engine.redis.disconnect()
+    await within(engine.close(), REDIS_GRACE_MS)
+    // QUIT can fail (Redis down; with commandTimeout it times out) and leave
+    // ioredis reconnecting forever, holding the process open: always end it.
+    engine.redis.disconnect()
   }
 
   return {

@@ -248,9 +248,12 @@ export class RedisEngine {
    * outcome and the caller's events after deliveredSeq (send those first).
    * Does not push the deadline out: heartbeats are batched (touch).
    */
-  async exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult> {
+  async exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult> {
     const prepared = prepareRequest(req)
-    const reply = await this.fcall('rk_request', [encode(ctx), encode(prepared), String(xid), String(deliveredSeq), String(ackSeq), this.extended])
+    const args = [encode(ctx), encode(prepared), String(xid), String(deliveredSeq), String(ackSeq), this.extended]
+    // owner: the connection that must still hold the session (fencing, lua/requests.ts)
+    if (owner !== undefined) args.push(owner)
+    const reply = await this.fcall('rk_request', args)
     const [outcome, events] = decode(reply) as [Outcome, unknown]
     return { outcome: normalise(outcome, req.type), events: queued(events) }
   }
@@ -260,8 +263,10 @@ export class RedisEngine {
    * outcome for a while after the session is gone). Removes the session's
    * queue, records, owner and deadline; publishes 'expired'.
    */
-  async closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number): Promise<ExecResult> {
-    const reply = await this.fcall('rk_session_close_q', [encode(ctx), String(xid), String(deliveredSeq), String(ackSeq)])
+  async closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult> {
+    const args = [encode(ctx), String(xid), String(deliveredSeq), String(ackSeq)]
+    if (owner !== undefined) args.push(owner)
+    const reply = await this.fcall('rk_session_close_q', args)
     const [outcome, events] = decode(reply) as [Outcome, unknown]
     return { outcome, events: queued(events) }
   }

@@ -94,7 +94,9 @@ t.test('touch batches heartbeats; expire closes the rest exactly once, from two 
   t.same(await e1.touch([[kept[0], T + 8000], [kept[1], T + 8500]]), [])
   t.equal(await w.raw.zscore(`${e1.key}:deadlines`, String(kept[1])), String(T + 18500), 'heard at + timeout')
   t.equal(await w.raw.zscore(`${e1.key}:deadlines`, String(kept[0])), String(T + 18000))
-  await e1.touch([[kept[1], T + 8000]]) // back in line with the others for what follows
+  // a batch that reaches Redis late (its node was frozen or cut off) never pulls a deadline back
+  t.same(await e1.touch([[kept[1], T + 7000]]), [])
+  t.equal(await w.raw.zscore(`${e1.key}:deadlines`, String(kept[1])), String(T + 18500), 'an older heartbeat leaves the later deadline')
   t.same(await e1.touch([]), [], 'nothing to touch: no call')
 
   t.same((await e1.expire(T + 9999)).expired, [], 'nobody is due yet')
@@ -113,7 +115,8 @@ t.test('touch batches heartbeats; expire closes the rest exactly once, from two 
   t.same(await e1.touch(beats(T + 12000, dropped)), dropped, 'touching an expired session reports it gone')
 
   t.same((await e2.expire(T + 17999)).expired, [])
-  t.same((await e2.expire(T + 18000)).expired.sort(byNumber), [...kept].sort(byNumber))
+  t.same((await e2.expire(T + 18000)).expired.sort(byNumber), kept.filter((id) => id !== kept[1]).sort(byNumber))
+  t.same((await e2.expire(T + 18500)).expired, [kept[1]])
   t.same(await e1.stats(), { zxid: await e1.getZxid(), nodeCount: 5, sessionCount: 1, watchCount: 0, ...await scanCounts(w.raw, e1.key) })
   t.equal((await e1.stats()).ephemeralCount, 0, 'the expired sessions\' ephemerals are no longer counted')
 })

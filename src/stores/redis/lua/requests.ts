@@ -15,6 +15,7 @@ import { NOTICE_CHANNEL, NOTICE_EXPIRED } from '../notice'
 import { context, engineOptions, integerArg, prefix, request } from './args'
 import { ackEvents, arrayHeader, lastSeq, pendingEvents, queueEvents } from './queue'
 import { changesState, record, recordClose, recorded, recordedClose, requestTag } from './replay'
+import { num } from './num'
 import { RedisStorage } from './storage'
 
 const NO_EVENTS = arrayHeader(0)
@@ -23,7 +24,27 @@ function reply(outcome: string, events: string): string {
   return arrayHeader(2) + outcome + events
 }
 
-function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackSeq: number): string {
+/**
+ * Fencing: a request from a connection that no longer holds the session.
+ * A node that was frozen (SIGSTOP, a long GC pause) or cut off from Redis
+ * can send, or have stuck in its socket, requests that the sidecar has since
+ * re-sent through another node, which answered them; only the last KEEP
+ * outcomes are recorded, so a late copy could run a write a second time.
+ * The node names its connection (the owner) in every request; once the
+ * session is attached elsewhere, the old connection gets SESSIONMOVED, as
+ * ZooKeeper answers a connection whose session moved, and nothing runs.
+ */
+function moved(ns: string, ctx: Context, owner: string | undefined): string | undefined {
+  if (owner === undefined || owner === '') return undefined
+  const o = redis.call('HGET', ns + ':s:' + num(ctx.session), 'o') as string | false
+  if (o === owner) return undefined
+  // a session that is gone is answered by the engine (SESSIONEXPIRED)
+  if (o === false && (redis.call('EXISTS', ns + ':s:' + num(ctx.session)) as number) === 0) return undefined
+  const out: Outcome = { err: Err.SESSIONMOVED, zxid: new RedisStorage(ns, ctx.now).getZxid(), events: [] }
+  return reply(cmsgpack.pack(out), NO_EVENTS)
+}
+
+function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackSeq: number, owner: string | undefined): string {
   const store = new RedisStorage(ns, ctx.now)
   const session = store.getSession(ctx.session)
   if (session === undefined) {
@@ -32,6 +53,8 @@ function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackS
     const gone: Outcome = { err: Err.SESSIONEXPIRED, zxid: store.getZxid(), events: [] }
     return reply(cmsgpack.pack(gone), NO_EVENTS)
   }
+  const fenced = moved(ns, ctx, owner)
+  if (fenced !== undefined) return fenced
   ackEvents(ns, ctx.session, ackSeq)
   // events fired before the close are the client's, and precede its reply
   const events = pendingEvents(store, ns, ctx.session, deliveredSeq)
@@ -44,7 +67,7 @@ function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackS
   return reply(packed, events)
 }
 
-/** rk_request: args = [context, request (MessagePack), xid, deliveredSeq, ackSeq, engine options (args.ts)] */
+/** rk_request: args = [context, request (MessagePack), xid, deliveredSeq, ackSeq, engine options (args.ts), owner (optional: fencing)] */
 export function sessionRequest(keys: string[], args: string[]): string {
   const ns = prefix(keys)
   const ctx = context(args[0])
@@ -52,7 +75,10 @@ export function sessionRequest(keys: string[], args: string[]): string {
   const xid = integerArg(args[2], 'xid')
   const deliveredSeq = integerArg(args[3], 'deliveredSeq')
   const ackSeq = integerArg(args[4], 'ackSeq')
-  if (req.type === OpCode.closeSession) return close(ns, ctx, xid, deliveredSeq, ackSeq)
+  const owner = args[6]
+  if (req.type === OpCode.closeSession) return close(ns, ctx, xid, deliveredSeq, ackSeq, owner)
+  const fenced = moved(ns, ctx, owner)
+  if (fenced !== undefined) return fenced
   const store = new RedisStorage(ns, ctx.now)
   ackEvents(ns, ctx.session, ackSeq)
   const write = changesState(req)
@@ -69,11 +95,11 @@ export function sessionRequest(keys: string[], args: string[]): string {
   return reply(packed, pendingEvents(store, ns, ctx.session, deliveredSeq))
 }
 
-/** rk_session_close_q: args = [context, xid, deliveredSeq, ackSeq] -> as rk_request */
+/** rk_session_close_q: args = [context, xid, deliveredSeq, ackSeq, owner (optional: fencing)] -> as rk_request */
 export function sessionCloseQueued(keys: string[], args: string[]): string {
   const ns = prefix(keys)
   const ctx = context(args[0])
-  return close(ns, ctx, integerArg(args[1], 'xid'), integerArg(args[2], 'deliveredSeq'), integerArg(args[3], 'ackSeq'))
+  return close(ns, ctx, integerArg(args[1], 'xid'), integerArg(args[2], 'deliveredSeq'), integerArg(args[3], 'ackSeq'), args[4])
 }
 
 /** rk_poll: args = [session, deliveredSeq, ackSeq] -> MessagePack array of [seq, type, path] */

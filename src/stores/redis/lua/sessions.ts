@@ -77,6 +77,9 @@ export function sessionAttach(keys: string[], args: string[]): number {
  * rk_session_touch_many: args = [id, heardAt ms, id, heardAt ms, ...] -> MessagePack
  * array of the ids that no longer exist. Each deadline is heardAt + timeout:
  * "timeout after the last heartbeat", however late the batch reaches Redis.
+ * Deadlines only move out (ZADD GT): a batch that reaches Redis late (its
+ * node was frozen, or cut off from Redis) must not pull back a deadline that
+ * another node, now serving the session, has pushed further.
  */
 export function sessionTouchMany(keys: string[], args: string[]): string {
   const ns = prefix(keys)
@@ -100,11 +103,11 @@ export function sessionTouchMany(keys: string[], args: string[]): string {
     }
     pairs.push(num(heard[i] + parse(t, 'session timeout')), num(id))
     if (pairs.length >= ZADD_CHUNK) {
-      redis.call('ZADD', p + 'deadlines', 'XX', ...pairs)
+      redis.call('ZADD', p + 'deadlines', 'XX', 'GT', ...pairs)
       pairs = []
     }
   }
-  if (pairs.length > 0) redis.call('ZADD', p + 'deadlines', 'XX', ...pairs)
+  if (pairs.length > 0) redis.call('ZADD', p + 'deadlines', 'XX', 'GT', ...pairs)
   return cmsgpack.pack(missing)
 }
 

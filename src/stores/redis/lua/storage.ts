@@ -231,11 +231,16 @@ export class RedisStorage implements Storage {
     this.seqs.delete(id)
   }
 
-  /** Pushes a live session's deadline to now + its timeout (every request does, as in ZooKeeper). */
+  /**
+   * Pushes a live session's deadline to now + its timeout (every request does, as in ZooKeeper).
+   * Only ever out (GT): an attach that reaches Redis late, from a node that
+   * was cut off meanwhile, carries an old `now` and must not pull back the
+   * deadline of a session that another node now serves.
+   */
   touchSession(id: SessionId): boolean {
     const s = this.getSession(id)
     if (s === undefined) return false
-    redis.call('ZADD', this.p + 'deadlines', 'XX', num(this.now + s.timeout), num(id))
+    redis.call('ZADD', this.p + 'deadlines', 'XX', 'GT', num(this.now + s.timeout), num(id))
     return true
   }
 

@@ -110,6 +110,8 @@ export class ZkClient extends EventEmitter {
   private nextXid = 1
   private pingTimer: NodeJS.Timeout | undefined
   private sentSinceTick = false
+  /** the socket is corked until the end of this tick (see writeOrReject) */
+  private corked = false
   private closedReason: string | null = null
 
   private constructor (address: string, socket: Socket, opts: ZkClientOptions) {
@@ -243,6 +245,8 @@ export class ZkClient extends EventEmitter {
 
   /** Drops the connection without closing the session, to test resumption and expiry. */
   destroy (): void {
+    // what was already asked for still reaches the kernel, as it did before corking
+    if (this.corked) this.flushWrites()
     this.socket.destroy()
     this.shutdown('destroyed by the client')
   }
@@ -267,8 +271,21 @@ export class ZkClient extends EventEmitter {
       return false
     }
     this.sentSinceTick = true
+    if (!this.corked) {
+      // Requests issued in the same tick (pipelined callers resuming on one
+      // chunk of replies) leave in one writev instead of one send() each.
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(uncorkClient, this)
+    }
     this.socket.write(frame)
     return true
+  }
+
+  /** End of the tick: send the requests gathered since writeOrReject corked the socket. */
+  flushWrites (): void {
+    this.corked = false
+    this.socket.uncork()
   }
 
   private onFrame (frame: Buffer): void {
@@ -355,3 +372,7 @@ export function parseAddress (address: string): { host: string, port: number } {
 }
 
 export { HEADER_SIZE }
+
+function uncorkClient (client: ZkClient): void {
+  client.flushWrites()
+}

@@ -1,4 +1,4 @@
-// The embedded store's disk work: how long each log fsync took and each
+// The embedded store's disk work: how long each durable log write took and each
 // snapshot, and how big the snapshots are. Fed by the store's 'synced' and
 // 'snapshot' events (a few per second at most, never per request).
 
@@ -24,7 +24,7 @@ export class StoreIoMetrics {
   }
 
   write (out: Exposition): void {
-    out.family('redkeeper_log_fsync_duration_seconds', 'histogram', 'Time one fdatasync of the transaction log took (absent samples: --no-fsync)')
+    out.family('redkeeper_log_fsync_duration_seconds', 'histogram', 'Time one durable write of the transaction log took (an O_DSYNC writev: written means on disk; absent samples: --no-fsync)')
     out.histogram('redkeeper_log_fsync_duration_seconds', this.fsync)
     out.family('redkeeper_snapshot_duration_seconds', 'histogram', 'Time to write one snapshot, from serializing the tree to the file being durable')
     out.histogram('redkeeper_snapshot_duration_seconds', this.snapshot)

@@ -43,6 +43,8 @@ export class Connection implements FrameSink {
   private head: Buffer | undefined
   private readonly decoder: FrameDecoder
   private readingPaused = false
+  /** the socket is corked until the end of this tick (see writeFrame) */
+  private corked = false
   private closeQueued = false
   private readonly onFrame = (frame: Buffer): void => this.frame(frame)
 
@@ -82,6 +84,15 @@ export class Connection implements FrameSink {
 
   writeFrame (frame: Buffer, sent: SentHook | undefined): void {
     if (this.socket.writableEnded) return // closed for output: nothing more may follow
+    if (!this.corked) {
+      // Every frame produced in this turn of the event loop (the replies to
+      // one chunk of pipelined requests, one fsync's worth of released
+      // replies) leaves in one writev instead of one send() each: the
+      // syscall per reply was the largest single cost of the server.
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(uncork, this)
+    }
     this.socket.write(frame)
     this.hub.stats.packetsSent++
     this.stats.packetsSent++
@@ -90,6 +101,12 @@ export class Connection implements FrameSink {
       this.readingPaused = true
       this.socket.pause()
     }
+  }
+
+  /** End of the tick: send what writeFrame gathered. */
+  flush (): void {
+    this.corked = false
+    this.socket.uncork()
   }
 
   endAfterWrites (): void {
@@ -229,6 +246,10 @@ export class Connection implements FrameSink {
     }
     this.hub.forget(this)
   }
+}
+
+function uncork (conn: Connection): void {
+  conn.flush()
 }
 
 /** "::ffff:127.0.0.1" (IPv4 on a dual-stack socket) → "127.0.0.1", as Java reports it. */

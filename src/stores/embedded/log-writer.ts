@@ -1,7 +1,8 @@
 // The write-ahead log's writer: group commit into append-only segments.
 //
 // Records are queued as the store commits them. One loop drains the queue:
-// it writes everything queued with one writev, then one fdatasync, and only
+// it writes everything queued with one writev to a segment opened O_DSYNC
+// (when fsyncing), so the write returns once the bytes are on disk, and only
 // then reports the last of those records durable. Records committed while a
 // write or fsync is in flight wait for the next round, so under load one
 // fsync covers many records.
@@ -12,7 +13,7 @@
 
 import { close, fdatasync, open, unlink, writev } from 'node:fs'
 import { promisify } from 'node:util'
-import { fsyncDir, inDir, segmentFile } from './files'
+import { fsyncDir, inDir, segmentFile, segmentOpenFlags } from './files'
 
 const writevAsync = promisify(writev)
 const fdatasyncAsync = promisify(fdatasync)
@@ -39,7 +40,7 @@ export interface LogWriterOptions {
 export interface LogWriterHooks {
   durable(seq: number): void
   failed(err: Error): void
-  /** one fdatasync of the log finished, after `seconds` */
+  /** one durable write of the log (O_DSYNC: written = on disk) finished, after `seconds` */
   synced?(seconds: number): void
 }
 
@@ -180,10 +181,12 @@ export class LogWriter {
     let bytes = 0
     for (const b of batch) bytes += b.length
     let position = seg.size
-    let pending = batch
+    // Each write to an O_DSYNC segment is its own trip to the disk: a batch
+    // too long for one writev is gathered into one buffer rather than split.
+    let pending = batch.length > IOV_MAX ? [Buffer.concat(batch, bytes)] : batch
+    const t0 = performance.now()
     while (pending.length > 0) {
-      const part = pending.length > IOV_MAX ? pending.slice(0, IOV_MAX) : pending
-      const { bytesWritten } = await writevAsync(this.fd, part, position)
+      const { bytesWritten } = await writevAsync(this.fd, pending, position)
       if (bytesWritten <= 0) throw new Error(`writev to ${seg.file} wrote nothing`)
       position += bytesWritten
       // usually all of it; a short write resubmits the rest
@@ -191,11 +194,9 @@ export class LogWriter {
     }
     seg.size += bytes
     this.writtenSeq += batch.length
-    if (this.opts.fsync) {
-      const t0 = performance.now()
-      await fdatasyncAsync(this.fd)
-      this.hooks.synced?.((performance.now() - t0) / 1000)
-    }
+    // no fdatasync: with fsync on the segment is O_DSYNC (segmentOpenFlags),
+    // so the writev above returned only once the records were on disk
+    if (this.opts.fsync) this.hooks.synced?.((performance.now() - t0) / 1000)
     this.durableSeq = this.writtenSeq
     this.hooks.durable(this.durableSeq)
   }
@@ -203,13 +204,12 @@ export class LogWriter {
   private async roll(): Promise<void> {
     const firstSeq = this.writtenSeq + 1
     const file = segmentFile(firstSeq)
-    // 'wx': a segment name is a seq, and a seq is never reused
-    const fd = await openAsync(inDir(this.opts.dir, file), 'wx')
+    const fd = await openAsync(inDir(this.opts.dir, file), segmentOpenFlags(true, this.opts.fsync))
     if (this.opts.fsync) await fsyncDir(this.opts.dir)
     const old = this.fd
     this.fd = fd
     this.segments.push({ file, firstSeq, size: 0 })
-    // the old segment's records were fdatasynced after their write
+    // the old segment's records were on disk when their writes returned
     await closeAsync(old)
   }
 

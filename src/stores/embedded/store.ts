@@ -25,7 +25,7 @@ import {
   encodeSetZxid,
 } from './codec'
 import { StoreOpenError, StoreStateError, describeIoError } from './errors'
-import { fsyncDirSync, inDir, segmentFile } from './files'
+import { fsyncDirSync, inDir, segmentFile, segmentOpenFlags } from './files'
 import { acquireLock } from './lock'
 import { LogWriter, type Segment } from './log-writer'
 import { silentLogger, type StoreLogger } from './logger'
@@ -103,13 +103,13 @@ function prepareDir(dir: string, fsync: boolean): void {
 function openCurrentSegment(dir: string, segments: Segment[], nextSeq: number, fsync: boolean): number {
   const last = segments[segments.length - 1]
   if (last !== undefined && last.size === 0) {
-    if (last.firstSeq === nextSeq) return openSync(inDir(dir, last.file), 'r+')
+    if (last.firstSeq === nextSeq) return openSync(inDir(dir, last.file), segmentOpenFlags(false, fsync))
     // empty and misnamed (the snapshot ran ahead of it): nothing to keep
     unlinkSync(inDir(dir, last.file))
     segments.pop()
   }
   const file = segmentFile(nextSeq)
-  const fd = openSync(inDir(dir, file), 'wx')
+  const fd = openSync(inDir(dir, file), segmentOpenFlags(true, fsync))
   if (fsync) fsyncDirSync(dir)
   segments.push({ file, firstSeq: nextSeq, size: 0 })
   return fd

@@ -3,6 +3,6 @@
 import t from 'tap'
 import { opsOnEmbedded } from './ops-suite'
 
-t.setTimeout(60_000)
+t.setTimeout(180_000)
 
 opsOnEmbedded(t, 'data')

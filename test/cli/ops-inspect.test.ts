@@ -12,7 +12,7 @@ import type { Test } from 'tap'
 import { SUPER_PASSWORD } from '../http/rest-suite'
 import { json, restArgs, rk, TOKEN } from './ops-suite'
 
-t.setTimeout(60_000)
+t.setTimeout(180_000)
 
 interface Target { http: string, zk: string }
 

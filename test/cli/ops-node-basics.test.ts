@@ -3,6 +3,6 @@
 import t from 'tap'
 import { opsOnNode1 } from './ops-suite'
 
-t.setTimeout(60_000)
+t.setTimeout(180_000)
 
 opsOnNode1(t, 'basics')

@@ -149,11 +149,20 @@ for (const target of all) {
     tt.teardown(() => server.stop())
     const out = await scenario(tt, server.address)
     transcripts.set(target.name, out)
-    if (target.name !== 'zookeeper') return
+    if (target.name !== 'zookeeper') {
+      // our sweep checks and deletes in one step: never a failed deletion
+      tt.equal(out.zxidsUsed, 25)
+      tt.equal(out.zxidsUsedLater, 7)
+      return
+    }
     // the scenario's own expectations, proved on ZooKeeper first
     tt.same(out.creates, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '/s/seq-0000000006', 0, '/s/seq-0000000007', 0, 0, Err.BADARGUMENTS, Err.BADARGUMENTS])
-    tt.equal(out.zxidsUsed, 25)
-    tt.equal(out.zxidsUsedLater, 7)
+    // ZooKeeper's ContainerManager posts its deleteContainer requests without
+    // waiting for them; on a loaded machine the next check can post one for a
+    // container whose deletion is still queued, and that second request fails
+    // as an ErrorTxn that still takes a zxid. So one more zxid may show.
+    tt.ok([25, 26].includes(out.zxidsUsed as number), `ZooKeeper: 25 zxids, or 26 with a repeated sweep deletion (got ${String(out.zxidsUsed)})`)
+    tt.ok([7, 8].includes(out.zxidsUsedLater as number), `ZooKeeper: 7 zxids later, or 8 with a repeated sweep deletion (got ${String(out.zxidsUsedLater)})`)
     tt.same(out.stats, { container: 0, ttl: 0 })
     tt.same(out.events, [
       `${EventType.NodeDeleted} /s/short`,
@@ -178,8 +187,10 @@ t.test('redkeeper matches ZooKeeper', async (tt) => {
     tt.fail('no ZooKeeper transcript to compare with (its run failed or RK_TARGETS left it out)')
     return
   }
+  // zxid counts are checked per target above (ZooKeeper's may carry one failed sweep deletion)
+  const comparable = (o: Record<string, unknown>): Record<string, unknown> => ({ ...o, zxidsUsed: undefined, zxidsUsedLater: undefined })
   for (const [name, out] of transcripts) {
-    if (name !== 'zookeeper') tt.same(out, zk, name)
+    if (name !== 'zookeeper') tt.same(comparable(out), comparable(zk), name)
   }
   tt.ok(transcripts.size >= 2, 'at least one redkeeper target ran')
 })

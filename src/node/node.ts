@@ -74,12 +74,16 @@ export async function startNode (config: NodeConfig): Promise<RunningNode> {
     namespace: cfg.namespace,
     library: source,
     extendedTypes: cfg.extendedTypes,
-    enforceQuota: cfg.enforceQuota,
-    redis: { commandTimeout: redisCallTimeout(cfg.tickMs, cfg.minSessionTimeout) }
+    enforceQuota: cfg.enforceQuota
   })
   try {
     await engine.init()
-    return await serve(cfg, engine, libraryVersion(source))
+    const node = await serve(cfg, engine, libraryVersion(source))
+    // Only once serving: loading the library and the first calls may take
+    // longer than a tick on a loaded machine; a node that cannot start says
+    // so through probeRedis/connect errors, not through a timeout.
+    engine.setCommandTimeout(redisCallTimeout(cfg.tickMs, cfg.minSessionTimeout))
+    return node
   } catch (err) {
     await engine.close().catch(() => {})
     throw err

@@ -363,9 +363,22 @@ export class RedisEngine {
     })
   }
 
+  /**
+   * From now on a call on the main connection unanswered for `ms` fails
+   * (ioredis commandTimeout, read as each command is sent). The notice
+   * subscriber never has one (see subscribe).
+   */
+  setCommandTimeout(ms: number): void {
+    this.redis.options.commandTimeout = ms
+  }
+
   /** Listens to the namespace's notices on a connection of its own; resolves once subscribed, to the unsubscribe. */
   async subscribe(onNotice: (n: Notice) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
-    const sub = this.redis.duplicate({ lazyConnect: false, autoResubscribe: false })
+    // No commandTimeout: SUBSCRIBE is answered once the connection is up,
+    // which on a loaded machine can take longer than a request may; a dead
+    // subscriber shows as a closed connection: ioredis reconnects it and
+    // subscribeNotices subscribes again.
+    const sub = this.redis.duplicate({ lazyConnect: false, autoResubscribe: false, commandTimeout: undefined })
     try {
       return await subscribeNotices(sub, this.key, onNotice, opts)
     } catch (err) {

@@ -15,7 +15,6 @@ import { NOTICE_CHANNEL, NOTICE_EXPIRED } from '../notice'
 import { context, engineOptions, integerArg, prefix, request } from './args'
 import { ackEvents, arrayHeader, lastSeq, pendingEvents, queueEvents } from './queue'
 import { changesState, record, recordClose, recorded, recordedClose, requestTag } from './replay'
-import { num } from './num'
 import { RedisStorage } from './storage'
 
 const NO_EVENTS = arrayHeader(0)
@@ -34,13 +33,13 @@ function reply(outcome: string, events: string): string {
  * session is attached elsewhere, the old connection gets SESSIONMOVED, as
  * ZooKeeper answers a connection whose session moved, and nothing runs.
  */
-function moved(ns: string, ctx: Context, owner: string | undefined): string | undefined {
+function moved(store: RedisStorage, ctx: Context, owner: string | undefined): string | undefined {
   if (owner === undefined || owner === '') return undefined
-  const o = redis.call('HGET', ns + ':s:' + num(ctx.session), 'o') as string | false
-  if (o === owner) return undefined
+  // read with the session (one HMGET, which the engine needs anyway)
+  const o = store.owner(ctx.session)
   // a session that is gone is answered by the engine (SESSIONEXPIRED)
-  if (o === false && (redis.call('EXISTS', ns + ':s:' + num(ctx.session)) as number) === 0) return undefined
-  const out: Outcome = { err: Err.SESSIONMOVED, zxid: new RedisStorage(ns, ctx.now).getZxid(), events: [] }
+  if (o === undefined || o === owner) return undefined
+  const out: Outcome = { err: Err.SESSIONMOVED, zxid: store.getZxid(), events: [] }
   return reply(cmsgpack.pack(out), NO_EVENTS)
 }
 
@@ -53,7 +52,7 @@ function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackS
     const gone: Outcome = { err: Err.SESSIONEXPIRED, zxid: store.getZxid(), events: [] }
     return reply(cmsgpack.pack(gone), NO_EVENTS)
   }
-  const fenced = moved(ns, ctx, owner)
+  const fenced = moved(store, ctx, owner)
   if (fenced !== undefined) return fenced
   ackEvents(ns, ctx.session, ackSeq)
   // events fired before the close are the client's, and precede its reply
@@ -67,7 +66,14 @@ function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackS
   return reply(packed, events)
 }
 
-/** rk_request: args = [context, request (MessagePack), xid, deliveredSeq, ackSeq, engine options (args.ts), owner (optional: fencing)] */
+/**
+ * rk_request: args = [context, request (MessagePack), xid, deliveredSeq,
+ * ackSeq, engine options (args.ts), owner (optional: fencing; "" for none),
+ * "1" (optional: the request cannot be a replay)]. The node knows which
+ * requests can be replays: only those a sidecar re-sends after RESUMED and
+ * before its marker ping. For the others the record lookup is skipped; the
+ * outcome is still recorded, for a replay after a later failover.
+ */
 export function sessionRequest(keys: string[], args: string[]): string {
   const ns = prefix(keys)
   const ctx = context(args[0])
@@ -76,14 +82,15 @@ export function sessionRequest(keys: string[], args: string[]): string {
   const deliveredSeq = integerArg(args[3], 'deliveredSeq')
   const ackSeq = integerArg(args[4], 'ackSeq')
   const owner = args[6]
+  const fresh = args[7] === '1'
   if (req.type === OpCode.closeSession) return close(ns, ctx, xid, deliveredSeq, ackSeq, owner)
-  const fenced = moved(ns, ctx, owner)
-  if (fenced !== undefined) return fenced
   const store = new RedisStorage(ns, ctx.now)
+  const fenced = moved(store, ctx, owner)
+  if (fenced !== undefined) return fenced
   ackEvents(ns, ctx.session, ackSeq)
   const write = changesState(req)
   const tag = write ? requestTag(xid, args[1]) : ''
-  const again = write ? recorded(ns, ctx.session, xid, tag) : undefined
+  const again = write && !fresh ? recorded(ns, ctx.session, xid, tag) : undefined
   // a replay answers in its original place: only the events queued up to
   // then precede it; later ones follow (with the next request or poll)
   if (again !== undefined) return reply(again.outcome, pendingEvents(store, ns, ctx.session, deliveredSeq, again.seq))

@@ -62,6 +62,8 @@ export class RedisStorage implements Storage {
   private readonly sessions = new LuaTable<SessionId, SessionRecord | false>()
   /** last event seq of the sessions read in this call (see getSession) */
   private readonly seqs = new LuaTable<SessionId, number>()
+  /** owner connection (field o) of the sessions read in this call, as first read (false: none) */
+  private readonly owners = new LuaTable<SessionId, string | false>()
   /** fields of each znode as read in this call, so putNode writes only what changed */
   private readonly loaded = new LuaTable<string, Snapshot>()
 
@@ -186,9 +188,10 @@ export class RedisStorage implements Storage {
   getSession(id: SessionId): SessionRecord | undefined {
     const cached = this.sessions.get(id)
     if (cached !== undefined) return cached === false ? undefined : cached
-    // q (queue.ts's last event seq) comes along in the same read: it tells
-    // whether the session has undelivered events without another call
-    const r = redis.call('HMGET', this.p + 's:' + num(id), 't', 'p', 'q') as Reply
+    // q (queue.ts's last event seq) and o (the owner, for fencing) come
+    // along in the same read: whether the session has undelivered events,
+    // and whether the caller still holds it, cost no further call
+    const r = redis.call('HMGET', this.p + 's:' + num(id), 't', 'p', 'q', 'o') as Reply
     if (r[0] === false) {
       this.sessions.set(id, false)
       return undefined
@@ -196,7 +199,23 @@ export class RedisStorage implements Storage {
     const s: SessionRecord = { id, timeout: parse(r[0], 'session timeout'), passwd: r[1] as string }
     this.sessions.set(id, s)
     this.seqs.set(id, r[2] === false ? 0 : parse(r[2], 'event seq'))
+    this.owners.set(id, r[3])
     return s
+  }
+
+  /**
+   * The session's owner connection as this call first read it (false: no
+   * owner; undefined: the session does not exist). Read once: fencing asks
+   * before the request runs, and nothing in between changes it.
+   */
+  owner(id: SessionId): string | false | undefined {
+    if (this.getSession(id) === undefined) return undefined
+    const o = this.owners.get(id)
+    if (o !== undefined) return o
+    // written by this call (putSession) since: read it as it is now
+    const now = redis.call('HGET', this.p + 's:' + num(id), 'o') as string | false
+    this.owners.set(id, now)
+    return now
   }
 
   /** The session's last event seq (field q of P:s:<id>) as read with it in this call, kept by noteEventSeq; undefined if not read. */
@@ -215,8 +234,9 @@ export class RedisStorage implements Storage {
     redis.call('HSET', this.p + 's:' + id, 't', num(s.timeout), 'p', s.passwd)
     redis.call('ZADD', this.p + 'deadlines', num(this.now + s.timeout), id)
     this.sessions.set(s.id, { id: s.id, timeout: s.timeout, passwd: s.passwd })
-    // q is left as it was: unknown here
+    // q and o are left as they were: unknown here
     this.seqs.delete(s.id)
+    this.owners.delete(s.id)
   }
 
   deleteSession(id: SessionId): void {
@@ -229,6 +249,7 @@ export class RedisStorage implements Storage {
     redis.call('ZREM', this.p + 'deadlines', k)
     this.sessions.set(id, false)
     this.seqs.delete(id)
+    this.owners.delete(id)
   }
 
   /**

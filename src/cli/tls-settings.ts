@@ -20,19 +20,24 @@ const pemOnly: Parser<string> = (raw) => {
   return 'PEM'
 }
 
-export const TLS_SETTINGS = {
+/** the secure client port: `start` and `sidecar` */
+export const SECURE_PORT_SETTINGS = {
   secureZkPort: { flag: 'secure-zk-port', env: 'REDKEEPER_SECURE_ZK_PORT', arg: '<port>', parse: port, defaultText: 'none', help: "TLS client port (ZooKeeper's secureClientPort); 0 picks a free port" },
   tlsKey: { flag: 'tls-key', env: 'REDKEEPER_TLS_KEY', arg: '<pem>', parse: nonEmpty, defaultText: 'none', help: 'secure client port: private key (PEM; may also hold the certificate)' },
   tlsCert: { flag: 'tls-cert', env: 'REDKEEPER_TLS_CERT', arg: '<pem>', parse: nonEmpty, defaultText: 'the --tls-key file', help: 'secure client port: certificate chain (PEM)' },
   tlsCa: { flag: 'tls-ca', env: 'REDKEEPER_TLS_CA', arg: '<pem>', parse: nonEmpty, defaultText: 'none', help: 'secure client port: CA bundle client certificates must chain to (ssl.trustStore)' },
   tlsClientAuth: { flag: 'tls-client-auth', env: 'REDKEEPER_TLS_CLIENT_AUTH', arg: '<mode>', parse: clientAuth, defaultText: 'need', help: 'secure client port: need, want or none a client certificate (ssl.clientAuth)' },
   tlsKeyPassphrase: { flag: 'tls-key-passphrase', env: 'REDKEEPER_TLS_KEY_PASSPHRASE', arg: '<secret>', parse: nonEmpty, defaultText: 'none', help: 'secure client port: passphrase of an encrypted key (ssl.keyStore.password)' },
-  tlsKeystoreType: { flag: 'tls-keystore-type', env: 'REDKEEPER_TLS_KEYSTORE_TYPE', arg: 'PEM', parse: pemOnly, defaultText: 'PEM', help: 'ssl.keyStore.type / ssl.trustStore.type: only PEM is accepted' },
+  tlsKeystoreType: { flag: 'tls-keystore-type', env: 'REDKEEPER_TLS_KEYSTORE_TYPE', arg: 'PEM', parse: pemOnly, defaultText: 'PEM', help: 'ssl.keyStore.type / ssl.trustStore.type: only PEM is accepted' }
+} satisfies Record<string, Setting<unknown>>
+
+/** HTTPS/wss on the HTTP API: `start` and `node` */
+export const HTTPS_SETTINGS = {
   httpTlsKey: { flag: 'http-tls-key', env: 'REDKEEPER_HTTP_TLS_KEY', arg: '<pem>', parse: nonEmpty, defaultText: 'none', help: 'serve the HTTP API over HTTPS/wss with this private key (PEM)' },
   httpTlsCert: { flag: 'http-tls-cert', env: 'REDKEEPER_HTTP_TLS_CERT', arg: '<pem>', parse: nonEmpty, defaultText: 'the --http-tls-key file', help: 'the HTTPS certificate chain (PEM)' }
 } satisfies Record<string, Setting<unknown>>
 
-export const TLS_STRING_FLAGS = Object.values(TLS_SETTINGS).map((s) => s.flag)
+export const TLS_SETTINGS = { ...SECURE_PORT_SETTINGS, ...HTTPS_SETTINGS }
 
 export interface TlsSettings {
   secureZkPort: number | undefined
@@ -41,7 +46,11 @@ export interface TlsSettings {
 }
 
 export function resolveTls (str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): TlsSettings {
-  const S = TLS_SETTINGS
+  return { ...resolveSecurePort(str, env), httpTls: resolveHttps(str, env) }
+}
+
+export function resolveSecurePort (str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): { secureZkPort: number | undefined, tls: TlsFiles | undefined } {
+  const S = SECURE_PORT_SETTINGS
   const get = <T>(s: Setting<T>): T | undefined => resolve(s, str(s.flag), env)
   get(S.tlsKeystoreType)
   const secureZkPort = get(S.secureZkPort)
@@ -50,19 +59,24 @@ export function resolveTls (str: (flag: string) => string | undefined, env: Node
   const ca = get(S.tlsCa)
   const auth = get(S.tlsClientAuth)
   const passphrase = get(S.tlsKeyPassphrase)
-  let tls: TlsFiles | undefined
-  if (secureZkPort !== undefined) {
-    if (key === undefined) throw new UsageError('--secure-zk-port needs --tls-key (and --tls-cert unless the key file holds the certificate)')
-    tls = { keyFile: key, certFile: cert ?? key, clientAuth: auth ?? 'need' }
-    if (ca !== undefined) tls.caFile = ca
-    if (passphrase !== undefined) tls.passphrase = passphrase
-    if (tls.clientAuth !== 'none' && ca === undefined) throw new UsageError(`--tls-client-auth ${tls.clientAuth} (the default, as ZooKeeper) needs --tls-ca to verify client certificates; or --tls-client-auth none`)
-  } else if (key !== undefined || cert !== undefined || ca !== undefined || auth !== undefined) {
-    throw new UsageError('--tls-key, --tls-cert, --tls-ca and --tls-client-auth configure the secure client port: add --secure-zk-port')
+  if (secureZkPort === undefined) {
+    if (key !== undefined || cert !== undefined || ca !== undefined || auth !== undefined) {
+      throw new UsageError('--tls-key, --tls-cert, --tls-ca and --tls-client-auth configure the secure client port: add --secure-zk-port')
+    }
+    return { secureZkPort, tls: undefined }
   }
-  const httpKey = get(S.httpTlsKey)
-  const httpCert = get(S.httpTlsCert)
+  if (key === undefined) throw new UsageError('--secure-zk-port needs --tls-key (and --tls-cert unless the key file holds the certificate)')
+  const tls: TlsFiles = { keyFile: key, certFile: cert ?? key, clientAuth: auth ?? 'need' }
+  if (ca !== undefined) tls.caFile = ca
+  if (passphrase !== undefined) tls.passphrase = passphrase
+  if (tls.clientAuth !== 'none' && ca === undefined) throw new UsageError(`--tls-client-auth ${tls.clientAuth} (the default, as ZooKeeper) needs --tls-ca to verify client certificates; or --tls-client-auth none`)
+  return { secureZkPort, tls }
+}
+
+export function resolveHttps (str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): TlsFiles | undefined {
+  const S = HTTPS_SETTINGS
+  const httpKey = resolve(S.httpTlsKey, str(S.httpTlsKey.flag), env)
+  const httpCert = resolve(S.httpTlsCert, str(S.httpTlsCert.flag), env)
   if (httpKey === undefined && httpCert !== undefined) throw new UsageError('--http-tls-cert needs --http-tls-key')
-  const httpTls: TlsFiles | undefined = httpKey === undefined ? undefined : { keyFile: httpKey, certFile: httpCert ?? httpKey, clientAuth: 'none' }
-  return { secureZkPort, tls, httpTls }
+  return httpKey === undefined ? undefined : { keyFile: httpKey, certFile: httpCert ?? httpKey, clientAuth: 'none' }
 }

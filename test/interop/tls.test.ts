@@ -5,6 +5,7 @@ import { ZkClient } from '../../src/client'
 import { Err, OpCode } from '../../src/engine/codes'
 import { runCli } from '../support/cli'
 import { fourLetterWord } from '../support/fourlw'
+import { httpGet } from '../support/launch'
 import { freePort } from '../support/ports'
 import { startRedkeeper } from '../support/redkeeper'
 import { javaClientTlsFlags, makeTestPki } from '../support/tls'
@@ -120,4 +121,14 @@ t.test('redkeeper: a zoo.cfg with ZooKeeper\'s secure-port keys (PEM stores)', a
   const nokey = await runCli(['start', '--secure-zk-port', '0', '--tls-key', join(pki.dir, 'missing.pem'), '--tls-client-auth', 'none', '--zk-port', '0', '--http-port', '0', '--data-dir', join(pki.dir, 'never2')])
   t.equal(nokey.code, 2, 'an unreadable key file stops the start')
   t.match(nokey.stderr, /cannot read the secure client port key file .*missing\.pem: ENOENT/)
+})
+
+t.test('redkeeper: the HTTP API over HTTPS (--http-tls-key/--http-tls-cert)', async (t) => {
+  const rk = await startRedkeeper({ args: ['--http-tls-key', pki.serverKey, '--http-tls-cert', pki.serverCert, '--no-fsync'] })
+  t.teardown(() => rk.destroy())
+  const trusted = await httpGet(rk.httpPort, '/v1/status', 2000, read(pki.caCert))
+  t.equal(trusted?.status, 200, 'trusting the CA: 200')
+  t.match(trusted?.body, /"zookeeperVersion"/)
+  t.equal(await httpGet(rk.httpPort, '/v1/status', 2000, read(pki.rogueCaCert)), null, 'trusting another CA: no answer')
+  t.equal(await httpGet(rk.httpPort, '/v1/status'), null, 'plain HTTP on the HTTPS port: no answer')
 })

@@ -39,16 +39,36 @@ export const ZOOKEEPER_KEYS: Readonly<Record<string, string>> = {
   'zookeeper.enforceQuota': 'enforce-quota',
   'znode.container.checkIntervalMs': 'container-check-interval-ms',
   'znode.container.maxPerMinute': 'container-max-per-minute',
-  'znode.container.maxNeverUsedIntervalMs': 'container-max-never-used-ms'
+  'znode.container.maxNeverUsedIntervalMs': 'container-max-never-used-ms',
+  // the secure client port: ZooKeeper's PEM key and trust stores (zoo.cfg spelling and system properties)
+  secureClientPort: 'secure-zk-port',
+  ...sslKeys({
+    'ssl.keyStore.location': 'tls-key',
+    'ssl.keyStore.password': 'tls-key-passphrase',
+    'ssl.keyStore.type': 'tls-keystore-type',
+    'ssl.trustStore.location': 'tls-ca',
+    'ssl.trustStore.type': 'tls-keystore-type',
+    'ssl.clientAuth': 'tls-client-auth'
+  })
+}
+
+/** Each ssl.* key under its zoo.cfg name and its system property name (zookeeper.ssl.*). */
+function sslKeys (keys: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, flag] of Object.entries(keys)) {
+    out[k] = flag
+    out[`zookeeper.${k}`] = flag
+  }
+  return out
 }
 
 /**
  * zoo.cfg keys that mean nothing here (quorum, purge and admin-server
- * settings; snapCount for a node, which keeps no snapshots): a copied
- * zoo.cfg still loads, with one warning per key, instead of failing on them
- * or dropping them silently.
+ * settings; snapCount and secureClientPort for a node, which keeps no
+ * snapshots and has no ZooKeeper port): a copied zoo.cfg still loads, with
+ * one warning per key, instead of failing on them or dropping them silently.
  */
-const ZOOKEEPER_IGNORED = /^(initLimit|syncLimit|dataLogDir|snapCount|preAllocSize|autopurge\..+|admin\..+|standaloneEnabled|reconfigEnabled|server\.\d+|group\.\d+|weight\.\d+|electionAlg|electionPortBindRetry|leaderServes|quorumListenOnAllIPs|metricsProvider\..+|globalOutstandingLimit|maxClientCnxns|secureClientPort|secureClientPortAddress|serverCnxnFactory|audit\.enable|zookeeper\.enforce\.auth\.enabled|sessionRequireClientSASLAuth|localSessionsEnabled|localSessionsUpgradingEnabled|clientPortListenBacklog|maxCnxns|snapSizeLimitInKb|txnLogSizeLimitInKb|fsync\.warningthresholdms|syncEnabled|peerType|dynamicConfigFile|skipACL)$/
+const ZOOKEEPER_IGNORED = /^(initLimit|secureClientPort|syncLimit|dataLogDir|snapCount|preAllocSize|autopurge\..+|admin\..+|standaloneEnabled|reconfigEnabled|server\.\d+|group\.\d+|weight\.\d+|electionAlg|electionPortBindRetry|leaderServes|quorumListenOnAllIPs|metricsProvider\..+|globalOutstandingLimit|maxClientCnxns|secureClientPortAddress|ssl\.trustStore\.password|zookeeper\.ssl\.trustStore\.password|serverCnxnFactory|audit\.enable|zookeeper\.enforce\.auth\.enabled|sessionRequireClientSASLAuth|localSessionsEnabled|localSessionsUpgradingEnabled|clientPortListenBacklog|maxCnxns|snapSizeLimitInKb|txnLogSizeLimitInKb|fsync\.warningthresholdms|syncEnabled|peerType|dynamicConfigFile|skipACL)$/
 
 export interface FileValue {
   /** the setting's flag name */

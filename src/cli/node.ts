@@ -1,6 +1,8 @@
 // `redkeeper node`: run a stateless service node (the WebSocket API over
 // Redis) until SIGTERM/SIGINT.
 
+import { HTTPS_SETTINGS, resolveHttps } from './tls-settings'
+import type { TlsFiles } from '../server/tls'
 import pino from 'pino'
 import { ConfigError, RedisUnreachableError, startNode, type RunningNode } from '../node'
 import { redactRedisUrl } from '../node/config'
@@ -63,7 +65,8 @@ const S = {
   ...SWEEP_SETTINGS,
   extendedTypes: EXTENDED_TYPES,
   enforceQuota: ENFORCE_QUOTA,
-  ...FOURLW_SETTINGS
+  ...FOURLW_SETTINGS,
+  ...HTTPS_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 /** Every setting of `node`, for the config file and `config print`. */
@@ -110,6 +113,7 @@ export interface NodeOptions {
   fourLetterWhitelist: string | undefined
   trustClientAddress: string
   api: ApiAuthConfig
+  httpTls: TlsFiles | undefined
 }
 
 export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void = () => {}): NodeOptions | 'help' {
@@ -140,7 +144,8 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (li
     sweep: resolveSweepSettings(values, str, env),
     fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env),
     trustClientAddress: resolve(S.trustClientAddress, str('trust-client-address'), env) ?? DEFAULT_TRUST,
-    api: resolveApi(str, (flag) => values[flag] === true, env)
+    api: resolveApi(str, (flag) => values[flag] === true, env),
+    httpTls: resolveHttps(str, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -173,6 +178,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       trustClientAddress: parsed.trustClientAddress,
       api: parsed.api,
       drainTimeoutMs: parsed.drainTimeoutMs,
+      ...(parsed.httpTls === undefined ? {} : { httpTls: parsed.httpTls }),
       logger
     })
   } catch (err) {
@@ -181,7 +187,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
     return EXIT_FAILURE
   }
 
-  logger.info({ httpPort: node.httpPort, host: parsed.host, namespace: parsed.namespace, version: REDKEEPER_VERSION }, 'ready')
+  logger.info({ httpPort: node.httpPort, ...(parsed.httpTls === undefined ? {} : { https: true }), host: parsed.host, namespace: parsed.namespace, version: REDKEEPER_VERSION }, 'ready')
 
   let exitCode = EXIT_OK
   let stopped: (() => void) | undefined

@@ -2,7 +2,10 @@
 // WebSocket, until SIGTERM/SIGINT.
 
 import pino from 'pino'
-import { startSidecar, UpstreamUrlError, parseUpstreams, type RunningSidecar } from '../sidecar'
+import { startSidecar, SidecarConfigError, UpstreamUrlError, parseUpstreams, type RunningSidecar } from '../sidecar'
+import { ConfigError } from '../server/config'
+import type { TlsFiles } from '../server/tls'
+import { SECURE_PORT_SETTINGS, resolveSecurePort } from './tls-settings'
 import { REDKEEPER_VERSION } from '../server/version'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
@@ -26,7 +29,9 @@ const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '127.0.0.1', help: 'address the client port listens on' },
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request frame accepted (jute.maxbuffer)' },
-  logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' }
+  logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  upstreamCa: { flag: 'upstream-ca', env: 'REDKEEPER_UPSTREAM_CA', arg: '<pem>', parse: nonEmpty, defaultText: "Node's CA roots", help: 'CA certificates wss:// upstreams must chain to (a private CA)' },
+  ...SECURE_PORT_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 /** Every setting of `sidecar`, for the config file and `config print`. */
@@ -55,6 +60,9 @@ export interface SidecarOptions {
   host: string
   maxBuffer: number
   logLevel: string
+  upstreamCa: string | undefined
+  secureZkPort: number | undefined
+  tls: TlsFiles | undefined
 }
 
 export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void = () => {}): SidecarOptions | 'help' {
@@ -75,7 +83,9 @@ export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv, warn: 
     zkPort: resolve(S.zkPort, str('zk-port'), env) ?? 2181,
     host: resolve(S.host, str('host'), env) ?? '127.0.0.1',
     maxBuffer: resolve(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
-    logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info'
+    logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
+    upstreamCa: resolve(S.upstreamCa, str('upstream-ca'), env),
+    ...resolveSecurePort(str, env)
   }
 }
 
@@ -94,13 +104,16 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       zkPort: parsed.zkPort,
       host: parsed.host,
       maxBuffer: parsed.maxBuffer,
+      ...(parsed.upstreamCa === undefined ? {} : { upstreamCa: parsed.upstreamCa }),
+      ...(parsed.tls === undefined ? {} : { secureZkPort: parsed.secureZkPort, tls: parsed.tls }),
       logger
     })
   } catch (err) {
+    if (err instanceof ConfigError || err instanceof SidecarConfigError) throw new UsageError(err.message)
     io.err(`redkeeper: ${listenFailure(err, parsed)}\n`)
     return EXIT_FAILURE
   }
-  logger.info({ zkPort: sidecar.zkPort, host: parsed.host, upstreams: parsed.upstreams, version: REDKEEPER_VERSION }, 'ready')
+  logger.info({ zkPort: sidecar.zkPort, ...(sidecar.secureZkPort === undefined ? {} : { secureZkPort: sidecar.secureZkPort }), host: parsed.host, upstreams: parsed.upstreams, version: REDKEEPER_VERSION }, 'ready')
 
   await new Promise<void>((resolve) => {
     let signalled = false

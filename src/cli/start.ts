@@ -18,6 +18,7 @@ import type { ApiAuthConfig } from '../api/credentials'
 import { SUMMARIES } from './summaries'
 import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
 import { API_SETTINGS } from './api-settings'
+import { TLS_SETTINGS, resolveTls, type TlsSettings } from './tls-settings'
 
 const S = {
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
@@ -35,7 +36,8 @@ const S = {
   ...SWEEP_SETTINGS,
   extendedTypes: EXTENDED_TYPES,
   enforceQuota: ENFORCE_QUOTA,
-  ...FOURLW_SETTINGS
+  ...FOURLW_SETTINGS,
+  ...TLS_SETTINGS
 } satisfies Record<string, Setting<unknown>>
 
 /** Every setting of `start`, for the config file and `config print`. */
@@ -76,6 +78,7 @@ interface StartOptions {
   sweep: ZnodeSettings
   fourLetterWhitelist: string | undefined
   api: ApiAuthConfig
+  tls: TlsSettings
 }
 
 export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void = () => {}): StartOptions | 'help' {
@@ -106,7 +109,8 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (l
     auth: resolveAuth(str, env),
     sweep: resolveSweepSettings(values, str, env),
     fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env),
-    api: resolveApi(str, (flag) => values[flag] === true, env)
+    api: resolveApi(str, (flag) => values[flag] === true, env),
+    tls: resolveTls(str, env)
   }
   const min = opts.minSessionTimeout ?? 2 * opts.tickMs
   const max = opts.maxSessionTimeout ?? 20 * opts.tickMs
@@ -151,6 +155,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       ...parsed.sweep,
       fourLetterWhitelist: parsed.fourLetterWhitelist,
       api: parsed.api,
+      ...parsed.tls,
       logger,
       onFatal: () => stop(EXIT_FAILURE)
     })
@@ -160,7 +165,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
     return EXIT_FAILURE
   }
 
-  logger.info({ zkPort: server.zkPort, httpPort: server.httpPort, host: parsed.host, dataDir: parsed.dataDir, version: REDKEEPER_VERSION }, 'ready')
+  logger.info({ zkPort: server.zkPort, httpPort: server.httpPort, ...(server.secureZkPort === undefined ? {} : { secureZkPort: server.secureZkPort }), ...(parsed.tls.httpTls === undefined ? {} : { https: true }), host: parsed.host, dataDir: parsed.dataDir, version: REDKEEPER_VERSION }, 'ready')
 
   let signalled = false
   const onSignal = (signal: NodeJS.Signals): void => {

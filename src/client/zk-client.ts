@@ -5,6 +5,7 @@
 
 import { EventEmitter } from 'node:events'
 import { connect as netConnect, type Socket } from 'node:net'
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls'
 import { OpCode, Xid } from '../engine/codes'
 import {
   FrameDecoder, JuteReader, JuteWriter, decodeConnectResponse, decodeReplyBody, decodeReplyHeader,
@@ -33,6 +34,8 @@ export interface ZkClientOptions {
   maxBuffer?: number
   /** the local address to connect from (e.g. 127.0.0.2, to be another client host on loopback) */
   localAddress?: string
+  /** connect over TLS (a secure client port) with these options (ca, key, cert, servername…) */
+  tls?: TlsConnectionOptions
 }
 
 export interface Reply {
@@ -127,7 +130,8 @@ export class ZkClient extends EventEmitter {
     return new Promise((resolve, reject) => {
       // Throwing here rejects the promise: a bad address is a ConnectError too.
       const { host, port } = parseAddress(address)
-      const socket = netConnect(opts.localAddress === undefined ? { host, port } : { host, port, localAddress: opts.localAddress })
+      const where = opts.localAddress === undefined ? { host, port } : { host, port, localAddress: opts.localAddress }
+      const socket: Socket = opts.tls === undefined ? netConnect(where) : tlsConnect({ ...opts.tls, ...where })
       socket.setNoDelay(true)
       const client = new ZkClient(address, socket, opts)
       let settled = false
@@ -140,7 +144,8 @@ export class ZkClient extends EventEmitter {
       }
       const timer = setTimeout(() => fail(new ConnectError(address, `no handshake within ${opts.connectTimeout ?? 10000} ms`)), opts.connectTimeout ?? 10000)
 
-      socket.once('connect', () => {
+      // over TLS the request waits for the handshake (a refused certificate is an 'error' before it)
+      socket.once(opts.tls === undefined ? 'connect' : 'secureConnect', () => {
         socket.write(encodeConnectRequest(client.writer, {
           lastZxidSeen: opts.lastZxidSeen ?? 0,
           timeOut: opts.timeout ?? 30000,

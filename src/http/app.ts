@@ -5,6 +5,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import websocket, { type WebsocketPluginOptions } from '@fastify/websocket'
 import type { Logger } from 'pino'
+import type { TlsOptions } from 'node:tls'
 import { healthRoutes } from './health'
 import { metricsRoutes } from './metrics'
 import { HttpMetrics, type MetricsSource } from '../metrics'
@@ -29,6 +30,8 @@ export interface HttpAppOptions {
   metrics?: MetricsSource
   /** @fastify/websocket's options (the node's /v1/zk); default: small messages (the watch stream's clients send none) */
   websocket?: WebsocketPluginOptions
+  /** serve HTTPS (and wss:) with these options instead of plain HTTP */
+  https?: TlsOptions
 }
 
 /** What a watch stream's WebSocket client may send (nothing is read; a close frame fits). */
@@ -37,6 +40,7 @@ const WATCH_WS_MAX_PAYLOAD = 64 * 1024
 export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger.child({ component: 'http' }),
+    ...(opts.https === undefined ? {} : { https: opts.https }),
     // Probes hit these routes every few seconds: a log line per request
     // would drown the server's own messages.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,6 +1,7 @@
 // A service node's configuration and the defaults ZooKeeper derives from
 // tickTime.
 
+import type { TlsFiles } from '../server/tls'
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ConfigError, isPort, positiveInt, resolveSessionBounds, resolveSweep, resolveWhitelist, type ResolvedSweep, type SweepConfig } from '../server/config'
@@ -45,6 +46,8 @@ export interface NodeConfig extends SweepConfig {
   api?: ApiAuthConfig
   /** close(): how long to wait for the sidecars to move elsewhere before dropping the rest; default 10000 */
   drainTimeoutMs?: number
+  /** serve the HTTP API (and the sidecars' /v1/zk) over HTTPS/wss with this key and certificate */
+  httpTls?: TlsFiles
   logger: Logger
 }
 
@@ -67,6 +70,7 @@ export interface ResolvedNodeConfig {
   trust: PeerTrust
   api: ApiAuthConfig
   drainTimeoutMs: number
+  httpTls: TlsFiles | undefined
   logger: Logger
 }
 
@@ -115,6 +119,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     trust,
     api: cfg.api ?? {},
     drainTimeoutMs,
+    httpTls: cfg.httpTls,
     logger: cfg.logger
   }
 }

@@ -30,6 +30,8 @@ import { NodeRestGateway } from './rest-gateway'
 import { NodeWatchGateway } from './watch-gateway'
 import { nodeRoutes } from './routes'
 import { Ticker } from './ticker'
+import { loadTlsOptions } from '../server/tls'
+import type { TlsOptions } from 'node:tls'
 
 export interface RunningNode {
   httpPort: number
@@ -68,6 +70,8 @@ export function redisCallTimeout (tickMs: number, minSessionTimeout: number): nu
 
 export async function startNode (config: NodeConfig): Promise<RunningNode> {
   const cfg = resolveNodeConfig(config)
+  // before Redis: a bad key file is a ConfigError at start
+  const https = cfg.httpTls === undefined ? undefined : loadTlsOptions(cfg.httpTls, 'HTTPS')
   const source = cfg.library ?? readLibrary()
   await probeRedis(cfg.redisUrl)
   const engine = await RedisEngine.connect(cfg.redisUrl, {
@@ -78,7 +82,7 @@ export async function startNode (config: NodeConfig): Promise<RunningNode> {
   })
   try {
     await engine.init()
-    const node = await serve(cfg, engine, libraryVersion(source))
+    const node = await serve(cfg, engine, libraryVersion(source), https)
     // Only once serving: loading the library and the first calls may take
     // longer than a tick on a loaded machine; a node that cannot start says
     // so through probeRedis/connect errors, not through a timeout.
@@ -90,7 +94,7 @@ export async function startNode (config: NodeConfig): Promise<RunningNode> {
   }
 }
 
-async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: string): Promise<RunningNode> {
+async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: string, https: TlsOptions | undefined): Promise<RunningNode> {
   // The compile-time check that RedisEngine offers everything the node uses.
   const backend: NodeBackend = engine
   const log = cfg.logger
@@ -228,6 +232,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   }
   const http = buildHttpApp({
     logger: log,
+    ...(https === undefined ? {} : { https }),
     probe,
     rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: nodeInspector(backend), watch },
     metrics,

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_BUFFER } from '../protocol'
 import type { ApiAuthConfig } from '../api/credentials'
 import type { AuthConfig } from './auth'
 import { parseWhitelist, WhitelistError } from './whitelist'
+import type { TlsFiles } from './tls'
 
 export interface ServerConfig extends SweepConfig {
   host: string
@@ -12,6 +13,12 @@ export interface ServerConfig extends SweepConfig {
   zkPort: number
   /** 0 picks a free port */
   httpPort: number
+  /** ZooKeeper's secureClientPort: a TLS client port next to the plain one (needs `tls`); 0 picks a free port */
+  secureZkPort?: number
+  /** the secure client port's key, certificate, CA and client authentication */
+  tls?: TlsFiles
+  /** serve the HTTP API over HTTPS (wss: for WebSockets) with this key and certificate */
+  httpTls?: TlsFiles
   dataDir: string
   /** ZooKeeper's tickTime: session-timeout bounds and the expiry check period */
   tickMs: number
@@ -51,8 +58,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal' | 'fourLetterWhitelist' | keyof SweepConfig>> {
+export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal' | 'fourLetterWhitelist' | 'secureZkPort' | 'tls' | 'httpTls' | keyof SweepConfig>> {
   onFatal: ServerConfig['onFatal']
+  secureZkPort: number | undefined
+  tls: TlsFiles | undefined
+  httpTls: TlsFiles | undefined
   sweep: ResolvedSweep
   /** the enabled four-letter words */
   fourLetterWhitelist: ReadonlySet<string>
@@ -123,6 +133,9 @@ export function resolveWhitelist (spec: string | undefined): ReadonlySet<string>
 export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (!isPort(cfg.zkPort)) throw new ConfigError(`zkPort must be an integer in 0..65535, got ${cfg.zkPort}`)
   if (!isPort(cfg.httpPort)) throw new ConfigError(`httpPort must be an integer in 0..65535, got ${cfg.httpPort}`)
+  if (cfg.secureZkPort !== undefined && !isPort(cfg.secureZkPort)) throw new ConfigError(`secureZkPort must be an integer in 0..65535, got ${cfg.secureZkPort}`)
+  if (cfg.secureZkPort !== undefined && cfg.tls === undefined) throw new ConfigError('secureZkPort needs a TLS key and certificate (--tls-key, --tls-cert)')
+  if (cfg.secureZkPort === undefined && cfg.tls !== undefined) throw new ConfigError('a TLS key and certificate for the client port need secureZkPort (--secure-zk-port)')
   if (!positiveInt(cfg.tickMs)) throw new ConfigError(`tickMs must be a positive integer, got ${cfg.tickMs}`)
   if (cfg.dataDir === '') throw new ConfigError('dataDir must not be empty')
   const maxBuffer = cfg.maxBuffer ?? DEFAULT_MAX_BUFFER
@@ -134,6 +147,9 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     host: cfg.host,
     zkPort: cfg.zkPort,
     httpPort: cfg.httpPort,
+    secureZkPort: cfg.secureZkPort,
+    tls: cfg.tls,
+    httpTls: cfg.httpTls,
     dataDir: cfg.dataDir,
     tickMs: cfg.tickMs,
     maxBuffer,

@@ -78,6 +78,8 @@ export interface FourLetterView {
   tree: () => TreeStats
   conf: {
     clientPort: number
+    /** the TLS client port; absent: ZooKeeper's -1 */
+    secureClientPort?: number
     dataDir: string
     tickTime: number
     minSessionTimeout: number
@@ -195,7 +197,7 @@ function conf (v: FourLetterView): string {
   const c = v.conf
   const size = v.dataDirSize()
   return `clientPort=${c.clientPort}\n` +
-    'secureClientPort=-1\n' +
+    `secureClientPort=${c.secureClientPort ?? -1}\n` +
     `dataDir=${c.dataDir}\n` +
     `dataDirSize=${size}\n` +
     `dataLogDir=${c.dataDir}\n` +

@@ -4,6 +4,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { createServer as createTlsServer, type TlsOptions, type TLSSocket } from 'node:tls'
 import type { FastifyInstance } from 'fastify'
 import { expireSessions, initTree, sweep } from '../engine'
 import { KeeperState } from '../engine/codes'
@@ -25,6 +26,7 @@ import { EmbeddedRestGateway } from './rest-gateway'
 import { EmbeddedWatchGateway, type EmbeddedStream } from './watch-gateway'
 import { SessionIdAllocator, SessionRegistry } from './sessions'
 import { ServerStats } from './stats'
+import { acceptsPeer, loadTlsOptions } from './tls'
 import type { ServerStore } from './store'
 import { directorySize, maxFileDescriptors, openFileDescriptors } from './system'
 import { REDKEEPER_VERSION, ZK_FULL_VERSION, ZK_VERSION } from './version'
@@ -32,6 +34,8 @@ import { REDKEEPER_VERSION, ZK_FULL_VERSION, ZK_VERSION } from './version'
 export interface RunningServer {
   zkPort: number
   httpPort: number
+  /** the secure (TLS) client port, when configured */
+  secureZkPort: number | undefined
   /** the HTTP app (in-process embedding and tests: inject, route table) */
   readonly http: FastifyInstance
   /** Stops accepting, flushes what is durable, closes connections, the HTTP port and the store. */
@@ -47,18 +51,27 @@ const CLOSE_GRACE_MS = 2000
 export async function startEmbeddedServer (config: ServerConfig): Promise<RunningServer> {
   const cfg = resolveConfig(config)
   const log = cfg.logger
+  // before the store opens: a bad key file is a ConfigError at start, not a failed handshake per client
+  const tls: TlsSetup = {
+    zk: cfg.tls === undefined ? undefined : loadTlsOptions(cfg.tls, 'secure client port'),
+    https: cfg.httpTls === undefined ? undefined : loadTlsOptions(cfg.httpTls, 'HTTPS')
+  }
   const store: ServerStore = await EmbeddedStore.open({ dataDir: cfg.dataDir, fsync: cfg.fsync, logger: log, snapshotEveryRecords: cfg.snapCount })
   try {
     store.transact(() => initTree(store, Buffer.alloc(0)))
-    return await serve(cfg, store)
+    return await serve(cfg, store, tls)
   } catch (err) {
     await store.close()
     throw err
   }
 }
 
-async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningServer> {
+interface TlsSetup { zk: TlsOptions | undefined, https: TlsOptions | undefined }
+
+async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): Promise<RunningServer> {
   const log = cfg.logger
+  const tlsOptions = tls.zk
+  const httpsOptions = tls.https
   registerAuthConfig(cfg.auth)
   const connections = new Set<Connection>()
   const sessions = new SessionRegistry<Connection>()
@@ -67,6 +80,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   const outbox = new Outbox(store)
   const stats = new ServerStats()
   let zkPort = cfg.zkPort
+  let secureZkPort: number | undefined
   let listening = false
   let closing: Promise<void> | undefined
 
@@ -92,6 +106,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     tree: () => store.stats(),
     conf: {
       get clientPort () { return zkPort },
+      get secureClientPort () { return secureZkPort },
       dataDir: cfg.dataDir,
       tickTime: cfg.tickMs,
       minSessionTimeout: cfg.minSessionTimeout,
@@ -151,14 +166,30 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   store.on('synced', io.synced)
   store.on('snapshot', io.snapshotted)
 
-  const tcp = createServer((socket: Socket) => {
+  const accept = (socket: Socket): void => {
     if (closing !== undefined) {
       socket.destroy()
       return
     }
     connections.add(new Connection(hub, socket))
-  })
+  }
+  const tcp = createServer(accept)
   tcp.on('error', (err) => log.error({ err }, 'ZooKeeper port error'))
+  // The secure port hands the decrypted socket to the same Connection once the handshake is done.
+  const clientAuth = cfg.tls?.clientAuth ?? 'need'
+  const secure = tlsOptions === undefined
+    ? undefined
+    : createTlsServer(tlsOptions, (socket: TLSSocket) => {
+      if (!acceptsPeer(socket, clientAuth)) {
+        log.warn({ peer: socket.remoteAddress, reason: socket.authorizationError }, 'secure client port: client certificate refused')
+        socket.destroy()
+        return
+      }
+      accept(socket)
+    })
+  secure?.on('error', (err) => log.error({ err }, 'secure client port error'))
+  // a refused certificate or a plain-text client: one line, the port keeps serving
+  secure?.on('tlsClientError', (err, socket) => log.warn({ peer: socket.remoteAddress, err: err.message }, 'secure client port: TLS handshake failed'))
 
   // Session expiry: each tick, close the sessions past their deadline (one
   // transaction), tell the watchers, and drop their connections.
@@ -237,10 +268,11 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     logRecords: () => store.appliedSeq,
     storeIo: io
   }
-  const http = buildHttpApp({ logger: log, probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: embeddedInspector(store), watch }, metrics })
+  const http = buildHttpApp({ logger: log, ...(httpsOptions === undefined ? {} : { https: httpsOptions }), probe, rest: { gateway: rest, auth: cfg.api, zkAuth: cfg.auth, inspector: embeddedInspector(store), watch }, metrics })
 
   try {
     zkPort = await listen(tcp, cfg.zkPort, cfg.host)
+    if (secure !== undefined) secureZkPort = await listen(secure, cfg.secureZkPort ?? 0, cfg.host)
     listening = true
     await http.listen({ port: cfg.httpPort, host: cfg.host })
   } catch (err) {
@@ -248,6 +280,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     sweeper.stop()
     rest.close()
     tcp.close()
+    secure?.close()
     await http.close()
     outbox.detach()
     store.off('error', onStoreError)
@@ -261,6 +294,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   const running: RunningServer = {
     zkPort,
     httpPort,
+    secureZkPort,
     http,
     close () {
       closing ??= shutdown()
@@ -274,7 +308,10 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     // REST's own sessions go first: their closes are more records to make durable below
     rest.close()
     void watch.closeAll()
-    const accepting = new Promise<void>((resolve) => tcp.close(() => resolve()))
+    const accepting = Promise.all([
+      new Promise<void>((resolve) => tcp.close(() => resolve())),
+      new Promise<void>((resolve) => secure === undefined ? resolve() : secure.close(() => resolve()))
+    ])
     // Whatever was already decided reaches disk and its clients before we go.
     try {
       await store.whenDurable(store.appliedSeq)

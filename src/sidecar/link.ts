@@ -54,6 +54,10 @@ export interface LinkEnv {
   readonly maxBackoffMs: number
   readonly log: Logger
   readonly stats: SidecarStats
+  /** CAs trusted for wss:// upstreams (--upstream-ca) */
+  readonly upstreamCa?: Buffer
+  /** an upstream's TLS certificate was refused: says so (rate-limited), the link tries the next */
+  certificateRefused(upstream: number, err: Error): void
   forget(link: ClientLink): void
 }
 
@@ -272,7 +276,8 @@ export class ClientLink {
     const remaining = Math.max(1, this.deadline - Date.now())
     const ws = new WebSocketClient(up.zk, {
       perMessageDeflate: false,
-      handshakeTimeout: Math.min(remaining, MAX_HANDSHAKE_MS)
+      handshakeTimeout: Math.min(remaining, MAX_HANDSHAKE_MS),
+      ...(this.env.upstreamCa === undefined ? {} : { ca: this.env.upstreamCa })
     })
     this.ws = ws
     this.wsPaused = false
@@ -280,7 +285,10 @@ export class ClientLink {
     ws.on('open', () => this.upstreamOpen(ws))
     ws.on('message', (data, isBinary) => this.upstreamMessage(ws, data, isBinary))
     ws.on('close', (code) => this.upstreamLost(ws, `WebSocket closed (${code})`))
-    ws.on('error', (err) => this.upstreamLost(ws, err.message))
+    ws.on('error', (err) => {
+      if (isCertificateError(err)) this.env.certificateRefused(this.upstream, err)
+      this.upstreamLost(ws, err.message)
+    })
     ws.on('pong', () => { this.heard = true })
   }
 
@@ -578,7 +586,7 @@ export class ClientLink {
     this.state = 'closing'
     this.fourLetter = true
     this.env.log.debug(`four-letter word ${word}`)
-    void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, FOUR_LETTER_TIMEOUT_MS).then(async (body) => {
+    void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, FOUR_LETTER_TIMEOUT_MS, this.env.upstreamCa).then(async (body) => {
       if (this.socket.destroyed) return
       if (body === undefined) {
         this.socket.destroy()
@@ -675,4 +683,11 @@ export class ClientLink {
 function normalizeAddress (addr: string | undefined): string {
   if (addr === undefined) return '0.0.0.0'
   return addr.startsWith('::ffff:') && addr.includes('.') ? addr.substring(7) : addr
+}
+
+/** A TLS verification failure (untrusted issuer, wrong name, expired…), as opposed to a node that is down. */
+export function isCertificateError (err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code
+  if (typeof code !== 'string') return false
+  return /CERT|SIGNATURE|ISSUER|^ERR_TLS_|^ERR_SSL_/.test(code)
 }

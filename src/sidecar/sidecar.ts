@@ -3,12 +3,15 @@
 // authoritative state, so it can be restarted at will; its only job is to
 // hide a node's death from the client behind it.
 
-import { createServer, type Server } from 'node:net'
+import { readFileSync } from 'node:fs'
+import { createServer, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import pino, { type Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ClientLink, type LinkEnv } from './link'
 import { newStats, type SidecarStats } from './stats'
 import { parseUpstreams } from './upstreams'
+import { acceptsPeer, loadTlsOptions, type TlsFiles } from '../server/tls'
 
 export interface SidecarConfig {
   /** node URLs (`ws://host:port`), tried in turn; a string may hold a comma-separated list */
@@ -23,12 +26,20 @@ export interface SidecarConfig {
   backoffMs?: number
   /** backoff ceiling; default 1000 ms */
   maxBackoffMs?: number
+  /** PEM file of the CAs that wss:// upstreams' certificates must chain to (default: Node's bundled roots) */
+  upstreamCa?: string
+  /** ZooKeeper's secureClientPort: a TLS client port next to the plain one (needs `tls`); 0 picks a free port */
+  secureZkPort?: number
+  /** the secure client port's key, certificate, CA and client authentication */
+  tls?: TlsFiles
   logger?: Logger
 }
 
 export interface RunningSidecar {
   readonly host: string
   readonly zkPort: number
+  /** the TLS client port, when configured */
+  readonly secureZkPort: number | undefined
   readonly stats: Readonly<SidecarStats>
   /** Stops listening and drops every client connection (each session detached, not closed). */
   close(): Promise<void>
@@ -36,6 +47,14 @@ export interface RunningSidecar {
 
 /** How often every connection's WebSocket liveness is checked. */
 const TICK_MS = 250
+
+/** One "certificate refused" warning per upstream per this long: every client's retry hits it. */
+const CERT_WARN_EVERY_MS = 10_000
+
+/** A sidecar setting that cannot work (an unreadable CA file). */
+export class SidecarConfigError extends Error {
+  override name = 'SidecarConfigError'
+}
 
 /** Starts listening; rejects on a bad upstream URL or when the port cannot be bound. */
 export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar> {
@@ -45,6 +64,10 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
   const stats = newStats()
   const links = new Set<ClientLink>()
   let next = 0
+  if ((cfg.secureZkPort === undefined) !== (cfg.tls === undefined)) throw new SidecarConfigError('a secure client port needs both secureZkPort and tls')
+  const upstreamCa = cfg.upstreamCa === undefined ? undefined : readCa(cfg.upstreamCa)
+  const tlsOptions = cfg.tls === undefined ? undefined : loadTlsOptions(cfg.tls, 'secure client port')
+  const warnedAt = new Map<number, number>()
 
   const env: LinkEnv = {
     upstreams,
@@ -58,16 +81,49 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
     maxBackoffMs: cfg.maxBackoffMs ?? 1000,
     log,
     stats,
-    forget: (link) => { links.delete(link) }
+    forget: (link) => { links.delete(link) },
+    ...(upstreamCa === undefined ? {} : { upstreamCa }),
+    certificateRefused: (i, err) => {
+      const now = Date.now()
+      if (now - (warnedAt.get(i) ?? 0) < CERT_WARN_EVERY_MS) return
+      warnedAt.set(i, now)
+      log.warn({ upstream: upstreams[i].label, code: (err as NodeJS.ErrnoException).code, err: err.message },
+        `upstream ${upstreams[i].label}: TLS certificate refused (${err.message}); trying the other upstreams${cfg.upstreamCa === undefined ? ' (--upstream-ca trusts a private CA)' : ''}`)
+    }
   }
 
   // allowHalfOpen: a four-letter word's answer comes from a node, after the
   // client may already have half-closed (`echo ruok | nc`); link.ts ends
   // every other half-closed connection itself.
-  const server = createServer({ allowHalfOpen: true }, (socket) => { links.add(new ClientLink(env, socket)) })
+  const accept = (socket: Socket): void => { links.add(new ClientLink(env, socket)) }
+  const server = createServer({ allowHalfOpen: true }, accept)
   await listen(server, cfg.zkPort ?? 0, host)
   const address = server.address()
   const zkPort = typeof address === 'object' && address !== null ? address.port : 0
+  // the secure port: the decrypted socket goes to the same ClientLink once the handshake is done
+  const clientAuth = cfg.tls?.clientAuth ?? 'need'
+  const secure = tlsOptions === undefined
+    ? undefined
+    : createTlsServer({ ...tlsOptions, allowHalfOpen: true }, (socket: TLSSocket) => {
+      if (!acceptsPeer(socket, clientAuth)) {
+        log.warn({ peer: socket.remoteAddress, reason: socket.authorizationError }, 'secure client port: client certificate refused')
+        socket.destroy()
+        return
+      }
+      accept(socket)
+    })
+  secure?.on('tlsClientError', (err, socket) => log.warn({ peer: socket.remoteAddress, err: err.message }, 'secure client port: TLS handshake failed'))
+  let secureZkPort: number | undefined
+  if (secure !== undefined) {
+    try {
+      await listen(secure, cfg.secureZkPort ?? 0, host)
+    } catch (err) {
+      server.close()
+      throw err
+    }
+    const a = secure.address()
+    secureZkPort = typeof a === 'object' && a !== null ? a.port : 0
+  }
 
   const ticker = setInterval(() => {
     const now = Date.now()
@@ -79,11 +135,15 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
   return {
     host,
     zkPort,
+    secureZkPort,
     stats,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(ticker)
-        server.close(() => resolve())
+        let open = secure === undefined ? 1 : 2
+        const closed = (): void => { if (--open === 0) resolve() }
+        server.close(closed)
+        secure?.close(closed)
         for (const link of [...links]) link.shutdown()
       })
       return closing
@@ -100,4 +160,15 @@ function listen (server: Server, port: number, host: string): Promise<void> {
       resolve()
     })
   })
+}
+
+function readCa (file: string): Buffer {
+  let data: Buffer
+  try {
+    data = readFileSync(file)
+  } catch (err) {
+    throw new SidecarConfigError(`cannot read the upstream CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  if (!data.includes('-----BEGIN CERTIFICATE-----')) throw new SidecarConfigError(`the upstream CA file ${file} holds no PEM certificate`)
+  return data
 }

@@ -10,6 +10,8 @@ export interface WsClientOptions {
   handshakeTimeout?: number
   /** largest message accepted from the node, bytes */
   maxPayload?: number
+  /** CAs trusted for wss:// upstreams (instead of Node's bundled roots) */
+  ca?: Buffer
 }
 
 export interface WsClient {

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, statSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { hasExited, logTail, sleep, track } from './proc'
@@ -93,10 +94,11 @@ export function tcpAccepts (port: number, timeoutMs = 1000): Promise<boolean> {
   })
 }
 
-/** A plain HTTP GET on loopback: status and body, or null if there was no answer. */
-export function httpGet (port: number, path: string, timeoutMs = 2000): Promise<{ status: number, body: string } | null> {
+/** A plain HTTP GET on loopback (HTTPS trusting `ca` when given): status and body, or null if there was no answer. */
+export function httpGet (port: number, path: string, timeoutMs = 2000, ca?: Buffer): Promise<{ status: number, body: string } | null> {
   return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+    const send = ca === undefined ? httpRequest : httpsRequest
+    const req = send({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs, ...(ca === undefined ? {} : { ca }) }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))

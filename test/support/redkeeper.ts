@@ -28,6 +28,8 @@ export interface RedkeeperHandle {
   /** "127.0.0.1:port" */
   address: string
   httpPort: number
+  /** the TLS client port, when started with --secure-zk-port */
+  secureZkPort?: number
   dataDir: string
   pid: number
   logFile: string
@@ -88,7 +90,7 @@ async function launch (opts: RedkeeperOptions, ownsDir: boolean): Promise<Redkee
   const pid = child.pid
   if (pid === undefined) throw new Error(`startRedkeeper: could not spawn node\n${logTail(logFile)}`)
 
-  let ready: { zkPort: number, httpPort: number }
+  let ready: Ready
   try {
     ready = await waitForReady(child, logFile, offset)
   } catch (err) {
@@ -101,6 +103,7 @@ async function launch (opts: RedkeeperOptions, ownsDir: boolean): Promise<Redkee
     port: ready.zkPort,
     address: `${host}:${ready.zkPort}`,
     httpPort: ready.httpPort,
+    ...(ready.secureZkPort === undefined ? {} : { secureZkPort: ready.secureZkPort }),
     dataDir,
     pid,
     logFile,
@@ -122,8 +125,10 @@ async function launch (opts: RedkeeperOptions, ownsDir: boolean): Promise<Redkee
   return handle
 }
 
-/** Finds the server's `{"msg":"ready","zkPort":N,"httpPort":M}` pino line. */
-export function parseReady (text: string): { zkPort: number, httpPort: number } | null {
+interface Ready { zkPort: number, httpPort: number, secureZkPort?: number }
+
+/** Finds the server's `{"msg":"ready","zkPort":N,"httpPort":M}` pino line (with secureZkPort when it has one). */
+export function parseReady (text: string): Ready | null {
   for (const line of text.split('\n')) {
     if (!line.startsWith('{')) continue
     let rec: unknown
@@ -131,13 +136,15 @@ export function parseReady (text: string): { zkPort: number, httpPort: number } 
     if (typeof rec !== 'object' || rec === null) continue
     const r = rec as Record<string, unknown>
     if (r.msg === 'ready' && typeof r.zkPort === 'number' && typeof r.httpPort === 'number') {
-      return { zkPort: r.zkPort, httpPort: r.httpPort }
+      return typeof r.secureZkPort === 'number'
+        ? { zkPort: r.zkPort, httpPort: r.httpPort, secureZkPort: r.secureZkPort }
+        : { zkPort: r.zkPort, httpPort: r.httpPort }
     }
   }
   return null
 }
 
-async function waitForReady (child: ChildProcess, logFile: string, offset: number): Promise<{ zkPort: number, httpPort: number }> {
+async function waitForReady (child: ChildProcess, logFile: string, offset: number): Promise<Ready> {
   const deadline = Date.now() + READY_TIMEOUT_MS
   for (;;) {
     // Check for exit before reading, so a "ready" line followed by a crash

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startHaproxy, type HaproxyHandle } from './haproxy'
@@ -28,6 +28,8 @@ export interface NodeOptions {
   /** extra CLI arguments, after ours */
   args?: string[]
   env?: Record<string, string>
+  /** serve HTTPS/wss with these PEM files (--http-tls-key/--http-tls-cert); `ca` is what the readiness check trusts */
+  https?: { key: string, cert: string, ca: string }
 }
 
 export interface NodeHandle {
@@ -62,6 +64,8 @@ export interface SidecarHandle {
   readonly address: string
   readonly host: string
   readonly port: number
+  /** the TLS client port, when started with --secure-zk-port */
+  readonly secureZkPort?: number
   readonly pid: number
   readonly logFile: string
   stop(): Promise<void>
@@ -111,7 +115,7 @@ class NodeProcess implements NodeHandle {
 
   constructor (private readonly redisUrl: string, private readonly opts: NodeOptions, readonly logFile: string) {}
 
-  get url (): string { return `ws://${HOST}:${this.port}` }
+  get url (): string { return `${this.opts.https === undefined ? 'ws' : 'wss'}://${HOST}:${this.port}` }
   get httpPort (): number { return this.port }
   get hostPort (): string { return `${HOST}:${this.port}` }
   get pid (): number { return mustRun(this.proc, 'node').pid }
@@ -126,6 +130,7 @@ class NodeProcess implements NodeHandle {
       '--host', HOST,
       ...(this.opts.tickMs !== undefined ? ['--tick-ms', String(this.opts.tickMs)] : []),
       ...(this.opts.namespace !== undefined ? ['--namespace', this.opts.namespace] : []),
+      ...(this.opts.https !== undefined ? ['--http-tls-key', this.opts.https.key, '--http-tls-cert', this.opts.https.cert] : []),
       ...(this.opts.args ?? [])
     ]
     // every four-letter word, as startZooKeeper enables them; opts.env can unset it ('')
@@ -134,7 +139,7 @@ class NodeProcess implements NodeHandle {
     const ready = await waitReady('redkeeper node', proc, this.logFile, () => pinoReady(readLogFrom(this.logFile, proc.offset), 'httpPort'))
     this.port = ready.httpPort as number
     // "ready" is logged when it listens; haproxy needs /readyz too.
-    await waitReady('redkeeper node', proc, this.logFile, async () => (await httpGet(this.port, '/readyz'))?.status === 200 ? true : null)
+    await waitReady('redkeeper node', proc, this.logFile, async () => (await httpGet(this.port, '/readyz', 2000, this.opts.https === undefined ? undefined : readFileSync(this.opts.https.ca)))?.status === 200 ? true : null)
   }
 
   async stop (): Promise<void> {
@@ -170,6 +175,7 @@ export async function startSidecar (upstreams: string[], opts: SidecarOptions = 
     address: `${HOST}:${port}`,
     host: HOST,
     port,
+    ...(typeof ready.secureZkPort === 'number' ? { secureZkPort: ready.secureZkPort } : {}),
     pid: proc.pid,
     logFile,
     stop: () => terminate(proc.child, 'SIGTERM'),

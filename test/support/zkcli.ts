@@ -44,9 +44,14 @@ export class ZkCli extends Interactive {
 
 /** Runs zkCli in batch mode (one command per JVM) and returns its output. */
 export function zkCliBatch (address: string, ...command: string[]): Promise<string> {
+  return zkCliBatchWith('', address, ...command)
+}
+
+/** zkCliBatch with extra JVM flags (e.g. the client's TLS system properties). */
+export function zkCliBatchWith (jvmFlags: string, address: string, ...command: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('bash', ['-c', MERGED, ZKCLI, '-server', address, ...command], {
-      env: { ...process.env, CLIENT_JVMFLAGS: JVM_FLAGS },
+      env: { ...process.env, CLIENT_JVMFLAGS: `${JVM_FLAGS} ${jvmFlags}`.trimEnd() },
       timeout: 60_000
     }, (err, stdout) => {
       if (err !== null && stdout === '') reject(err)

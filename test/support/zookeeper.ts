@@ -22,6 +22,8 @@ export interface ZooKeeperOptions {
   port?: number
   /** Extra JVM flags (system properties such as -Djava.security.auth.login.config=…), before the main class. */
   jvmFlags?: string[]
+  /** Extra jars after ours (e.g. NETTY_CODEC_JARS for NettyServerCnxnFactory and the secure port). */
+  classpath?: string[]
 }
 
 export interface ZooKeeperHandle {
@@ -44,6 +46,13 @@ const JAVA_DIR = '/usr/share/java'
 // commons-*, slf4j-api. It carries no slf4j binding, so add slf4j-simple: the
 // server then logs to stderr, which we send to a file.
 const CLASSPATH = [`${JAVA_DIR}/zookeeper.jar`, `${JAVA_DIR}/slf4j-simple.jar`].join(':')
+
+/**
+ * Netty jars Debian's zookeeper.jar manifest leaves out of its Class-Path
+ * (Apache's tarball ships them in lib/): NettyServerCnxnFactory and
+ * ClientCnxnSocketNetty, hence the secure client port, need them.
+ */
+export const NETTY_CODEC_JARS = [`${JAVA_DIR}/netty-codec.jar`, `${JAVA_DIR}/netty-resolver.jar`]
 const MAIN = 'org.apache.zookeeper.server.ZooKeeperServerMain'
 const READY_TIMEOUT_MS = 30_000
 
@@ -92,7 +101,7 @@ async function launch (opts: ZooKeeperOptions, ownsDir: boolean): Promise<ZooKee
       '-Dorg.slf4j.simpleLogger.defaultLogLevel=info',
       '-Dorg.slf4j.simpleLogger.showDateTime=true',
       ...(opts.jvmFlags ?? []),
-      '-cp', CLASSPATH,
+      '-cp', [CLASSPATH, ...(opts.classpath ?? [])].join(':'),
       MAIN, cfgFile
     ], { stdio: ['ignore', fd, fd], cwd: root })
   } finally {

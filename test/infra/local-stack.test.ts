@@ -78,7 +78,7 @@ t.test('local-stack.sh: the compose topology as processes serves kazoo through t
   t.teardown(() => { stack.kill('SIGKILL') })
 
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local-stack.sh not ready within 40 s:\n${out}`)), 40_000)
+    const timer = setTimeout(() => reject(new Error(`local-stack.sh not ready within 90 s:\n${out}`)), 90_000)
     const check = setInterval(() => {
       if (out.includes('local-stack: ready')) {
         clearInterval(check)

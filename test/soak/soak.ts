@@ -75,7 +75,7 @@ export function soakOptionsFromEnv (env: NodeJS.ProcessEnv, root: string): Omit<
     graceS: n('SOAK_GRACE_S', 20),
     growthLimitBytesPerHour: n('SOAK_GROWTH_MB_PER_H', 32) * 2 ** 20,
     p99RatioLimit: n('SOAK_P99_RATIO', 2),
-    warmupS: n('SOAK_WARMUP_S', 60),
+    warmupS: n('SOAK_WARMUP_S', 300),
     outDir: env.SOAK_OUT ?? join(root, 'test/soak/results'),
     svgPath: env.SOAK_SVG ?? join(root, 'docs/soak.svg')
   }
@@ -209,23 +209,29 @@ export async function runSoak (opts: SoakOptions): Promise<SoakResult> {
   }
 
   const { log: _log, ...options } = opts
-  const verdict = judge(samples, {
+  return writeResult({ options, startedAt, samples, faults, counter: { checked: counter.checked, lost: counter.lost, notes: counter.notes } })
+}
+
+/** Judges the samples, writes the JSON and the chart. Also re-judges a saved run (SOAK_FROM) under other thresholds. */
+export function writeResult (run: Pick<SoakResult, 'options' | 'startedAt' | 'samples' | 'faults' | 'counter'>): SoakResult {
+  const opts = run.options
+  const verdict = judge(run.samples, {
     growthLimitBytesPerHour: opts.growthLimitBytesPerHour,
     p99RatioLimit: opts.p99RatioLimit,
     warmupS: opts.warmupS,
     // appendfsync everysec may lose the last second before a kill -9: measured, not failed
-    lostWrites: { checked: counter.checked, lost: counter.lost, allowed: true }
+    lostWrites: { checked: run.counter.checked, lost: run.counter.lost, allowed: true }
   })
   mkdirSync(opts.outDir, { recursive: true })
-  const jsonPath = join(opts.outDir, `soak-${startedAt.replace(/[:.]/g, '-')}.json`)
-  const result: SoakResult = { options, startedAt, samples, faults, counter: { checked: counter.checked, lost: counter.lost, notes: counter.notes }, verdict, jsonPath, svgPath: opts.svgPath }
+  const jsonPath = join(opts.outDir, `soak-${run.startedAt.replace(/[:.]/g, '-')}.json`)
+  const result: SoakResult = { ...run, verdict, jsonPath, svgPath: opts.svgPath }
   writeFileSync(jsonPath, JSON.stringify(result, null, 2) + '\n')
   mkdirSync(dirname(opts.svgPath), { recursive: true })
   const minutes = Math.round(opts.seconds / 60)
   writeFileSync(opts.svgPath, renderSoakChart({
     title: `redkeeper soak: W2 (HBase-shaped) on sidecar → haproxy → 3 nodes → Redis (AOF everysec), ${minutes} min, a fault every ${opts.faultEveryS} s`,
-    samples,
-    faults: faults.map((f) => ({ ...f, endS: f.endS + opts.graceS }))
+    samples: run.samples,
+    faults: run.faults.map((f) => ({ ...f, endS: f.endS + opts.graceS }))
   }))
   return result
 }

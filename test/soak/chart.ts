@@ -41,7 +41,7 @@ export function renderSoakChart ({ title, samples, faults }: SoakChartInput): st
   ]
   const throughput: Series[] = [{ name: 'ops/s', color: '#2ca02c', points: samples.map((s) => [s.t, s.opsPerSec]) }]
 
-  const panel = (top: number, label: string, series: Series[], log: boolean): void => {
+  const panel = (top: number, label: string, series: Series[], log: boolean, names = false): void => {
     const values = series.flatMap((s) => s.points.map(([, v]) => v)).filter((v): v is number => v !== null && Number.isFinite(v) && (!log || v > 0))
     let lo = 0
     let hi = Math.max(1, ...values) * 1.1
@@ -55,6 +55,8 @@ export function renderSoakChart ({ title, samples, faults }: SoakChartInput): st
     for (const f of faults) {
       parts.push(`<rect x="${num(x(f.startS))}" y="${top}" width="${num(Math.max(2, x(f.endS) - x(f.startS)))}" height="${panelH}" fill="#fbe3c8"><title>${escapeXml(`${f.name} at ${Math.round(f.startS)} s: ${f.note}`)}</title></rect>`)
     }
+    // the fault's name along its band, in the first panel only
+    if (names) for (const f of faults) text(x(f.startS) + 3, top + 4, f.name, `font-size="9" fill="#a0522d" transform="rotate(90 ${num(x(f.startS) + 3)} ${top + 4})"`)
     const ticks = log
       ? Array.from({ length: Math.round(Math.log10(hi / lo)) + 1 }, (_, i) => lo * 10 ** i)
       : Array.from({ length: 5 }, (_, i) => (hi / 4) * i)
@@ -87,7 +89,7 @@ export function renderSoakChart ({ title, samples, faults }: SoakChartInput): st
   }
 
   text(width / 2, 24, title, 'font-size="15" text-anchor="middle" font-weight="bold"')
-  panel(tops[0], 'memory, MiB (shaded: a fault and its grace window; hover for which)', memory, false)
+  panel(tops[0], 'memory, MiB (shaded: a fault and its grace window; hover for which)', memory, false, true)
   panel(tops[1], 'latency of each sample interval, ms (log scale)', latency, true)
   panel(tops[2], 'throughput, ops/s', throughput, false)
 

@@ -15,6 +15,7 @@ export function verdictLines (r: SoakResult): string[] {
     `  p99 outside faults: first third ${fmt(v.p99.firstThirdMs, 2)} ms, last third ${fmt(v.p99.lastThirdMs, 2)} ms (ratio ${fmt(v.p99.ratio, 2)}, limit ${v.p99.limit})${v.p99.ok ? '' : '  <-- UNSTABLE'}`,
     `  errors: ${v.errors.total} (${v.errors.inFaultWindows} within fault windows, ${v.errors.outside} outside)${v.errors.samples.length > 0 ? `; e.g. ${v.errors.samples.slice(0, 3).join(' | ')}` : ''}`,
     `  lost counter writes: ${v.lostWrites.lost} over ${v.lostWrites.checked} Redis restarts${v.lostWrites.allowed ? ' (appendfsync everysec: measured, allowed)' : ''}`,
+    `  sessions outside faults: fewest ${v.sessions.fewestOutsideFaults ?? 'n/a'} of ${v.sessions.expected ?? 'n/a'} expected${v.sessions.ok ? '' : '  <-- LOST'}`,
     ...r.counter.notes.map((n) => `    ${n}`),
     ...v.reasons.map((s) => `  FAIL: ${s}`),
     `  JSON: ${r.jsonPath}`,

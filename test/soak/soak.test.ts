@@ -41,6 +41,7 @@ t.test('a short soak: samples, one fault, the verdict, the chart', async (t) => 
   t.equal(v.errors.outside, 0, 'no errors outside the fault window')
   t.equal(v.errors.total, v.errors.inFaultWindows + v.errors.outside)
   t.equal(typeof v.lostWrites.lost, 'number')
+  t.equal(v.sessions.expected, 5, 'the 4 load sessions and the counter\'s')
 
   const svg = readFileSync(r.svgPath, 'utf8')
   t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)

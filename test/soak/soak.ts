@@ -220,7 +220,9 @@ export function writeResult (run: Pick<SoakResult, 'options' | 'startedAt' | 'sa
     p99RatioLimit: opts.p99RatioLimit,
     warmupS: opts.warmupS,
     // appendfsync everysec may lose the last second before a kill -9: measured, not failed
-    lostWrites: { checked: run.counter.checked, lost: run.counter.lost, allowed: true }
+    lostWrites: { checked: run.counter.checked, lost: run.counter.lost, allowed: true },
+    // the load's sessions and the counter's
+    expectedSessions: opts.sessions + 1
   })
   mkdirSync(opts.outDir, { recursive: true })
   const jsonPath = join(opts.outDir, `soak-${run.startedAt.replace(/[:.]/g, '-')}.json`)
@@ -229,7 +231,7 @@ export function writeResult (run: Pick<SoakResult, 'options' | 'startedAt' | 'sa
   mkdirSync(dirname(opts.svgPath), { recursive: true })
   const minutes = Math.round(opts.seconds / 60)
   writeFileSync(opts.svgPath, renderSoakChart({
-    title: `redkeeper soak: W2 (HBase-shaped) on sidecar → haproxy → 3 nodes → Redis (AOF everysec), ${minutes} min, a fault every ${opts.faultEveryS} s`,
+    title: `redkeeper soak: W2, sidecars → haproxy → 3 nodes → Redis (AOF everysec), ${minutes} min, a fault every ${opts.faultEveryS} s`,
     samples: run.samples,
     faults: run.faults.map((f) => ({ ...f, endS: f.endS + opts.graceS }))
   }))

@@ -56,3 +56,11 @@ t.test('errors count against the verdict only outside fault windows; p99 is comp
 function flatten (s: Sample[]): Sample[] {
   return s.map((x) => ({ ...x, errors: x.inFault ? x.errors : 0 }))
 }
+
+t.test('a live session gone outside a fault window fails the verdict', async (t) => {
+  const s = Array.from({ length: 10 }, (_, i) => sample(i * 10, 100 * MIB, 1, { sessions: i >= 5 ? 3 : 5, inFault: i === 5 }))
+  const v = judge(s, { ...opts, expectedSessions: 5 })
+  t.notOk(v.sessions.ok)
+  t.equal(v.sessions.fewestOutsideFaults, 3)
+  t.ok(judge(s.map((x) => ({ ...x, sessions: x.inFault ? 3 : 5 })), { ...opts, expectedSessions: 5 }).ok, 'within a fault window it may dip')
+})

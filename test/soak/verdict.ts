@@ -36,6 +36,7 @@ export interface Verdict {
   p99: { firstThirdMs: number | null, lastThirdMs: number | null, ratio: number | null, limit: number, ok: boolean }
   errors: { total: number, inFaultWindows: number, outside: number, samples: string[], ok: boolean }
   lostWrites: { checked: number, lost: number, allowed: boolean, ok: boolean }
+  sessions: { expected: number | null, fewestOutsideFaults: number | null, ok: boolean }
   reasons: string[]
 }
 
@@ -45,6 +46,8 @@ export interface VerdictOptions {
   /** seconds after a (re)start not counted in the slope */
   warmupS: number
   lostWrites: { checked: number, lost: number, allowed: boolean }
+  /** live sessions the load keeps (its own plus the counter's); fewer outside a fault window is a session lost */
+  expectedSessions?: number
 }
 
 /** Pooled within-segment slope of y over t (units of y per second); null with too few points. */
@@ -111,6 +114,11 @@ export function judge (samples: Sample[], opts: VerdictOptions): Verdict {
   const lostOk = opts.lostWrites.lost === 0 || opts.lostWrites.allowed
   if (!lostOk) reasons.push(`${opts.lostWrites.lost} acknowledged counter writes lost`)
 
+  const counted = samples.filter((s) => !s.inFault && s.sessions !== null).map((s) => s.sessions!)
+  const fewest = counted.length === 0 ? null : Math.min(...counted)
+  const sessionsOk = opts.expectedSessions === undefined || fewest === null || fewest >= opts.expectedSessions
+  if (!sessionsOk) reasons.push(`${opts.expectedSessions! - fewest!} of ${opts.expectedSessions} sessions gone outside the fault windows (the store counted ${fewest})`)
+
   return {
     ok: reasons.length === 0,
     growthLimitBytesPerHour: opts.growthLimitBytesPerHour,
@@ -118,6 +126,7 @@ export function judge (samples: Sample[], opts: VerdictOptions): Verdict {
     p99: { firstThirdMs, lastThirdMs, ratio, limit: opts.p99RatioLimit, ok: p99ok },
     errors: { total, inFaultWindows: total - outside, outside, samples: [...new Set(samples.flatMap((s) => s.errorSamples))].slice(0, 10), ok: outside === 0 },
     lostWrites: { ...opts.lostWrites, ok: lostOk },
+    sessions: { expected: opts.expectedSessions ?? null, fewestOutsideFaults: fewest, ok: sessionsOk },
     reasons
   }
 }

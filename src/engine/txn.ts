@@ -31,10 +31,16 @@ export class Txn {
   private readonly order: string[] = []
   private readonly mutations: Mutation[] = []
   private readonly triggers: Trigger[] = []
-  /** quota'd paths as this txn has left them (quota.ts); built on first use */
+  /**
+   * quota'd paths as this txn has left them (quota.ts); read on first use,
+   * and left undefined while there are none, which is almost always: then a
+   * write does no quota work beyond one index read
+   */
   private roots: Map<string, boolean> | undefined
+  private rootsRead = false
   /** quota'd paths as committed: what enforcement checks against */
   private committedRoots: Map<string, boolean> | undefined
+  private committedRootsRead = false
 
   constructor(store: Storage, time: number) {
     this.store = store
@@ -80,11 +86,15 @@ export class Txn {
     }
     this.triggers.push({ kind: 'created', path, parent })
     // DataTree.createNode's quota bookkeeping, in its order
-    const roots = this.quotaRoots()
+    let roots = this.quotaRoots()
     const limitOf = quotaTarget(path, LIMIT_NODE)
-    if (limitOf !== undefined) roots.set(limitOf, true)
+    if (limitOf !== undefined) {
+      if (roots === undefined) roots = this.roots = new Map<string, boolean>()
+      roots.set(limitOf, true)
+    }
     const statOf = quotaTarget(path, STAT_NODE)
     if (statOf !== undefined) this.countInto(statOf)
+    if (roots === undefined) return
     const prefix = maxPrefix(roots, path)
     if (prefix !== undefined) this.addToStats(prefix, dataBytes(node.data), 1)
   }
@@ -97,7 +107,7 @@ export class Txn {
     }
     this.triggers.push({ kind: 'deleted', path, parent })
     const roots = this.quotaRoots()
-    if (roots.size === 0) return
+    if (roots === undefined || roots.size === 0) return
     const limitOf = quotaTarget(path, LIMIT_NODE)
     if (limitOf !== undefined) roots.delete(limitOf)
     const prefix = maxPrefix(roots, path)
@@ -107,14 +117,20 @@ export class Txn {
   /** setData: `bytesDiff` is the new data's length minus the old's */
   changed(path: string, bytesDiff: number): void {
     this.triggers.push({ kind: 'changed', path })
-    const prefix = maxPrefix(this.quotaRoots(), path)
+    const roots = this.quotaRoots()
+    if (roots === undefined) return
+    const prefix = maxPrefix(roots, path)
     if (prefix !== undefined) this.addToStats(prefix, bytesDiff, 0)
   }
 
   // ---- quotas (quota.ts) ----
 
-  private quotaRoots(): Map<string, boolean> {
-    if (this.roots === undefined) this.roots = rootsOf(this.store)
+  private quotaRoots(): Map<string, boolean> | undefined {
+    // read before any change to it: create/remove/changed all ask first
+    if (!this.rootsRead) {
+      this.rootsRead = true
+      this.roots = rootsOf(this.store)
+    }
     return this.roots
   }
 
@@ -124,7 +140,11 @@ export class Txn {
    * ZooKeeperServer.checkQuota reads the DataTree, not pending changes.
    */
   quotaExceeded(path: string, bytesDiff: number, countDiff: number): boolean {
-    if (this.committedRoots === undefined) this.committedRoots = rootsOf(this.store)
+    if (!this.committedRootsRead) {
+      this.committedRootsRead = true
+      this.committedRoots = rootsOf(this.store)
+    }
+    if (this.committedRoots === undefined) return false
     const prefix = maxPrefix(this.committedRoots, path)
     if (prefix === undefined) return false
     const limits = this.store.getNode(limitPath(prefix))
@@ -219,10 +239,12 @@ export class Txn {
   }
 }
 
-/** The quota'd paths: one per zookeeper_limits znode (classify() indexes them). */
-function rootsOf(store: Storage): Map<string, boolean> {
+/** The quota'd paths: one per zookeeper_limits znode (classify() indexes them); undefined when there are none. */
+function rootsOf(store: Storage): Map<string, boolean> | undefined {
+  const paths = store.indexed(NodeClass.QuotaLimits)
+  if (paths.length === 0) return undefined
   const out = new Map<string, boolean>()
-  for (const path of store.indexed(NodeClass.QuotaLimits)) {
+  for (const path of paths) {
     const target = quotaTarget(path, LIMIT_NODE)
     if (target !== undefined) out.set(target, true)
   }

@@ -22,13 +22,23 @@ type Trigger =
   | { kind: 'deleted'; path: string; parent: string }
   | { kind: 'changed'; path: string }
 
+/** Staged paths a txn scans before it indexes them: a multi can stage thousands. */
+const SCAN_LIMIT = 8
+
 export class Txn {
   readonly zxid: Zxid
   readonly time: number
   private readonly store: Storage
-  /** path → node after this txn; `false` marks a deletion (Lua tables cannot hold nil) */
-  private readonly nodes = new Map<string, ZNode | false>()
+  /**
+   * The staged nodes: order[i]'s node after this txn is staged[i], `false`
+   * marking a deletion (Lua tables cannot hold nil). A write stages one or
+   * two paths (the node, its parent), so a scan of these arrays beats a Map
+   * per write in both runtimes; `where` indexes them only once a multi has
+   * staged more than SCAN_LIMIT.
+   */
   private readonly order: string[] = []
+  private readonly staged: (ZNode | false)[] = []
+  private where: Map<string, number> | undefined
   private readonly mutations: Mutation[] = []
   private readonly triggers: Trigger[] = []
   /**
@@ -49,15 +59,27 @@ export class Txn {
   }
 
   get(path: string): ZNode | undefined {
-    const staged = this.nodes.get(path)
-    if (staged === false) return undefined
-    if (staged !== undefined) return staged
-    return this.store.getNode(path)
+    const i = this.find(path)
+    if (i === -1) return this.store.getNode(path)
+    const staged = this.staged[i]
+    return staged === false ? undefined : staged
+  }
+
+  /** The index of `path` in order/staged, or -1. */
+  private find(path: string): number {
+    if (this.where !== undefined) {
+      const i = this.where.get(path)
+      return i === undefined ? -1 : i
+    }
+    const order = this.order
+    for (let i = 0; i < order.length; i++) if (order[i] === path) return i
+    return -1
   }
 
   /** A private copy of an existing node, staged for writing. */
   edit(path: string, node: ZNode): ZNode {
-    if (this.nodes.get(path) === node) return node
+    const i = this.find(path)
+    if (i !== -1 && this.staged[i] === node) return node
     const copy: ZNode = {
       czxid: node.czxid,
       mzxid: node.mzxid,
@@ -199,8 +221,19 @@ export class Txn {
   }
 
   private stage(path: string, node: ZNode | false): void {
-    if (!this.nodes.has(path)) this.order.push(path)
-    this.nodes.set(path, node)
+    const i = this.find(path)
+    if (i !== -1) {
+      this.staged[i] = node
+      return
+    }
+    this.order.push(path)
+    this.staged.push(node)
+    if (this.where !== undefined) this.where.set(path, this.order.length - 1)
+    else if (this.order.length > SCAN_LIMIT) {
+      const where = new Map<string, number>()
+      for (let j = 0; j < this.order.length; j++) where.set(this.order[j], j)
+      this.where = where
+    }
   }
 
   /** Consume the zxid without applying anything: ZooKeeper's error txn. */
@@ -211,10 +244,11 @@ export class Txn {
   /** Apply everything to the store and fire the watches; returns the events to deliver. */
   commit(): WatchEvent[] {
     const store = this.store
-    for (const path of this.order) {
-      const node = this.nodes.get(path)
-      if (node === false) store.deleteNode(path)
-      else if (node !== undefined) store.putNode(path, node)
+    const order = this.order
+    for (let i = 0; i < order.length; i++) {
+      const node = this.staged[i]
+      if (node === false) store.deleteNode(order[i])
+      else store.putNode(order[i], node)
     }
     for (const m of this.mutations) {
       switch (m.kind) {
@@ -299,8 +333,12 @@ function fire(store: Storage, t: Trigger, events: WatchEvent[]): void {
     // one NodeDeleted per session, even if it held both a data and a child watch
     const dataWatchers = trigger(store, 'data', t.path, EventType.NodeDeleted)
     emit(events, dataWatchers, EventType.NodeDeleted, t.path)
-    const notified = new Map<SessionId, boolean>()
-    for (const s of dataWatchers) notified.set(s, true)
+    // a Map only when there is someone to skip: most deletes have no watchers
+    let notified: Map<SessionId, boolean> | undefined
+    if (dataWatchers.length > 0) {
+      notified = new Map<SessionId, boolean>()
+      for (const s of dataWatchers) notified.set(s, true)
+    }
     emit(events, trigger(store, 'child', t.path, EventType.NodeDeleted), EventType.NodeDeleted, t.path, notified)
   }
   emit(events, trigger(store, 'child', parent, EventType.NodeChildrenChanged), EventType.NodeChildrenChanged, parent)

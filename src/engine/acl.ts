@@ -99,11 +99,24 @@ export function ipMatches(id: string, aclExpr: string): boolean {
   return true
 }
 
+/** No `auth` entry and no duplicate: fixupAcl would copy the list unchanged. */
+function storedAsIs(acl: ACL[]): boolean {
+  for (let i = 0; i < acl.length; i++) {
+    if (acl[i].id.scheme === 'auth') return false
+    for (let j = 0; j < i; j++) if (sameAcl(acl[j], acl[i])) return false
+  }
+  return true
+}
+
 /**
  * The ACL a create or setACL stores: duplicates removed, `auth` entries
  * expanded to the caller's identities. Undefined means INVALIDACL.
  */
 export function fixupAcl(acl: ACL[], auth: Id[], aclInvalid: boolean | undefined): ACL[] | undefined {
+  if (aclInvalid === true || acl.length === 0) return undefined
+  // nearly every request sends a list with no duplicates and no auth entry
+  // (one world:anyone entry, mostly): that list is stored as it came
+  if (storedAsIs(acl)) return acl
   const unique: ACL[] = []
   for (const a of acl) {
     let seen = false
@@ -115,7 +128,7 @@ export function fixupAcl(acl: ACL[], auth: Id[], aclInvalid: boolean | undefined
     }
     if (!seen) unique.push(a)
   }
-  if (unique.length === 0 || aclInvalid === true) return undefined
+  if (unique.length === 0) return undefined
   const out: ACL[] = []
   for (const a of unique) {
     if (a.id.scheme !== 'auth') {

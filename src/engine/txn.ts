@@ -22,19 +22,35 @@ type Trigger =
   | { kind: 'deleted'; path: string; parent: string }
   | { kind: 'changed'; path: string }
 
+/** Staged paths a txn scans before it indexes them: a multi can stage thousands. */
+const SCAN_LIMIT = 8
+
 export class Txn {
   readonly zxid: Zxid
   readonly time: number
   private readonly store: Storage
-  /** path → node after this txn; `false` marks a deletion (Lua tables cannot hold nil) */
-  private readonly nodes = new Map<string, ZNode | false>()
+  /**
+   * The staged nodes: order[i]'s node after this txn is staged[i], `false`
+   * marking a deletion (Lua tables cannot hold nil). A write stages one or
+   * two paths (the node, its parent), so a scan of these arrays beats a Map
+   * per write in both runtimes; `where` indexes them only once a multi has
+   * staged more than SCAN_LIMIT.
+   */
   private readonly order: string[] = []
+  private readonly staged: (ZNode | false)[] = []
+  private where: Map<string, number> | undefined
   private readonly mutations: Mutation[] = []
   private readonly triggers: Trigger[] = []
-  /** quota'd paths as this txn has left them (quota.ts); built on first use */
+  /**
+   * quota'd paths as this txn has left them (quota.ts); read on first use,
+   * and left undefined while there are none, which is almost always: then a
+   * write does no quota work beyond one index read
+   */
   private roots: Map<string, boolean> | undefined
+  private rootsRead = false
   /** quota'd paths as committed: what enforcement checks against */
   private committedRoots: Map<string, boolean> | undefined
+  private committedRootsRead = false
 
   constructor(store: Storage, time: number) {
     this.store = store
@@ -43,15 +59,27 @@ export class Txn {
   }
 
   get(path: string): ZNode | undefined {
-    const staged = this.nodes.get(path)
-    if (staged === false) return undefined
-    if (staged !== undefined) return staged
-    return this.store.getNode(path)
+    const i = this.find(path)
+    if (i === -1) return this.store.getNode(path)
+    const staged = this.staged[i]
+    return staged === false ? undefined : staged
+  }
+
+  /** The index of `path` in order/staged, or -1. */
+  private find(path: string): number {
+    if (this.where !== undefined) {
+      const i = this.where.get(path)
+      return i === undefined ? -1 : i
+    }
+    const order = this.order
+    for (let i = 0; i < order.length; i++) if (order[i] === path) return i
+    return -1
   }
 
   /** A private copy of an existing node, staged for writing. */
   edit(path: string, node: ZNode): ZNode {
-    if (this.nodes.get(path) === node) return node
+    const i = this.find(path)
+    if (i !== -1 && this.staged[i] === node) return node
     const copy: ZNode = {
       czxid: node.czxid,
       mzxid: node.mzxid,
@@ -80,11 +108,15 @@ export class Txn {
     }
     this.triggers.push({ kind: 'created', path, parent })
     // DataTree.createNode's quota bookkeeping, in its order
-    const roots = this.quotaRoots()
+    let roots = this.quotaRoots()
     const limitOf = quotaTarget(path, LIMIT_NODE)
-    if (limitOf !== undefined) roots.set(limitOf, true)
+    if (limitOf !== undefined) {
+      if (roots === undefined) roots = this.roots = new Map<string, boolean>()
+      roots.set(limitOf, true)
+    }
     const statOf = quotaTarget(path, STAT_NODE)
     if (statOf !== undefined) this.countInto(statOf)
+    if (roots === undefined) return
     const prefix = maxPrefix(roots, path)
     if (prefix !== undefined) this.addToStats(prefix, dataBytes(node.data), 1)
   }
@@ -97,7 +129,7 @@ export class Txn {
     }
     this.triggers.push({ kind: 'deleted', path, parent })
     const roots = this.quotaRoots()
-    if (roots.size === 0) return
+    if (roots === undefined || roots.size === 0) return
     const limitOf = quotaTarget(path, LIMIT_NODE)
     if (limitOf !== undefined) roots.delete(limitOf)
     const prefix = maxPrefix(roots, path)
@@ -107,14 +139,20 @@ export class Txn {
   /** setData: `bytesDiff` is the new data's length minus the old's */
   changed(path: string, bytesDiff: number): void {
     this.triggers.push({ kind: 'changed', path })
-    const prefix = maxPrefix(this.quotaRoots(), path)
+    const roots = this.quotaRoots()
+    if (roots === undefined) return
+    const prefix = maxPrefix(roots, path)
     if (prefix !== undefined) this.addToStats(prefix, bytesDiff, 0)
   }
 
   // ---- quotas (quota.ts) ----
 
-  private quotaRoots(): Map<string, boolean> {
-    if (this.roots === undefined) this.roots = rootsOf(this.store)
+  private quotaRoots(): Map<string, boolean> | undefined {
+    // read before any change to it: create/remove/changed all ask first
+    if (!this.rootsRead) {
+      this.rootsRead = true
+      this.roots = rootsOf(this.store)
+    }
     return this.roots
   }
 
@@ -124,7 +162,11 @@ export class Txn {
    * ZooKeeperServer.checkQuota reads the DataTree, not pending changes.
    */
   quotaExceeded(path: string, bytesDiff: number, countDiff: number): boolean {
-    if (this.committedRoots === undefined) this.committedRoots = rootsOf(this.store)
+    if (!this.committedRootsRead) {
+      this.committedRootsRead = true
+      this.committedRoots = rootsOf(this.store)
+    }
+    if (this.committedRoots === undefined) return false
     const prefix = maxPrefix(this.committedRoots, path)
     if (prefix === undefined) return false
     const limits = this.store.getNode(limitPath(prefix))
@@ -179,8 +221,19 @@ export class Txn {
   }
 
   private stage(path: string, node: ZNode | false): void {
-    if (!this.nodes.has(path)) this.order.push(path)
-    this.nodes.set(path, node)
+    const i = this.find(path)
+    if (i !== -1) {
+      this.staged[i] = node
+      return
+    }
+    this.order.push(path)
+    this.staged.push(node)
+    if (this.where !== undefined) this.where.set(path, this.order.length - 1)
+    else if (this.order.length > SCAN_LIMIT) {
+      const where = new Map<string, number>()
+      for (let j = 0; j < this.order.length; j++) where.set(this.order[j], j)
+      this.where = where
+    }
   }
 
   /** Consume the zxid without applying anything: ZooKeeper's error txn. */
@@ -191,10 +244,11 @@ export class Txn {
   /** Apply everything to the store and fire the watches; returns the events to deliver. */
   commit(): WatchEvent[] {
     const store = this.store
-    for (const path of this.order) {
-      const node = this.nodes.get(path)
-      if (node === false) store.deleteNode(path)
-      else if (node !== undefined) store.putNode(path, node)
+    const order = this.order
+    for (let i = 0; i < order.length; i++) {
+      const node = this.staged[i]
+      if (node === false) store.deleteNode(order[i])
+      else store.putNode(order[i], node)
     }
     for (const m of this.mutations) {
       switch (m.kind) {
@@ -219,10 +273,12 @@ export class Txn {
   }
 }
 
-/** The quota'd paths: one per zookeeper_limits znode (classify() indexes them). */
-function rootsOf(store: Storage): Map<string, boolean> {
+/** The quota'd paths: one per zookeeper_limits znode (classify() indexes them); undefined when there are none. */
+function rootsOf(store: Storage): Map<string, boolean> | undefined {
+  const paths = store.indexed(NodeClass.QuotaLimits)
+  if (paths.length === 0) return undefined
   const out = new Map<string, boolean>()
-  for (const path of store.indexed(NodeClass.QuotaLimits)) {
+  for (const path of paths) {
     const target = quotaTarget(path, LIMIT_NODE)
     if (target !== undefined) out.set(target, true)
   }
@@ -277,8 +333,12 @@ function fire(store: Storage, t: Trigger, events: WatchEvent[]): void {
     // one NodeDeleted per session, even if it held both a data and a child watch
     const dataWatchers = trigger(store, 'data', t.path, EventType.NodeDeleted)
     emit(events, dataWatchers, EventType.NodeDeleted, t.path)
-    const notified = new Map<SessionId, boolean>()
-    for (const s of dataWatchers) notified.set(s, true)
+    // a Map only when there is someone to skip: most deletes have no watchers
+    let notified: Map<SessionId, boolean> | undefined
+    if (dataWatchers.length > 0) {
+      notified = new Map<SessionId, boolean>()
+      for (const s of dataWatchers) notified.set(s, true)
+    }
     emit(events, trigger(store, 'child', t.path, EventType.NodeDeleted), EventType.NodeDeleted, t.path, notified)
   }
   emit(events, trigger(store, 'child', parent, EventType.NodeChildrenChanged), EventType.NodeChildrenChanged, parent)

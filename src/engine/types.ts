@@ -104,9 +104,11 @@ export interface Storage {
   /**
    * Paths of the znodes classify() (classify.ts) puts in `cls`, in no
    * particular order. The store keeps this index itself, from putNode and
-   * deleteNode, so that the container/TTL sweep never scans the tree.
+   * deleteNode, so that the container/TTL sweep never scans the tree. The
+   * array may be shared between calls (every create asks for the quota
+   * index): callers must not mutate it.
    */
-  indexed(cls: NodeClass): string[]
+  indexed(cls: NodeClass): readonly string[]
   /** znode data as text (UTF-8), and back: quota stats are text the engine edits (quota.ts) */
   text(data: Bytes): string
   bytes(text: string): Bytes

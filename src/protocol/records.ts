@@ -42,6 +42,27 @@ export function readAcls (r: JuteReader): ACL[] {
   return out
 }
 
+/** ZooKeeper's OPEN_ACL_UNSAFE (world:anyone, ALL): what nearly every create sends */
+const OPEN_ACL: ACL[] = Object.freeze([
+  Object.freeze({ perms: 31, id: Object.freeze({ scheme: 'world', id: 'anyone' }) })
+]) as ACL[]
+/** ...as jute encodes it: count 1, perms 31, ustring "world", ustring "anyone" */
+const OPEN_ACL_BYTES = Buffer.from('000000010000001f00000005776f726c6400000006616e796f6e65', 'hex')
+
+/**
+ * readAcls for a request the server keeps: OPEN_ACL_UNSAFE decodes to one
+ * shared, frozen list instead of three objects per create, and the znodes
+ * that store it share it too (the engine never mutates a stored ACL).
+ */
+export function readRequestAcls (r: JuteReader): ACL[] {
+  const n = OPEN_ACL_BYTES.length
+  if (r.end - r.pos >= n && r.buf.compare(OPEN_ACL_BYTES, 0, n, r.pos, r.pos + n) === 0) {
+    r.pos += n
+    return OPEN_ACL
+  }
+  return readAcls(r)
+}
+
 export function writeAcls (w: JuteWriter, acl: readonly ACL[] | null | undefined): void {
   if (acl == null) {
     w.int(-1)

@@ -9,7 +9,7 @@ import type {
 } from '../engine/types'
 import { JuteDecodeError, JuteEncodeError, UnknownOpcodeError } from './errors'
 import { JuteReader, JuteWriter, sharedWriter } from './jute'
-import { readAcls, writeAcls } from './records'
+import { readRequestAcls, writeAcls } from './records'
 import type { RequestHeader, WireRequest } from './types'
 
 export function decodeRequestHeader (r: JuteReader): RequestHeader {
@@ -22,7 +22,7 @@ function decodeCreate (type: CreateRequest['type'], r: JuteReader): CreateReques
   const path = r.string('path')
   // Copied: the store keeps it beyond the life of the frame.
   const data = r.bufferCopy()
-  const acl = readAcls(r)
+  const acl = readRequestAcls(r)
   const flags = r.int()
   return { type, path, data, dataLength: data === null ? 0 : data.length, acl, flags }
 }
@@ -30,7 +30,7 @@ function decodeCreate (type: CreateRequest['type'], r: JuteReader): CreateReques
 function decodeCreateTTL (r: JuteReader): CreateTTLRequest {
   const path = r.string('path')
   const data = r.bufferCopy()
-  const acl = readAcls(r)
+  const acl = readRequestAcls(r)
   const flags = r.int()
   const ttl = r.long()
   return { type: OpCode.createTTL, path, data, dataLength: data === null ? 0 : data.length, acl, flags, ttl }
@@ -163,7 +163,7 @@ export function decodeRequest (type: number, r: JuteReader): WireRequest {
       return { type: OpCode.getEphemerals, prefixPath: r.ustring() ?? '' }
     case OpCode.setACL: {
       const path = r.string('path')
-      const acl = readAcls(r)
+      const acl = readRequestAcls(r)
       const version = r.int()
       return { type: OpCode.setACL, path, acl, version }
     }

@@ -27,7 +27,7 @@ export class MemoryStorage implements Storage {
     if (n !== undefined) this.index.get(classify(p, n))?.delete(p)
     this.nodes.delete(p); this.children.delete(p)
   }
-  indexed(cls: NodeClass) { return [...(this.index.get(cls) ?? [])] }
+  indexed(cls: NodeClass): readonly string[] { return [...(this.index.get(cls) ?? [])] }
   text(data: Uint8Array) { return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8') }
   bytes(text: string) { return Buffer.from(text, 'utf8') }
   getChildren(p: string) { return [...(this.children.get(p) ?? [])] }

@@ -17,6 +17,8 @@ function nodeSize(path: string, node: ZNode): number {
   return path.length + (node.data === null ? 0 : node.data.length)
 }
 
+const NONE: readonly string[] = Object.freeze([])
+
 export class MemoryState implements OpSink {
   readonly nodes = new Map<string, ZNode>()
   readonly children = new Map<string, Set<string>>()
@@ -28,6 +30,12 @@ export class MemoryState implements OpSink {
    * same as before.
    */
   readonly index = new Map<NodeClass, Set<string>>()
+  /**
+   * indexed()'s answers, kept until their class's set changes: every create
+   * and setData asks for the quota index, which is almost always empty and
+   * rarely changes, so copying the set per call was pure garbage.
+   */
+  private readonly indexedCache = new Map<NodeClass, readonly string[]>()
   zxid: Zxid = 0
   approximateDataSize = 0
   ephemeralCount = 0
@@ -42,8 +50,11 @@ export class MemoryState implements OpSink {
     // or when a multi deletes a path and creates it again as another kind
     const was = prev === undefined ? NodeClass.None : classify(path, prev)
     if (was !== cls) {
-      if (was !== NodeClass.None) this.index.get(was)?.delete(path)
-      if (cls !== NodeClass.None) this.indexSet(cls).add(path)
+      if (was !== NodeClass.None) this.unindex(was, path)
+      if (cls !== NodeClass.None) {
+        this.indexSet(cls).add(path)
+        this.indexedCache.delete(cls)
+      }
     }
     return prev
   }
@@ -57,10 +68,19 @@ export class MemoryState implements OpSink {
     return set
   }
 
-  /** The paths classify() puts in cls. */
-  indexed(cls: NodeClass): string[] {
-    const set = this.index.get(cls)
-    return set === undefined ? [] : [...set]
+  private unindex(cls: NodeClass, path: string): void {
+    if (this.index.get(cls)?.delete(path) === true) this.indexedCache.delete(cls)
+  }
+
+  /** The paths classify() puts in cls: a shared array, never to be mutated. */
+  indexed(cls: NodeClass): readonly string[] {
+    let out = this.indexedCache.get(cls)
+    if (out === undefined) {
+      const set = this.index.get(cls)
+      out = set === undefined || set.size === 0 ? NONE : Object.freeze([...set])
+      this.indexedCache.set(cls, out)
+    }
+    return out
   }
 
   /**
@@ -75,7 +95,7 @@ export class MemoryState implements OpSink {
     this.nodes.delete(path)
     this.approximateDataSize -= nodeSize(path, prev)
     const cls = classify(path, prev)
-    if (cls !== NodeClass.None) this.index.get(cls)?.delete(path)
+    if (cls !== NodeClass.None) this.unindex(cls, path)
     return prev
   }
 

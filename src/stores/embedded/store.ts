@@ -391,7 +391,7 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     return set === undefined ? [] : [...set]
   }
 
-  indexed(cls: NodeClass): string[] {
+  indexed(cls: NodeClass): readonly string[] {
     return this.state.indexed(cls)
   }
 

@@ -14,7 +14,7 @@ function run (store: EmbeddedStore, ctx: Context, req: Request): number {
 }
 
 function index (store: EmbeddedStore): [string[], string[], string[]] {
-  return [store.indexed(NodeClass.Container).sort(), store.indexed(NodeClass.TTL).sort(), store.indexed(NodeClass.UnusedContainer).sort()]
+  return [[...store.indexed(NodeClass.Container)].sort(), [...store.indexed(NodeClass.TTL)].sort(), [...store.indexed(NodeClass.UnusedContainer)].sort()]
 }
 
 t.test('containers and TTL nodes are indexed on apply, snapshot and replay', async (t) => {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import type { ApiAuthConfig } from '../api/credentials'
 import type { AuthConfig } from './auth'
+import { DEFAULT_MAX_CLIENT_CNXNS } from './client-limit'
 import { parseWhitelist, WhitelistError } from './whitelist'
 
 export interface ServerConfig extends SweepConfig {
@@ -17,6 +18,8 @@ export interface ServerConfig extends SweepConfig {
   tickMs: number
   /** jute.maxbuffer: the largest frame accepted; default 1048575 */
   maxBuffer?: number
+  /** ZooKeeper's maxClientCnxns: open connections per client address on the ZooKeeper port; 0 = no limit; default 60 */
+  maxClientCnxns?: number
   /** default 2 × tickMs */
   minSessionTimeout?: number
   /** default 20 × tickMs */
@@ -127,6 +130,8 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (cfg.dataDir === '') throw new ConfigError('dataDir must not be empty')
   const maxBuffer = cfg.maxBuffer ?? DEFAULT_MAX_BUFFER
   if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
+  const maxClientCnxns = cfg.maxClientCnxns ?? DEFAULT_MAX_CLIENT_CNXNS
+  if (!Number.isSafeInteger(maxClientCnxns) || maxClientCnxns < 0) throw new ConfigError(`maxClientCnxns must be a non-negative integer, got ${maxClientCnxns}`)
   const { minSessionTimeout, maxSessionTimeout } = resolveSessionBounds(cfg.tickMs, cfg.minSessionTimeout, cfg.maxSessionTimeout)
   const fourLetterWhitelist = resolveWhitelist(cfg.fourLetterWhitelist)
   if (cfg.snapCount !== undefined && !positiveInt(cfg.snapCount)) throw new ConfigError(`snapCount must be a positive integer, got ${cfg.snapCount}`)
@@ -137,6 +142,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     dataDir: cfg.dataDir,
     tickMs: cfg.tickMs,
     maxBuffer,
+    maxClientCnxns,
     minSessionTimeout,
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,

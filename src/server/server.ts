@@ -16,6 +16,7 @@ import type { ServerProbe } from '../http/probe'
 import { StoreIoMetrics, type MetricsSource } from '../metrics'
 import { registerAuthConfig } from './auth'
 import { resolveConfig, type ResolvedConfig, type ServerConfig } from './config'
+import { ClientCnxnLimit } from './client-limit'
 import { Connection } from './connection'
 import { dumpConnection, type ConnectionInfo, type FourLetterView } from './fourletter'
 import type { Hub } from './hub'
@@ -94,6 +95,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
       get clientPort () { return zkPort },
       dataDir: cfg.dataDir,
       tickTime: cfg.tickMs,
+      maxClientCnxns: cfg.maxClientCnxns,
       minSessionTimeout: cfg.minSessionTimeout,
       maxSessionTimeout: cfg.maxSessionTimeout
     },
@@ -151,11 +153,13 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
   store.on('synced', io.synced)
   store.on('snapshot', io.snapshotted)
 
+  const perClient = new ClientCnxnLimit(cfg.maxClientCnxns, log)
   const tcp = createServer((socket: Socket) => {
     if (closing !== undefined) {
       socket.destroy()
       return
     }
+    if (!perClient.admit(socket)) return
     connections.add(new Connection(hub, socket))
   })
   tcp.on('error', (err) => log.error({ err }, 'ZooKeeper port error'))

@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:net'
 import pino, { type Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
+import { ClientCnxnLimit, DEFAULT_MAX_CLIENT_CNXNS } from '../server/client-limit'
 import { ClientLink, type LinkEnv } from './link'
 import { newStats, type SidecarStats } from './stats'
 import { parseUpstreams } from './upstreams'
@@ -19,6 +20,8 @@ export interface SidecarConfig {
   zkPort?: number
   /** largest frame accepted from a client (jute.maxbuffer) */
   maxBuffer?: number
+  /** ZooKeeper's maxClientCnxns: open connections per client address; 0 = no limit; default 60 */
+  maxClientCnxns?: number
   /** delay before the second re-attach attempt (the first is immediate); default 50 ms */
   backoffMs?: number
   /** backoff ceiling; default 1000 ms */
@@ -64,7 +67,10 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
   // allowHalfOpen: a four-letter word's answer comes from a node, after the
   // client may already have half-closed (`echo ruok | nc`); link.ts ends
   // every other half-closed connection itself.
-  const server = createServer({ allowHalfOpen: true }, (socket) => { links.add(new ClientLink(env, socket)) })
+  const perClient = new ClientCnxnLimit(cfg.maxClientCnxns ?? DEFAULT_MAX_CLIENT_CNXNS, log)
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    if (perClient.admit(socket)) links.add(new ClientLink(env, socket))
+  })
   await listen(server, cfg.zkPort ?? 0, host)
   const address = server.address()
   const zkPort = typeof address === 'object' && address !== null ? address.port : 0

@@ -7,6 +7,15 @@
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 
+/**
+ * Watch registrations per session (the engine's Context.maxWatches). Far
+ * above what HBase (O(region servers + tables) per session) or Kafka's
+ * ZooKeeper-mode controller (O(topics)) hold, yet it caps one session's
+ * share of the watch tables at roughly a hundred MB instead of "until the
+ * heap or Redis runs out".
+ */
+export const DEFAULT_MAX_WATCHES_PER_SESSION = 1_000_000
+
 /** ZooKeeper's default; 0 means no limit. */
 export const DEFAULT_MAX_CLIENT_CNXNS = 60
 

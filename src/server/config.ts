@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import type { ApiAuthConfig } from '../api/credentials'
 import type { AuthConfig } from './auth'
-import { DEFAULT_MAX_CLIENT_CNXNS } from './client-limit'
+import { DEFAULT_MAX_CLIENT_CNXNS, DEFAULT_MAX_WATCHES_PER_SESSION } from './client-limit'
 import { parseWhitelist, WhitelistError } from './whitelist'
 
 export interface ServerConfig extends SweepConfig {
@@ -20,6 +20,8 @@ export interface ServerConfig extends SweepConfig {
   maxBuffer?: number
   /** ZooKeeper's maxClientCnxns: open connections per client address on the ZooKeeper port; 0 = no limit; default 60 */
   maxClientCnxns?: number
+  /** watch registrations one session may hold; past it a watch-setting request fails with QUOTAEXCEEDED; 0 = no limit; default 1 000 000 */
+  maxWatchesPerSession?: number
   /** default 2 × tickMs */
   minSessionTimeout?: number
   /** default 20 × tickMs */
@@ -112,6 +114,13 @@ export function resolveSessionBounds (tickMs: number, min: number | undefined, m
   return { minSessionTimeout, maxSessionTimeout }
 }
 
+/** The per-session watch limit; 0 means none. Shared by the server and the node. */
+export function resolveMaxWatches (n: number | undefined): number {
+  const v = n ?? DEFAULT_MAX_WATCHES_PER_SESSION
+  if (!Number.isSafeInteger(v) || v < 0) throw new ConfigError(`maxWatchesPerSession must be a non-negative integer, got ${v}`)
+  return v
+}
+
 /** 4lw.commands.whitelist, as a ConfigError when it names something that is not a four-letter word. */
 export function resolveWhitelist (spec: string | undefined): ReadonlySet<string> {
   try {
@@ -132,6 +141,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
   const maxClientCnxns = cfg.maxClientCnxns ?? DEFAULT_MAX_CLIENT_CNXNS
   if (!Number.isSafeInteger(maxClientCnxns) || maxClientCnxns < 0) throw new ConfigError(`maxClientCnxns must be a non-negative integer, got ${maxClientCnxns}`)
+  const maxWatchesPerSession = resolveMaxWatches(cfg.maxWatchesPerSession)
   const { minSessionTimeout, maxSessionTimeout } = resolveSessionBounds(cfg.tickMs, cfg.minSessionTimeout, cfg.maxSessionTimeout)
   const fourLetterWhitelist = resolveWhitelist(cfg.fourLetterWhitelist)
   if (cfg.snapCount !== undefined && !positiveInt(cfg.snapCount)) throw new ConfigError(`snapCount must be a positive integer, got ${cfg.snapCount}`)
@@ -143,6 +153,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     tickMs: cfg.tickMs,
     maxBuffer,
     maxClientCnxns,
+    maxWatchesPerSession,
     minSessionTimeout,
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,

@@ -113,7 +113,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore): Promise<RunningS
     ids: new SessionIdAllocator(),
     stats,
     log,
-    limits: { maxBuffer: cfg.maxBuffer, minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
+    limits: { maxBuffer: cfg.maxBuffer, maxWatches: cfg.maxWatchesPerSession === 0 ? undefined : cfg.maxWatchesPerSession, minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
     fourLetter,
     auth: cfg.auth,
     extendedTypes: cfg.extendedTypes,

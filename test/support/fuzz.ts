@@ -89,8 +89,9 @@ export function requestFrame (r: Rng, xid = 1 + r.int(1000)): Buffer {
   return Buffer.from(encodeRequest(undefined, xid, randomRequest(r)))
 }
 
-export function connectFrame (r: Rng): Buffer {
-  return Buffer.from(encodeConnectRequest(undefined, { lastZxidSeen: r.int(100), timeOut: r.pick([0, 1, 30000, -1, 0x7fffffff]), sessionId: r.int(2) === 0 ? 0 : r.int(2 ** 31), passwd: r.bytes(r.pick([0, 16, 3])) }, r.int(2) === 0))
+/** A ConnectRequest frame; `fresh` asks for a new session (a random id is an expired session: the server closes). */
+export function connectFrame (r: Rng, fresh = false): Buffer {
+  return Buffer.from(encodeConnectRequest(undefined, { lastZxidSeen: fresh ? 0 : r.int(100), timeOut: r.pick([0, 1, 30000, -1, 0x7fffffff]), sessionId: fresh || r.int(2) === 0 ? 0 : r.int(2 ** 31), passwd: r.bytes(r.pick([0, 16, 3])) }, r.int(2) === 0))
 }
 
 /**

@@ -26,6 +26,7 @@ export const ZOOKEEPER_KEYS: Readonly<Record<string, string>> = {
   minSessionTimeout: 'min-session-timeout',
   maxSessionTimeout: 'max-session-timeout',
   'jute.maxbuffer': 'max-buffer',
+  maxClientCnxns: 'max-client-cnxns',
   '4lw.commands.whitelist': '4lw-whitelist',
   forceSync: 'fsync',
   snapCount: 'snap-count',
@@ -68,7 +69,7 @@ function sslKeys (keys: Record<string, string>): Record<string, string> {
  * snapshots and has no ZooKeeper port): a copied zoo.cfg still loads, with
  * one warning per key, instead of failing on them or dropping them silently.
  */
-const ZOOKEEPER_IGNORED = /^(initLimit|secureClientPort|syncLimit|dataLogDir|snapCount|preAllocSize|autopurge\..+|admin\..+|standaloneEnabled|reconfigEnabled|server\.\d+|group\.\d+|weight\.\d+|electionAlg|electionPortBindRetry|leaderServes|quorumListenOnAllIPs|metricsProvider\..+|globalOutstandingLimit|maxClientCnxns|secureClientPortAddress|ssl\.trustStore\.password|zookeeper\.ssl\.trustStore\.password|serverCnxnFactory|audit\.enable|zookeeper\.enforce\.auth\.enabled|sessionRequireClientSASLAuth|localSessionsEnabled|localSessionsUpgradingEnabled|clientPortListenBacklog|maxCnxns|snapSizeLimitInKb|txnLogSizeLimitInKb|fsync\.warningthresholdms|syncEnabled|peerType|dynamicConfigFile|skipACL)$/
+const ZOOKEEPER_IGNORED = /^(initLimit|secureClientPort|syncLimit|dataLogDir|snapCount|preAllocSize|autopurge\..+|admin\..+|standaloneEnabled|reconfigEnabled|server\.\d+|group\.\d+|weight\.\d+|electionAlg|electionPortBindRetry|leaderServes|quorumListenOnAllIPs|metricsProvider\..+|globalOutstandingLimit|secureClientPortAddress|ssl\.trustStore\.password|zookeeper\.ssl\.trustStore\.password|serverCnxnFactory|audit\.enable|zookeeper\.enforce\.auth\.enabled|sessionRequireClientSASLAuth|localSessionsEnabled|localSessionsUpgradingEnabled|clientPortListenBacklog|maxCnxns|snapSizeLimitInKb|txnLogSizeLimitInKb|fsync\.warningthresholdms|syncEnabled|peerType|dynamicConfigFile|skipACL)$/
 
 export interface FileValue {
   /** the setting's flag name */

@@ -34,6 +34,11 @@ export const positiveInt: Parser<number> = (raw) => {
   return Number(raw)
 }
 
+export const nonNegativeInt: Parser<number> = (raw) => {
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new BadValue(`'${raw}' is not a non-negative integer`)
+  return Number(raw)
+}
+
 export const nonEmpty: Parser<string> = (raw) => {
   if (raw.trim() === '') throw new BadValue('must not be empty')
   return raw

@@ -22,12 +22,15 @@ const upstreams: Parser<string> = (raw) => {
 }
 import type { Command, Io } from './command'
 import { SUMMARIES } from './summaries'
+import { MAX_CLIENT_CNXNS } from './limit-settings'
+import { DEFAULT_MAX_CLIENT_CNXNS } from '../server/client-limit'
 import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
 
 const S = {
   upstream: { flag: 'upstream', env: 'REDKEEPER_UPSTREAM', arg: '<urls>', parse: upstreams, defaultText: '(required)', help: 'node or load balancer URLs, comma-separated (ws://host:port), tried in turn' },
   zkPort: { flag: 'zk-port', env: 'REDKEEPER_ZK_PORT', arg: '<port>', parse: port, defaultText: '2181', help: 'ZooKeeper client port; 0 picks a free port' },
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '127.0.0.1', help: 'address the client port listens on' },
+  maxClientCnxns: MAX_CLIENT_CNXNS,
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request frame accepted (jute.maxbuffer)' },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   upstreamCa: { flag: 'upstream-ca', env: 'REDKEEPER_UPSTREAM_CA', arg: '<pem>', parse: nonEmpty, defaultText: "Node's CA roots", help: 'CA certificates wss:// upstreams must chain to (a private CA)' },
@@ -59,6 +62,7 @@ export interface SidecarOptions {
   zkPort: number
   host: string
   maxBuffer: number
+  maxClientCnxns: number
   logLevel: string
   upstreamCa: string | undefined
   secureZkPort: number | undefined
@@ -83,6 +87,7 @@ export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv, warn: 
     zkPort: resolve(S.zkPort, str('zk-port'), env) ?? 2181,
     host: resolve(S.host, str('host'), env) ?? '127.0.0.1',
     maxBuffer: resolve(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
+    maxClientCnxns: resolve(S.maxClientCnxns, str(S.maxClientCnxns.flag), env) ?? DEFAULT_MAX_CLIENT_CNXNS,
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     upstreamCa: resolve(S.upstreamCa, str('upstream-ca'), env),
     ...resolveSecurePort(str, env)
@@ -104,6 +109,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       zkPort: parsed.zkPort,
       host: parsed.host,
       maxBuffer: parsed.maxBuffer,
+      maxClientCnxns: parsed.maxClientCnxns,
       ...(parsed.upstreamCa === undefined ? {} : { upstreamCa: parsed.upstreamCa }),
       ...(parsed.tls === undefined ? {} : { secureZkPort: parsed.secureZkPort, tls: parsed.tls }),
       logger

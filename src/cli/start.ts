@@ -16,6 +16,8 @@ import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, ty
 import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
 import type { ApiAuthConfig } from '../api/credentials'
 import { SUMMARIES } from './summaries'
+import { DEFAULT_MAX_WATCHES_PER_SESSION, MAX_CLIENT_CNXNS, MAX_WATCHES_PER_SESSION } from './limit-settings'
+import { DEFAULT_MAX_CLIENT_CNXNS } from '../server/client-limit'
 import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
 import { API_SETTINGS } from './api-settings'
 import { TLS_SETTINGS, resolveTls, type TlsSettings } from './tls-settings'
@@ -26,6 +28,8 @@ const S = {
   host: { flag: 'host', env: 'REDKEEPER_HOST', arg: '<address>', parse: nonEmpty, defaultText: '127.0.0.1', help: 'address both ports listen on' },
   dataDir: { flag: 'data-dir', env: 'REDKEEPER_DATA_DIR', arg: '<dir>', parse: nonEmpty, defaultText: './data', help: 'where the log and snapshots live' },
   tickMs: { flag: 'tick-ms', env: 'REDKEEPER_TICK_MS', arg: '<ms>', parse: positiveInt, defaultText: '2000', help: "ZooKeeper's tickTime: session-timeout bounds and expiry checks" },
+  maxClientCnxns: MAX_CLIENT_CNXNS,
+  maxWatchesPerSession: MAX_WATCHES_PER_SESSION,
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request frame accepted (jute.maxbuffer)' },
   minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
@@ -69,6 +73,8 @@ interface StartOptions {
   dataDir: string
   tickMs: number
   maxBuffer: number
+  maxClientCnxns: number
+  maxWatchesPerSession: number
   minSessionTimeout: number | undefined
   maxSessionTimeout: number | undefined
   logLevel: string
@@ -101,6 +107,8 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (l
     dataDir: resolve(S.dataDir, str('data-dir'), env) ?? './data',
     tickMs: resolve(S.tickMs, str('tick-ms'), env) ?? 2000,
     maxBuffer: resolve(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
+    maxWatchesPerSession: resolve(S.maxWatchesPerSession, str(S.maxWatchesPerSession.flag), env) ?? DEFAULT_MAX_WATCHES_PER_SESSION,
+    maxClientCnxns: resolve(S.maxClientCnxns, str(S.maxClientCnxns.flag), env) ?? DEFAULT_MAX_CLIENT_CNXNS,
     minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
@@ -147,6 +155,8 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       dataDir: parsed.dataDir,
       tickMs: parsed.tickMs,
       maxBuffer: parsed.maxBuffer,
+      maxClientCnxns: parsed.maxClientCnxns,
+      maxWatchesPerSession: parsed.maxWatchesPerSession,
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
       fsync: parsed.fsync,

@@ -6,7 +6,7 @@ import { CreateFlag, Err, OpCode } from './codes'
 import { Txn } from './txn'
 import * as reads from './reads'
 import * as writes from './writes'
-import { addWatch, setWatches, watchesRequest } from './watches'
+import { addWatch, setWatches, setWatchesSize, watchesRequest, watchRoom } from './watches'
 import { closeSession } from './sessions'
 import type { Context, MultiRequest, OpResult, Outcome, ReplyBody, Request, Storage, SubRequest } from './types'
 import type { Applied } from './writes'
@@ -183,6 +183,7 @@ export function executePrepared(store: Storage, ctx: Context, req: Request, opts
       return read(store, reads.getEphemerals(store, ctx, req.prefixPath))
     case OpCode.setWatches:
     case OpCode.setWatches2:
+      if (!watchRoom(store, ctx, setWatchesSize(req))) return { err: Err.QUOTAEXCEEDED, zxid: store.getZxid(), events: [] }
       return { err: Err.OK, zxid: store.getZxid(), events: setWatches(store, ctx, req) }
     case OpCode.addWatch:
       return addWatch(store, ctx, req)

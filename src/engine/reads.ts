@@ -6,6 +6,7 @@ import { Err, OpCode, Perm } from './codes'
 import { allowed } from './acl'
 import { join, rootAlias, startsWith } from './paths'
 import { statOf } from './stat'
+import { watchRoom } from './watches'
 import { PathState, type ACL, type Context, type OpResult, type PathWatchRequest, type ReplyBody, type Storage } from './types'
 
 export type ReadResult = number | ReplyBody
@@ -15,7 +16,10 @@ export type ReadResult = number | ReplyBody
 export function exists(store: Storage, ctx: Context, req: PathWatchRequest): ReadResult {
   if (req.pathState === PathState.HasNul) return Err.BADARGUMENTS
   const node = store.getNode(rootAlias(req.path))
-  if (req.watch) store.addWatch('data', req.path, ctx.session)
+  if (req.watch) {
+    if (!watchRoom(store, ctx, 1)) return Err.QUOTAEXCEEDED
+    store.addWatch('data', req.path, ctx.session)
+  }
   if (node === undefined) return Err.NONODE
   return { stat: statOf(node) }
 }
@@ -24,7 +28,10 @@ export function getData(store: Storage, ctx: Context, req: PathWatchRequest): Re
   const node = store.getNode(rootAlias(req.path))
   if (node === undefined) return Err.NONODE
   if (!allowed(node.acl, Perm.READ, ctx.auth)) return Err.NOAUTH
-  if (req.watch) store.addWatch('data', req.path, ctx.session)
+  if (req.watch) {
+    if (!watchRoom(store, ctx, 1)) return Err.QUOTAEXCEEDED
+    store.addWatch('data', req.path, ctx.session)
+  }
   return { data: node.data, stat: statOf(node) }
 }
 
@@ -33,7 +40,10 @@ export function getChildren(store: Storage, ctx: Context, req: PathWatchRequest)
   const node = store.getNode(path)
   if (node === undefined) return Err.NONODE
   if (!allowed(node.acl, Perm.READ, ctx.auth)) return Err.NOAUTH
-  if (req.watch) store.addWatch('child', req.path, ctx.session)
+  if (req.watch) {
+    if (!watchRoom(store, ctx, 1)) return Err.QUOTAEXCEEDED
+    store.addWatch('child', req.path, ctx.session)
+  }
   const children = store.getChildren(path)
   if (req.type === OpCode.getChildren2) return { children, stat: statOf(node) }
   return { children }

@@ -146,6 +146,8 @@ export interface Storage {
   removeWatch(kind: WatchKind, path: string, session: SessionId): boolean
   /** forget every watch a session holds (on close or expiry) */
   dropWatches(session: SessionId): void
+  /** how many (table, path) registrations `session` holds: the max-watches limit reads it on every watch set, so O(1) where possible */
+  sessionWatchCount(session: SessionId): number
 }
 
 /** Who is asking, and when. `now` is wall-clock ms, used for ctime/mtime. */
@@ -154,6 +156,13 @@ export interface Context {
   now: number
   /** authenticated identities of the connection (world:anyone is implied) */
   auth: Id[]
+  /**
+   * The most (table, path) watch registrations one session may hold; a
+   * request that would set a watch past it fails with QUOTAEXCEEDED and sets
+   * nothing. Absent: no limit. Carried in the context (not a store option)
+   * so the Redis library applies the embedded server's rule unchanged.
+   */
+  maxWatches?: number
 }
 
 // ---- requests (decoded jute records, tagged with their opcode) ----

@@ -7,6 +7,25 @@ import { Err, EventType, OpCode } from './codes'
 import { rootAlias } from './paths'
 import { WatchMode, type AddWatchRequest, type Context, type Outcome, type SetWatchesRequest, type Storage, type WatchEvent, type WatchesRequest, type WatchKind } from './types'
 
+/**
+ * Whether `session` may take `n` more watch registrations. ZooKeeper has no
+ * such limit (its watch tables grow until the heap runs out); past ours the
+ * request fails with QUOTAEXCEEDED, the code a client already knows for
+ * "a configured resource limit refused this, nothing was changed". An
+ * already-held registration counts again: at the limit a client cannot even
+ * re-set a watch it has, which keeps the check to one O(1) count.
+ */
+export function watchRoom(store: Storage, ctx: Context, n: number): boolean {
+  const max = ctx.maxWatches
+  return max === undefined || store.sessionWatchCount(ctx.session) + n <= max
+}
+
+/** Registrations a setWatches request asks for at most (before replayed events take some away). */
+export function setWatchesSize(req: SetWatchesRequest): number {
+  return req.dataWatches.length + req.existWatches.length + req.childWatches.length +
+    2 * (req.persistentWatches.length + req.persistentRecursiveWatches.length)
+}
+
 export function setWatches(store: Storage, ctx: Context, req: SetWatchesRequest): WatchEvent[] {
   const events: WatchEvent[] = []
   const session = ctx.session
@@ -52,6 +71,7 @@ export function addWatch(store: Storage, ctx: Context, req: AddWatchRequest): Ou
   if (req.mode === 0) mode = WatchMode.Persistent
   else if (req.mode === 1) mode = WatchMode.Recursive
   else return { err: Err.MARSHALLINGERROR, zxid, events: [] }
+  if (!watchRoom(store, ctx, 2)) return { err: Err.QUOTAEXCEEDED, zxid, events: [] }
   store.addWatch('data', req.path, ctx.session, mode)
   store.addWatch('child', req.path, ctx.session, mode)
   return { err: Err.OK, zxid, events: [] }

@@ -4,7 +4,7 @@
 import type { TlsFiles } from '../server/tls'
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
-import { ConfigError, isPort, positiveInt, resolveSessionBounds, resolveSweep, resolveWhitelist, type ResolvedSweep, type SweepConfig } from '../server/config'
+import { ConfigError, isPort, positiveInt, resolveMaxWatches, resolveSessionBounds, resolveSweep, resolveWhitelist, type ResolvedSweep, type SweepConfig } from '../server/config'
 import type { AuthConfig } from '../server/auth'
 import { DEFAULT_TRUST, parseTrust, TrustSpecError, type PeerTrust } from './trust'
 import type { ApiAuthConfig } from '../api/credentials'
@@ -26,6 +26,8 @@ export interface NodeConfig extends SweepConfig {
   maxSessionTimeout?: number
   /** jute.maxbuffer: the largest request body accepted; default 1048575 */
   maxBuffer?: number
+  /** watch registrations one session may hold (QUOTAEXCEEDED past it); 0 = no limit; default 1 000 000 */
+  maxWatchesPerSession?: number
   /** the Lua library's source (tests build their own); default dist/lua/redkeeper.lua */
   library?: string
   /** zookeeper.extendedTypesEnabled: TTL nodes */
@@ -60,6 +62,7 @@ export interface ResolvedNodeConfig {
   minSessionTimeout: number
   maxSessionTimeout: number
   maxBuffer: number
+  maxWatchesPerSession: number
   library: string | undefined
   extendedTypes: boolean
   enforceQuota: boolean
@@ -110,6 +113,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     minSessionTimeout,
     maxSessionTimeout,
     maxBuffer,
+    maxWatchesPerSession: resolveMaxWatches(cfg.maxWatchesPerSession),
     library: cfg.library,
     extendedTypes: cfg.extendedTypes === true,
     enforceQuota: cfg.enforceQuota === true,

@@ -166,7 +166,7 @@ export class NodeConnection {
   }
 
   context (now: number): Context {
-    return { session: this.sessionId, now, auth: this.auth as Id[] }
+    return { session: this.sessionId, now, auth: this.auth as Id[], maxWatches: this.hub.limits.maxWatches }
   }
 
   /** this connection's SASL exchange, made at its first SASL packet */

@@ -16,6 +16,8 @@ export interface NodeLimits {
   maxSessionTimeout: number
   /** jute.maxbuffer: the largest ConnectRequest or request body accepted */
   maxBuffer: number
+  /** watch registrations per session (Context.maxWatches); undefined: none */
+  maxWatches?: number
 }
 
 export interface NodeHub {

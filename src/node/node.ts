@@ -122,7 +122,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
   const hub: NodeHub = {
     backend,
     log,
-    limits: { minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer },
+    limits: { minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer, maxWatches: cfg.maxWatchesPerSession === 0 ? undefined : cfg.maxWatchesPerSession },
     stats,
     sessions,
     heartbeats,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import type { ApiAuthConfig } from '../api/credentials'
 import type { AuthConfig } from './auth'
+import { DEFAULT_MAX_CLIENT_CNXNS, DEFAULT_MAX_WATCHES_PER_SESSION } from './client-limit'
 import { parseWhitelist, WhitelistError } from './whitelist'
 import type { TlsFiles } from './tls'
 
@@ -24,6 +25,10 @@ export interface ServerConfig extends SweepConfig {
   tickMs: number
   /** jute.maxbuffer: the largest frame accepted; default 1048575 */
   maxBuffer?: number
+  /** ZooKeeper's maxClientCnxns: open connections per client address on the ZooKeeper port; 0 = no limit; default 60 */
+  maxClientCnxns?: number
+  /** watch registrations one session may hold; past it a watch-setting request fails with QUOTAEXCEEDED; 0 = no limit; default 1 000 000 */
+  maxWatchesPerSession?: number
   /** default 2 × tickMs */
   minSessionTimeout?: number
   /** default 20 × tickMs */
@@ -119,6 +124,13 @@ export function resolveSessionBounds (tickMs: number, min: number | undefined, m
   return { minSessionTimeout, maxSessionTimeout }
 }
 
+/** The per-session watch limit; 0 means none. Shared by the server and the node. */
+export function resolveMaxWatches (n: number | undefined): number {
+  const v = n ?? DEFAULT_MAX_WATCHES_PER_SESSION
+  if (!Number.isSafeInteger(v) || v < 0) throw new ConfigError(`maxWatchesPerSession must be a non-negative integer, got ${v}`)
+  return v
+}
+
 /** 4lw.commands.whitelist, as a ConfigError when it names something that is not a four-letter word. */
 export function resolveWhitelist (spec: string | undefined): ReadonlySet<string> {
   try {
@@ -140,6 +152,9 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (cfg.dataDir === '') throw new ConfigError('dataDir must not be empty')
   const maxBuffer = cfg.maxBuffer ?? DEFAULT_MAX_BUFFER
   if (!positiveInt(maxBuffer)) throw new ConfigError(`maxBuffer must be a positive integer, got ${maxBuffer}`)
+  const maxClientCnxns = cfg.maxClientCnxns ?? DEFAULT_MAX_CLIENT_CNXNS
+  if (!Number.isSafeInteger(maxClientCnxns) || maxClientCnxns < 0) throw new ConfigError(`maxClientCnxns must be a non-negative integer, got ${maxClientCnxns}`)
+  const maxWatchesPerSession = resolveMaxWatches(cfg.maxWatchesPerSession)
   const { minSessionTimeout, maxSessionTimeout } = resolveSessionBounds(cfg.tickMs, cfg.minSessionTimeout, cfg.maxSessionTimeout)
   const fourLetterWhitelist = resolveWhitelist(cfg.fourLetterWhitelist)
   if (cfg.snapCount !== undefined && !positiveInt(cfg.snapCount)) throw new ConfigError(`snapCount must be a positive integer, got ${cfg.snapCount}`)
@@ -153,6 +168,8 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     dataDir: cfg.dataDir,
     tickMs: cfg.tickMs,
     maxBuffer,
+    maxClientCnxns,
+    maxWatchesPerSession,
     minSessionTimeout,
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,

@@ -48,7 +48,7 @@ export function handleRequest (hub: Hub, conn: Connection, frame: Buffer): void 
 /** The request pipeline: one engine call as one store transaction. */
 function submit (hub: Hub, conn: Connection, xid: number, type: number, req: Request, start: number, t0: number): void {
   if (req.type === OpCode.closeSession) {
-    const out = run(hub, conn, xid, type, () => closeSession(hub.store, context(conn, start)))
+    const out = run(hub, conn, xid, type, () => closeSession(hub.store, context(hub, conn, start)))
     if (out === undefined) return
     hub.sessions.detach(conn.sessionId, conn)
     hub.deliver(out.events)
@@ -56,7 +56,7 @@ function submit (hub: Hub, conn: Connection, xid: number, type: number, req: Req
     conn.closeAfterReplies()
     return
   }
-  const out = run(hub, conn, xid, type, () => execute(hub.store, context(conn, start), req, { extendedTypes: hub.extendedTypes, enforceQuota: hub.enforceQuota }))
+  const out = run(hub, conn, xid, type, () => execute(hub.store, context(hub, conn, start), req, { extendedTypes: hub.extendedTypes, enforceQuota: hub.enforceQuota }))
   if (out === undefined) {
     reply(hub, conn, xid, type, hub.store.getZxid(), Err.SYSTEMERROR, undefined, start, t0)
     return
@@ -65,8 +65,8 @@ function submit (hub: Hub, conn: Connection, xid: number, type: number, req: Req
   reply(hub, conn, xid, type, out.zxid, out.err, out.body, start, t0)
 }
 
-function context (conn: Connection, now: number): Context {
-  return { session: conn.sessionId, now, auth: conn.auth }
+function context (hub: Hub, conn: Connection, now: number): Context {
+  return { session: conn.sessionId, now, auth: conn.auth, maxWatches: hub.limits.maxWatches }
 }
 
 /** Runs an engine call as one store transaction; undefined when it threw. */

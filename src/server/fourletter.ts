@@ -82,6 +82,8 @@ export interface FourLetterView {
     secureClientPort?: number
     dataDir: string
     tickTime: number
+    /** per-address connection limit of this ZooKeeper port; absent (0) where the port is elsewhere (a node: the sidecar limits) */
+    maxClientCnxns?: number
     minSessionTimeout: number
     maxSessionTimeout: number
   }
@@ -203,7 +205,7 @@ function conf (v: FourLetterView): string {
     `dataLogDir=${c.dataDir}\n` +
     `dataLogSize=${size}\n` +
     `tickTime=${c.tickTime}\n` +
-    'maxClientCnxns=0\n' +
+    `maxClientCnxns=${c.maxClientCnxns ?? 0}\n` +
     `minSessionTimeout=${c.minSessionTimeout}\n` +
     `maxSessionTimeout=${c.maxSessionTimeout}\n` +
     'clientPortListenBacklog=-1\n' +

@@ -14,6 +14,8 @@ import type { Connection } from './connection'
 export interface Limits {
   /** jute.maxbuffer: the largest frame accepted */
   maxBuffer: number
+  /** watch registrations per session (Context.maxWatches); undefined: none */
+  maxWatches: number | undefined
   minSessionTimeout: number
   maxSessionTimeout: number
 }

@@ -17,6 +17,7 @@ import type { ServerProbe } from '../http/probe'
 import { StoreIoMetrics, type MetricsSource } from '../metrics'
 import { registerAuthConfig } from './auth'
 import { resolveConfig, type ResolvedConfig, type ServerConfig } from './config'
+import { ClientCnxnLimit } from './client-limit'
 import { Connection } from './connection'
 import { dumpConnection, type ConnectionInfo, type FourLetterView } from './fourletter'
 import type { Hub } from './hub'
@@ -109,6 +110,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
       get secureClientPort () { return secureZkPort },
       dataDir: cfg.dataDir,
       tickTime: cfg.tickMs,
+      maxClientCnxns: cfg.maxClientCnxns,
       minSessionTimeout: cfg.minSessionTimeout,
       maxSessionTimeout: cfg.maxSessionTimeout
     },
@@ -126,7 +128,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
     ids: new SessionIdAllocator(),
     stats,
     log,
-    limits: { maxBuffer: cfg.maxBuffer, minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
+    limits: { maxBuffer: cfg.maxBuffer, maxWatches: cfg.maxWatchesPerSession === 0 ? undefined : cfg.maxWatchesPerSession, minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
     fourLetter,
     auth: cfg.auth,
     extendedTypes: cfg.extendedTypes,
@@ -166,11 +168,13 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
   store.on('synced', io.synced)
   store.on('snapshot', io.snapshotted)
 
+  const perClient = new ClientCnxnLimit(cfg.maxClientCnxns, log)
   const accept = (socket: Socket): void => {
     if (closing !== undefined) {
       socket.destroy()
       return
     }
+    if (!perClient.admit(socket)) return
     connections.add(new Connection(hub, socket))
   }
   const tcp = createServer(accept)

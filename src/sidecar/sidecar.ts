@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import pino, { type Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
+import { ClientCnxnLimit, DEFAULT_MAX_CLIENT_CNXNS } from '../server/client-limit'
 import { ClientLink, type LinkEnv } from './link'
 import { newStats, type SidecarStats } from './stats'
 import { parseUpstreams } from './upstreams'
@@ -22,6 +23,8 @@ export interface SidecarConfig {
   zkPort?: number
   /** largest frame accepted from a client (jute.maxbuffer) */
   maxBuffer?: number
+  /** ZooKeeper's maxClientCnxns: open connections per client address; 0 = no limit; default 60 */
+  maxClientCnxns?: number
   /** delay before the second re-attach attempt (the first is immediate); default 50 ms */
   backoffMs?: number
   /** backoff ceiling; default 1000 ms */
@@ -95,7 +98,10 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
   // allowHalfOpen: a four-letter word's answer comes from a node, after the
   // client may already have half-closed (`echo ruok | nc`); link.ts ends
   // every other half-closed connection itself.
-  const accept = (socket: Socket): void => { links.add(new ClientLink(env, socket)) }
+  const perClient = new ClientCnxnLimit(cfg.maxClientCnxns ?? DEFAULT_MAX_CLIENT_CNXNS, log)
+  const accept = (socket: Socket): void => {
+    if (perClient.admit(socket)) links.add(new ClientLink(env, socket))
+  }
   const server = createServer({ allowHalfOpen: true }, accept)
   await listen(server, cfg.zkPort ?? 0, host)
   const address = server.address()

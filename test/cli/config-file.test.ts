@@ -105,7 +105,8 @@ t.test('a copied zoo.cfg loads: quorum keys are ignored with one warning each', 
   const warnings: string[] = []
   const o = opts(parseStartArgs(['--config', cfg], {}, (w) => warnings.push(w)))
   t.equal(o.dataDir, '/tmp/zk')
-  t.same(warnings, ['initLimit', 'syncLimit', 'server.1', 'autopurge.purgeInterval', 'maxClientCnxns'].map((k, i) => `${cfg}:${i + 2}: ${k} has no effect in redkeeper start (ignored)`))
+  t.equal(o.maxClientCnxns, 60, 'maxClientCnxns is a setting now (--max-client-cnxns)')
+  t.same(warnings, ['initLimit', 'syncLimit', 'server.1', 'autopurge.purgeInterval'].map((k, i) => `${cfg}:${i + 2}: ${k} has no effect in redkeeper start (ignored)`))
 })
 
 t.test('every bad key and value is reported, one line each, naming file and line', async (t) => {

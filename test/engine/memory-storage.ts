@@ -59,5 +59,6 @@ export class MemoryStorage implements Storage {
   hasRecursiveWatches() { for (const t of [this.watches.data, this.watches.child]) for (const w of t.values()) for (const m of w.values()) if (m === WatchMode.Recursive) return true; return false }
   hasWatchers(k: WatchKind, p: string) { return this.watches[k].has(p) }
   removeWatch(k: WatchKind, p: string, s: SessionId) { const w = this.watches[k].get(p); if (!w || !w.delete(s)) return false; if (w.size === 0) this.watches[k].delete(p); return true }
+  sessionWatchCount(s: SessionId) { let n = 0; for (const t of [this.watches.data, this.watches.child]) for (const w of t.values()) if (w.has(s)) n++; return n }
   dropWatches(s: SessionId) { for (const t of [this.watches.data, this.watches.child]) for (const [p, w] of t) { w.delete(s); if (w.size === 0) t.delete(p) } }
 }

@@ -80,7 +80,8 @@ async function launch (opts: RedkeeperOptions, ownsDir: boolean): Promise<Redkee
     child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       // every word, as startZooKeeper sets 4lw.commands.whitelist=*; opts.env can unset it ('')
-      env: { ...process.env, REDKEEPER_4LW_WHITELIST: '*', ...opts.env },
+      // and no per-address connection limit, as startZooKeeper sets maxClientCnxns=0 (tests and bench open many from 127.0.0.1)
+      env: { ...process.env, REDKEEPER_4LW_WHITELIST: '*', REDKEEPER_MAX_CLIENT_CNXNS: '0', ...opts.env },
       stdio: ['ignore', fd, fd]
     })
   } finally {

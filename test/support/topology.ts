@@ -168,7 +168,8 @@ export async function startSidecar (upstreams: string[], opts: SidecarOptions = 
   removeAtExit(dir)
   const logFile = join(dir, 'sidecar.log')
   const args = [BIN, 'sidecar', '--upstream', upstreams.join(','), '--zk-port', '0', '--host', HOST, ...(opts.args ?? [])]
-  const proc = spawnLogged('redkeeper sidecar', process.execPath, args, logFile, { ...process.env, ...opts.env })
+  // no per-address connection limit unless a test sets one, as startZooKeeper's maxClientCnxns=0
+  const proc = spawnLogged('redkeeper sidecar', process.execPath, args, logFile, { ...process.env, REDKEEPER_MAX_CLIENT_CNXNS: '0', ...opts.env })
   const ready = await waitReady('redkeeper sidecar', proc, logFile, () => pinoReady(readLogFrom(logFile, proc.offset), 'zkPort'))
   const port = ready.zkPort as number
   return {

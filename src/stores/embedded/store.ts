@@ -530,6 +530,10 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     this.watches.drop(session)
   }
 
+  sessionWatchCount(session: SessionId): number {
+    return this.watches.countHeldBy(session)
+  }
+
   // ---- read-only views for the four-letter words (wchs, wchc, wchp, dump) ----
 
   watchesByPath(kind: WatchKind): Iterable<readonly [string, Iterable<SessionId>]> {

@@ -23,6 +23,12 @@ export class WatchTables {
   /** how many of them are Recursive */
   recursive = 0
 
+  /** registrations `session` holds, in both tables */
+  countHeldBy(session: SessionId): number {
+    const held = this.bySession.get(session)
+    return held === undefined ? 0 : held.data.size + held.child.size
+  }
+
   add(kind: WatchKind, path: string, session: SessionId, mode: WatchMode = WatchMode.Standard): void {
     const table = this.tables[kind]
     let watchers = table.get(path)

@@ -377,6 +377,10 @@ export class RedisStorage implements Storage {
     if (before === '2') redis.call('HINCRBY', this.p + 'count', 'r', '-1')
   }
 
+  sessionWatchCount(session: SessionId): number {
+    return redis.call('SCARD', this.p + 'sw:' + num(session)) as number
+  }
+
   dropWatches(session: SessionId): void {
     const s = num(session)
     const key = this.p + 'sw:' + s

@@ -37,6 +37,16 @@ export const versionInfo = shape('HBaseProtos.VersionInfo', {
 })
 
 const tableCfs = shape('a table and its column families (empty: all)', { table: str, families: strings })
+/** what a replication peer replicates: the same fields in its own view and in the summary */
+const peerScope = {
+  replicateAll: nullableBool,
+  serial: nullableBool,
+  bandwidth: { type: ['number', 'null'] },
+  tableCfs: { type: 'array', items: tableCfs },
+  excludeTableCfs: { type: 'array', items: tableCfs },
+  namespaces: strings,
+  excludeNamespaces: strings
+} as const
 
 /** the fields every view has */
 const base = {
@@ -69,13 +79,7 @@ const views = [
     peerId: str,
     clusterKey: nullableStr,
     replicationEndpointImpl: nullableStr,
-    replicateAll: nullableBool,
-    serial: nullableBool,
-    bandwidth: { type: ['number', 'null'] },
-    tableCfs: { type: 'array', items: tableCfs },
-    excludeTableCfs: { type: 'array', items: tableCfs },
-    namespaces: strings,
-    excludeNamespaces: strings,
+    ...peerScope,
     configuration
   }),
   view('/replication/peers/<id>/peer-state: ReplicationProtos.ReplicationState', ['replication-peer-state'], { peerId: str, state: str, enabled: { type: 'boolean' } }),
@@ -142,13 +146,7 @@ export const hbaseSummaryReply = shape('summarizeHBase (docs/hbase.md): the clus
       peerId: str,
       clusterKey: nullableStr,
       enabled: { type: ['boolean', 'null'], description: 'from peer-state; null when missing or undecodable' },
-      replicateAll: nullableBool,
-      serial: nullableBool,
-      bandwidth: { type: ['number', 'null'] },
-      tableCfs: { type: 'array', items: tableCfs },
-      excludeTableCfs: { type: 'array', items: tableCfs },
-      namespaces: strings,
-      excludeNamespaces: strings
+      ...peerScope
     })
   },
   tables: { type: 'array', items: shape('legacy table/ mirror', { table: str, state: str }) },

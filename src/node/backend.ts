@@ -29,8 +29,7 @@ export interface NodeBackend {
   /** dropWatches (CONNECT) also drops the previous connection's undelivered events and recorded results */
   attachSession(id: SessionId, passwdHex: string, now: number, owner: string, dropWatches: boolean): Promise<{ ok: boolean, timeout: number }>
   /** owner: the connection that must still hold the session, or the answer is SESSIONMOVED and nothing runs (fencing) */
-  /** fresh: the request cannot be a replay (not between RESUMED and the sidecar's marker ping), so no recorded outcome is looked for */
-  exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string, fresh?: boolean): Promise<ExecResult>
+  exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult>
   closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult>
   pollEvents(session: SessionId, deliveredSeq: number, ackSeq: number): Promise<QueuedEvent[]>
   /** one call for all sessions heard from; returns those that no longer exist */

@@ -103,13 +103,6 @@ export class NodeConnection {
   private closeQueued = false
   /** after RESUME: polls wait until the sidecar's replays are in line (see holdPollsAfterResume) */
   private pollsHeld = false
-  /**
-   * Requests now may be replays: from RESUMED until the sidecar's first ping
-   * (its marker: the replays come before it). Redis looks up a recorded
-   * outcome only for these. A CONNECT drops the records, so after one
-   * nothing can be a replay.
-   */
-  mayReplay = false
   private pollOwed = false
   private holdTimer: NodeJS.Timeout | undefined
   private repoll = false
@@ -576,7 +569,6 @@ export class NodeConnection {
     this.hub.log.info({ peer: this.remote, session: this.sessionHex(), timeout, deliveredSeq, identities: kept?.length }, 'session re-attached')
     // Without kept identities (an old sidecar, or the session's identities
     // were kept by no node for this link) the sidecar re-sends its auth packets.
-    this.mayReplay = true
     this.send(encodeResumed(timeout, kept === undefined ? 0 : RESUMED_IDENTITIES))
     this.holdPollsAfterResume()
     this.open()

@@ -22,10 +22,8 @@ export function handleRequest (hub: NodeHub, conn: NodeConnection, body: Buffer)
   conn.queued++
   switch (packet.kind) {
     case 'ping':
-      // A ping after RESUME comes after the sidecar's replays: owed polls may
-      // go, and the requests after it are new (no replay record to look for).
+      // A ping after RESUME comes after the sidecar's replays: owed polls may go.
       conn.releasePolls()
-      conn.mayReplay = false
       // No Redis call: the heartbeat is batched (heartbeats.ts) and the zxid
       // is the connection's (see NodeConnection.zxid).
       conn.afterPrevious(() => {
@@ -66,7 +64,7 @@ function submit (hub: NodeHub, conn: NodeConnection, xid: number, type: number, 
     conn.stopReading()
     return
   }
-  conn.inLine(hub.backend.exec(conn.context(start), req, xid, conn.delivered, conn.nextAck(), conn.owner, !conn.mayReplay), (res) => {
+  conn.inLine(hub.backend.exec(conn.context(start), req, xid, conn.delivered, conn.nextAck(), conn.owner), (res) => {
     if (fenced(conn, res)) return
     replyWith(conn, xid, type, res, start, t0)
   }, () => {

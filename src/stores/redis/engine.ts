@@ -247,16 +247,12 @@ export class RedisEngine {
    * (a replay) instead of running it; queues the events it fires; returns its
    * outcome and the caller's events after deliveredSeq (send those first).
    * Does not push the deadline out: heartbeats are batched (touch).
-   * fresh: the caller knows the request cannot be a replay (it did not come
-   * between a RESUMED and the sidecar's marker ping), so Redis skips the
-   * record lookup; its outcome is recorded all the same.
    */
-  async exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string, fresh = false): Promise<ExecResult> {
+  async exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult> {
     const prepared = prepareRequest(req)
     const args = [encode(ctx), encode(prepared), String(xid), String(deliveredSeq), String(ackSeq), this.extended]
     // owner: the connection that must still hold the session (fencing, lua/requests.ts)
-    if (owner !== undefined || fresh) args.push(owner ?? '')
-    if (fresh) args.push('1')
+    if (owner !== undefined) args.push(owner)
     const reply = await this.fcall('rk_request', args)
     const [outcome, events] = decode(reply) as [Outcome, unknown]
     return { outcome: normalise(outcome, req.type), events: queued(events) }

@@ -104,24 +104,3 @@ t.test('records go on expiry; a client-level reconnect (attach dropping watches)
   t.equal(await w.raw.exists(`${e.key}:r:${a.id}`), 0)
   t.equal(await w.raw.exists(`${e.key}:x:${a.id}`), 0, 'an expired session leaves no close record')
 })
-
-t.test('a fresh request (one that cannot be a replay) skips the lookup but is still recorded', async (t) => {
-  const e = await w.engine(t)
-  const a = await session(e, 'conn-f')
-  await call(e, a, create('/f'))
-  const seq = create('/f/s-', CreateFlag.PERSISTENT_SEQUENTIAL)
-  const first = await e.exec(a.ctx, seq, 40, 0, 0, 'conn-f', true)
-  t.equal(first.outcome.body?.path, '/f/s-0000000000')
-  // the flag is the node's promise; a replay re-sent after a failover comes
-  // without it and gets the outcome recorded by the fresh call
-  const replay = await e.exec(a.ctx, seq, 40, 0, 0, 'conn-f')
-  t.same(replay.outcome, first.outcome, 'recorded though the lookup was skipped')
-  t.equal((await e.getNode('/f'))!.numChildren, 1, 'the replay did not run')
-  // with the flag nothing is looked up: the same xid runs (proof the lookup is skipped)
-  const again = await e.exec(a.ctx, seq, 40, 0, 0, 'conn-f', true)
-  t.equal(again.outcome.body?.path, '/f/s-0000000001')
-  // fencing still applies to fresh requests, and also with no owner given
-  const moved = await e.exec(a.ctx, seq, 41, 0, 0, 'conn-other', true)
-  t.equal(moved.outcome.err, Err.SESSIONMOVED)
-  t.equal((await e.exec(a.ctx, seq, 42, 0, 0, undefined, true)).outcome.body?.path, '/f/s-0000000002', 'no owner: not fenced')
-})

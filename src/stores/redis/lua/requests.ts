@@ -66,14 +66,7 @@ function close(ns: string, ctx: Context, xid: number, deliveredSeq: number, ackS
   return reply(packed, events)
 }
 
-/**
- * rk_request: args = [context, request (MessagePack), xid, deliveredSeq,
- * ackSeq, engine options (args.ts), owner (optional: fencing; "" for none),
- * "1" (optional: the request cannot be a replay)]. The node knows which
- * requests can be replays: only those a sidecar re-sends after RESUMED and
- * before its marker ping. For the others the record lookup is skipped; the
- * outcome is still recorded, for a replay after a later failover.
- */
+/** rk_request: args = [context, request (MessagePack), xid, deliveredSeq, ackSeq, engine options (args.ts), owner (optional: fencing)] */
 export function sessionRequest(keys: string[], args: string[]): string {
   const ns = prefix(keys)
   const ctx = context(args[0])
@@ -82,7 +75,6 @@ export function sessionRequest(keys: string[], args: string[]): string {
   const deliveredSeq = integerArg(args[3], 'deliveredSeq')
   const ackSeq = integerArg(args[4], 'ackSeq')
   const owner = args[6]
-  const fresh = args[7] === '1'
   if (req.type === OpCode.closeSession) return close(ns, ctx, xid, deliveredSeq, ackSeq, owner)
   const store = new RedisStorage(ns, ctx.now)
   const fenced = moved(store, ctx, owner)
@@ -90,7 +82,7 @@ export function sessionRequest(keys: string[], args: string[]): string {
   ackEvents(ns, ctx.session, ackSeq)
   const write = changesState(req)
   const tag = write ? requestTag(xid, args[1]) : ''
-  const again = write && !fresh ? recorded(ns, ctx.session, xid, tag) : undefined
+  const again = write ? recorded(ns, ctx.session, xid, tag) : undefined
   // a replay answers in its original place: only the events queued up to
   // then precede it; later ones follow (with the next request or poll)
   if (again !== undefined) return reply(again.outcome, pendingEvents(store, ns, ctx.session, deliveredSeq, again.seq))

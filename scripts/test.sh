@@ -39,6 +39,16 @@ if [ -n "$summary" ]; then
   echo "$line"
   # A run with failures must fail even if tap's own exit code says otherwise.
   if [ "${fail:-0}" -gt 0 ] && [ "$status" -eq 0 ]; then status=1; fi
+  # CI keeps only the tail of the output, and tap prints failures far above
+  # its coverage table: name them again here, last, with their diagnostics.
+  if [ "${fail:-0}" -gt 0 ] && [ -d .tap/test-results ]; then
+    echo "failed tests (from .tap/test-results):"
+    grep -rlE '^ *not ok ' .tap/test-results | while read -r f; do
+      echo "== ${f#.tap/test-results/}"
+      # the innermost failures and their YAML diagnostics, kept short
+      grep -nE -A14 '^ *not ok ' "$f" | grep -vE '^[0-9]+-\s*$' | head -60
+    done
+  fi
 else
   echo "test.sh: tap printed no summary (exit $status)" >&2
   [ "$status" -eq 0 ] && status=1

@@ -36,6 +36,13 @@ const MIN_ATTEMPT_MS = 500
 /** A peer that never sends a ConnectRequest is dropped, as ZooKeeper does. */
 const HANDSHAKE_IDLE_MS = 60000
 const FOUR_LETTER_TIMEOUT_MS = 5000
+/**
+ * The words that read every watch or session in Redis before the node can
+ * answer (wchs must count all before its first line): a large service takes
+ * seconds, and the next node would take as long, so they get longer.
+ */
+const SCANNING_WORDS = new Set(['wchs', 'wchc', 'wchp', 'dump'])
+const SCANNING_TIMEOUT_MS = 60000
 /** RequestHeader of a ping: xid -2, opcode 11. */
 const PING_BODY = Buffer.from([0xff, 0xff, 0xff, 0xfe, 0, 0, 0, 11])
 /** ReplyHeader: xid, zxid, err. */
@@ -586,7 +593,8 @@ export class ClientLink {
     this.state = 'closing'
     this.fourLetter = true
     this.env.log.debug(`four-letter word ${word}`)
-    void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, FOUR_LETTER_TIMEOUT_MS, this.env.upstreamCa).then(async (body) => {
+    const timeoutMs = SCANNING_WORDS.has(word) ? SCANNING_TIMEOUT_MS : FOUR_LETTER_TIMEOUT_MS
+    void fetchFourLetterWord(this.env.upstreams, this.env.nextUpstream(), word, timeoutMs, this.env.upstreamCa).then(async (body) => {
       if (this.socket.destroyed) return
       if (body === undefined) {
         this.socket.destroy()

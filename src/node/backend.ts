@@ -35,7 +35,8 @@ export interface NodeBackend {
   /** one call for all sessions heard from; returns those that no longer exist */
   /** deadline := heardAt + timeout for each (session, heardAt); returns the sessions that no longer exist */
   touch(beats: ReadonlyArray<readonly [SessionId, number]>): Promise<SessionId[]>
-  expire(now: number): Promise<{ expired: SessionId[] }>
+  /** cadenceMs: how often the caller reaps, so an outage of the whole service is not held against the sessions */
+  expire(now: number, cadenceMs?: number): Promise<{ expired: SessionId[] }>
   detach(session: SessionId, owner: string): Promise<void>
   /** the container/TTL sweep (events queued, notices sent); safe from every node at once */
   sweep(now: number, req: SweepRequest): Promise<{ deleted: string[], remaining: number }>

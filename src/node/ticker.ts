@@ -73,7 +73,7 @@ export class Ticker {
     if (this.expiring || this.stopped) return
     this.expiring = true
     try {
-      const { expired } = await this.opts.backend.expire(Date.now())
+      const { expired } = await this.opts.backend.expire(Date.now(), this.opts.tickMs)
       if (expired.length === 0) return
       for (const id of expired) this.opts.log.info({ session: `0x${id.toString(16)}` }, 'session expired')
       // The 'expired' notice reaches every node, this one too; acting here as

@@ -238,6 +238,15 @@ export async function runFault (t: Test, fault: Fault, opts: RunOptions): Promis
   await cluster.haproxy.waitForServers('UP', undefined, 60_000)
   const lastSilence = Math.max(0, ...run.silent.map((s) => s.silencedAt ?? 0))
   await sleep(Math.max(0, lastSilence + timeout + 2 * 2000 + 1000 - Date.now()))
+  // An outage of the whole service (Redis paused or restarted, every node
+  // down) is given back to every deadline, the silent ones' too: wait for
+  // their expiry lines, for at most the longest outage a fault makes.
+  const expiredLine = (id: bigint): string => `"session":"0x${id.toString(16)}"`
+  for (const until = Date.now() + 2 * timeout; Date.now() < until;) {
+    const logs = cluster.nodeLogs().join('\n').split('\n').filter((l) => l.includes('"msg":"session expired"'))
+    if (run.silent.every((s) => logs.some((l) => l.includes(expiredLine(s.sessionId))))) break
+    await sleep(500)
+  }
   const figures = await finishWorkload(run, cluster.addresses()[0])
 
   // Every due expiry once: one "session expired" line per silent session over all node logs.

@@ -293,10 +293,15 @@ export class RedisEngine {
    * 'events' and 'expired'. Safe to call from every node at once: each
    * session is expired by exactly one call.
    */
-  async expire(now: number): Promise<{ expired: SessionId[] }> {
+  /**
+   * cadenceMs: how often this caller reaps. Given, a gap in reaping of more
+   * than twice that (every node down, or Redis) is given back to every
+   * session's deadline first (lua/sessions.ts, resumeAfterOutage).
+   */
+  async expire(now: number, cadenceMs = 0): Promise<{ expired: SessionId[] }> {
     const expired: SessionId[] = []
     for (;;) {
-      const batch = decode(await this.fcall('rk_reap', [String(now), String(REAP_BATCH)])) as SessionId[]
+      const batch = decode(await this.fcall('rk_reap', [String(now), String(REAP_BATCH), String(cadenceMs)])) as SessionId[]
       for (const id of batch) expired.push(id)
       if (batch.length < REAP_BATCH) return { expired }
     }

@@ -8,6 +8,8 @@ declare namespace redis {
   function call(command: string, ...args: string[]): unknown
   function error_reply(message: string): unknown
   function sha1hex(data: string): string
+  function log(level: number, message: string): void
+  const LOG_WARNING: number
 }
 
 declare namespace cmsgpack {

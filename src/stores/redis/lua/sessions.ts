@@ -126,18 +126,63 @@ export function sessionDetach(keys: string[], args: string[]): number {
 }
 
 /**
- * rk_reap: args = [now ms, limit] -> MessagePack array of the expired ids.
- * Closes at most `limit` sessions per call so that one call never holds
- * Redis for long; the caller repeats while it gets `limit` back.
+ * rk_reap: args = [now ms, limit, cadence ms (optional)] -> MessagePack array
+ * of the expired ids. Closes at most `limit` sessions per call so that one
+ * call never holds Redis for long; the caller repeats while it gets `limit`
+ * back. With a cadence (how often the caller reaps), an outage of the whole
+ * service is first given back to the sessions (resumeAfterOutage).
  */
 export function reap(keys: string[], args: string[]): string {
   const ns = prefix(keys)
   const now = integerArg(args[0], 'now')
   const limit = integerArg(args[1], 'limit')
   if (limit <= 0) return error('redkeeper: limit must be positive: ' + args[1])
+  const cadence = args[2] === undefined ? 0 : integerArg(args[2], 'cadence')
+  if (cadence > 0) resumeAfterOutage(ns + ':', cadence)
   const store = new RedisStorage(ns, now, limit)
   const out = expireSessions(store, now)
   queueEvents(store, ns, out.events, undefined)
   if (out.expired.length > 0) redis.call('PUBLISH', ns + NOTICE_CHANNEL, cmsgpack.pack([NOTICE_EXPIRED, out.expired]))
   return cmsgpack.pack(out.expired)
+}
+
+/** Redis's own clock in ms: the same for every node, and it runs on while no node does. */
+function redisNow(): number {
+  const t = redis.call('TIME') as string[]
+  return parse(t[0], 'TIME') * 1000 + Math.floor(parse(t[1], 'TIME') / 1000)
+}
+
+/**
+ * Every node reaps every `cadence` ms, and each reap stamps `P:reaped` with
+ * Redis's clock. A longer gap means nobody could reap: every node was down,
+ * or Redis itself was (restarted, paused, failed over). No client could
+ * heartbeat meanwhile either, so the time beyond the usual cadence is given
+ * back to every deadline before anything expires, as a new ZooKeeper leader
+ * starts every session's timeout afresh; clients then have their whole
+ * timeout to reconnect. Only the excess over the cadence is given back, so a
+ * reaper that is merely late (an overloaded node) still expires sessions.
+ * Reaps queued in Redis during a pause run back to back when it ends: each
+ * carries the node's clock of when it was sent, which is why the gap is
+ * measured with Redis's.
+ */
+function resumeAfterOutage(p: string, cadence: number): void {
+  const at = redisNow()
+  const last = redis.call('GET', p + 'reaped') as string | false
+  redis.call('SET', p + 'reaped', num(at))
+  if (last === false) return
+  const gap = at - parse(last, 'reaped')
+  // jitter of a tick or so is normal; an outage is at least a missed tick more
+  if (gap <= cadence * 2) return
+  const back = gap - cadence
+  const flat = redis.call('ZRANGE', p + 'deadlines', '0', '-1', 'WITHSCORES') as string[]
+  let pairs: string[] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    pairs.push(num(parse(flat[i + 1], 'deadline') + back), flat[i])
+    if (pairs.length >= ZADD_CHUNK) {
+      redis.call('ZADD', p + 'deadlines', 'XX', ...pairs)
+      pairs = []
+    }
+  }
+  if (pairs.length > 0) redis.call('ZADD', p + 'deadlines', 'XX', ...pairs)
+  redis.log(redis.LOG_WARNING, 'redkeeper: no session reaped for ' + num(gap) + ' ms; ' + num(flat.length / 2) + ' session deadlines moved ' + num(back) + ' ms later')
 }

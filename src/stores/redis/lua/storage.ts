@@ -14,6 +14,7 @@
 //   P:s:<id>          hash    session: t (timeout ms), p (password hex)
 //   P:e:<id>          set     paths of the session's ephemerals
 //   P:deadlines       zset    session id -> deadline (ms), for expiredSessions
+//   P:reaped          string  Redis TIME (ms) of the last expiry round (lua/sessions.ts)
 //   P:w:d:<path>      set     sessions holding a data/exists watch on path
 //   P:w:c:<path>      set     sessions holding a child watch on path
 //   P:wm:d:<path>     hash    session -> mode ("1" persistent, "2" recursive) for the

@@ -50,6 +50,17 @@ export interface MatrixRow {
   violations: number
   lostWrites: number
   acknowledgedWrites: number
+  /** the sequential queues: operations recorded (with the final drain), in the search, unanswered */
+  queueOps: number
+  queueChecked: number
+  queueIndeterminate: number
+  /** acknowledged enqueues; answered dequeues that took an item */
+  queueEnqueued: number
+  queueDequeued: number
+  queueVerdict: string
+  /** queue violations (`violations` counts the registers' and sessions'); `queueLost` of them acknowledged items never dequeued */
+  queueViolations: number
+  queueLost: number
   wrongExpiries: number
   /** live sessions expired where that is allowed */
   allowedExpiries: number
@@ -260,9 +271,17 @@ export async function runFault (t: Test, fault: Fault, opts: RunOptions): Promis
     checked: h.registers.checked,
     indeterminate: figures.indeterminate,
     verdict: h.registers.verdict,
-    violations: h.violations,
+    violations: h.violations - h.queues.violations.length,
     lostWrites: figures.lostWrites,
     acknowledgedWrites: figures.acknowledgedWrites,
+    queueOps: figures.queueOps,
+    queueChecked: h.queues.checked,
+    queueIndeterminate: h.queues.indeterminate,
+    queueEnqueued: h.queues.enqueued,
+    queueDequeued: h.queues.dequeued,
+    queueVerdict: h.queues.verdict,
+    queueViolations: h.queues.violations.length,
+    queueLost: h.queues.violations.filter((v) => v.kind === 'lost').length,
     wrongExpiries: (fault.expiriesAllowed === true ? 0 : figures.expired.length) + dueWrong,
     allowedExpiries: fault.expiriesAllowed === true ? figures.expired.length : 0,
     dueExpiries: `${figures.silentExpired}/${run.silent.length} expired (log lines per session: ${once.join(', ')})`,
@@ -278,10 +297,10 @@ export async function runFault (t: Test, fault: Fault, opts: RunOptions): Promis
   }
   // FAULT_LOGS=dir keeps the logs of a run that broke a guarantee, for the report
   const keep = process.env.FAULT_LOGS
-  if (keep !== undefined && keep !== '' && (row.violations > 0 || row.verdict !== 'ok' || row.wrongExpiries > 0 || (row.lostWrites > 0 && fault.lossAllowed !== true))) {
+  if (keep !== undefined && keep !== '' && (row.violations > 0 || row.verdict !== 'ok' || row.queueVerdict !== 'ok' || row.wrongExpiries > 0 || (row.lostWrites > 0 && fault.lossAllowed !== true))) {
     const dir = join(keep, `${fault.name}-${Date.now()}`)
     cluster.keepLogs(dir)
-    writeFileSync(join(dir, 'history.json'), JSON.stringify({ ops: run.rec.history.ops, log: [...run.rec.history.log] }))
+    writeFileSync(join(dir, 'history.json'), JSON.stringify({ ops: run.rec.history.ops, log: [...run.rec.history.log], queues: run.rec.history.queues }))
     row.notes.push(`logs and history kept in ${dir}`)
   }
   return { row, figures }
@@ -291,17 +310,26 @@ export async function runFault (t: Test, fault: Fault, opts: RunOptions): Promis
 export function assertRow (t: Test, fault: Fault, row: MatrixRow): void {
   t.comment(`${row.fault}: ${row.ops} ops (${row.checked} checked, ${row.indeterminate} indeterminate), ${row.acknowledgedWrites} acknowledged writes, ` +
     `${row.reconnects} reconnects, ${row.events} watch events (${row.earlyEvents} early); verdict ${row.verdict}, violations ${row.violations}, ` +
-    `lost writes ${row.lostWrites}, wrong expiries ${row.wrongExpiries}, allowed expiries ${row.allowedExpiries}; due: ${row.dueExpiries}`)
+    `lost writes ${row.lostWrites}; queues: ${row.queueOps} ops (${row.queueChecked} checked, ${row.queueIndeterminate} indeterminate), ` +
+    `${row.queueEnqueued} enqueued, ${row.queueDequeued} dequeued, verdict ${row.queueVerdict}, violations ${row.queueViolations} (lost ${row.queueLost}); wrong expiries ${row.wrongExpiries}, allowed expiries ${row.allowedExpiries}; due: ${row.dueExpiries}`)
   for (const n of row.notes.slice(0, 10)) t.comment(`  ${n}`)
   for (const d of row.details) t.comment(d)
   t.ok(row.acknowledgedWrites > row.sessions * 5, `${row.acknowledgedWrites} acknowledged writes`)
+  t.ok(row.queueEnqueued > 10 && row.queueDequeued > 10, `${row.queueEnqueued} acknowledged enqueues, ${row.queueDequeued} dequeues that took an item`)
   if (fault.lossAllowed === true && row.lostWrites > 0) {
     // measured, not asserted: a lost write also breaks linearizability
-    t.comment(`${row.fault}: ${row.lostWrites} acknowledged writes lost (allowed for this setting); the history checks are void`)
+    t.comment(`${row.fault}: ${row.lostWrites} acknowledged writes lost (allowed for this setting), ${row.queueLost} queue items lost; the history checks are void`)
   } else {
     t.equal(row.verdict, 'ok', 'the register history is linearizable (checked, not timed out)')
     t.equal(row.violations, 0, 'no linearizability, FIFO or watch-before-data violation')
     t.equal(row.lostWrites, 0, 'no acknowledged write lost')
+  }
+  if (fault.lossAllowed === true && (row.lostWrites > 0 || row.queueViolations > 0)) {
+    // a write lost by Redis can as well be a dequeue's delete (the item comes back: taken twice) or an enqueue
+    t.comment(`${row.fault}: ${row.queueViolations} queue violations (${row.queueLost} items lost) with acknowledged writes lost (allowed for this setting)`)
+  } else {
+    t.equal(row.queueVerdict, 'ok', 'the queue history is a linearizable FIFO queue (checked, not timed out)')
+    t.equal(row.queueViolations, 0, 'no queue item lost, taken twice, out of order or made up')
   }
   t.equal(row.wrongExpiries, 0, 'no live session expired while a working node was reachable, every silent session expired once')
 }

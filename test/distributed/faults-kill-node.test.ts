@@ -3,8 +3,7 @@
 // every 3 s; the history is checked (linearizable registers, FIFO, watch
 // before data, the sequential queues two of the sessions work on as a
 // linearizable FIFO queue), no acknowledged write or queue item is lost, no
-// live session expires and
-// the silent ones expire once. The full matrix is `npm run test:faults`
+// live session expires and the silent ones expire once. The full matrix is `npm run test:faults`
 // (test/heavy/faults.test.ts, test/faults/).
 
 import t from 'tap'

@@ -2,8 +2,8 @@
 // Redis through its own TcpProxy, or with `netns` each in its own network
 // namespace with a link of its own to Redis (netns.ts), so one node can be
 // cut off from Redis alone), HAProxy in front of the nodes, and S sidecars
-// (each → HAProxy), all real processes on loopback (and namespace links). Clients spread over the sidecars and move to
-// another one when theirs dies.
+// (each → HAProxy), all real processes on loopback (and namespace links).
+// Clients spread over the sidecars and move to another one when theirs dies.
 
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

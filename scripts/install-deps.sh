@@ -43,6 +43,8 @@ debs=(zookeeper zookeeper-bin libzookeeper-java redis-server haproxy)
 command -v go >/dev/null 2>&1 || debs+=(golang-go)
 # headless Chromium for the web page's test (test/ui), driven by playwright-core
 debs+=(chromium)
+# ip (netns, veth) for the cut-off node fault (test/faults/netns.ts)
+command -v ip >/dev/null 2>&1 || debs+=(iproute2)
 missing=()
 for p in "${debs[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" != "install ok installed" ]; then

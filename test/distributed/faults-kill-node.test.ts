@@ -1,8 +1,9 @@
 // The short fault run of the default suite: 8 recorded sessions on sidecar →
 // haproxy → 3 nodes → Redis for 15 s while a node is killed with SIGKILL
 // every 3 s; the history is checked (linearizable registers, FIFO, watch
-// before data), no acknowledged write is lost, no live session expires and
-// the silent ones expire once. The full matrix is `npm run test:faults`
+// before data, the sequential queues two of the sessions work on as a
+// linearizable FIFO queue), no acknowledged write or queue item is lost, no
+// live session expires and the silent ones expire once. The full matrix is `npm run test:faults`
 // (test/heavy/faults.test.ts, test/faults/).
 
 import t from 'tap'

@@ -1,12 +1,14 @@
 // The deployment the fault runs break: redis-server, N nodes (each reaching
-// Redis through its own TcpProxy, so one node can be cut off from Redis
-// alone), HAProxy in front of the nodes, and S sidecars (each → HAProxy), all
-// real processes on loopback. Clients spread over the sidecars and move to
-// another one when theirs dies.
+// Redis through its own TcpProxy, or with `netns` each in its own network
+// namespace with a link of its own to Redis (netns.ts), so one node can be
+// cut off from Redis alone), HAProxy in front of the nodes, and S sidecars
+// (each → HAProxy), all real processes on loopback (and namespace links).
+// Clients spread over the sidecars and move to another one when theirs dies.
 
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startHaproxy, startNode, startRedis, startSidecar, type HaproxyHandle, type NodeHandle, type RedisHandle, type RedisOptions, type SidecarHandle } from '../support/topology'
+import { makeNetns, type NetnsSet } from './netns'
 import { startSentinelSet, type SentinelSet } from './sentinel'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy'
 
@@ -17,6 +19,14 @@ export interface ClusterOptions {
   tickMs?: number
   /** Redis as a primary, a replica and three Sentinels; nodes use the redis-sentinel:// URL (no relays) */
   sentinel?: boolean
+  /** each node in its own network namespace, cut off from Redis by taking its Redis link down; the TCP relays when namespaces are not permitted */
+  netns?: boolean
+}
+
+/** One node's connection to Redis, which a fault can cut while the node stays reachable by its clients. */
+export interface RedisCut {
+  block(): Promise<void>
+  unblock(): Promise<void>
 }
 
 export interface FaultCluster {
@@ -24,6 +34,10 @@ export interface FaultCluster {
   redis: RedisHandle
   sentinels?: SentinelSet
   proxies: TcpProxy[]
+  /** per node: how to cut it off from Redis (its namespace's link, or its relay) */
+  cuts: RedisCut[]
+  /** how the cuts are made: "netns" or "tcp relay (...why)" */
+  cutVia: string
   nodes: NodeHandle[]
   haproxy: HaproxyHandle
   /** current sidecars (a restarted one is replaced, on a new port) */
@@ -49,6 +63,18 @@ export async function startFaultCluster (opts: ClusterOptions = {}): Promise<Fau
     let sentinels: SentinelSet | undefined
     const proxies: TcpProxy[] = []
     let urls: string[]
+    let netns: NetnsSet | undefined
+    let cutVia = 'tcp relay'
+    if (opts.netns === true && opts.sentinel !== true) {
+      const made = await makeNetns(opts.nodes ?? 3)
+      if ('unavailable' in made) cutVia = `tcp relay (network namespaces unavailable: ${made.unavailable})`
+      else {
+        const set = made
+        netns = set
+        cutVia = 'netns'
+        stoppers.push(() => set.remove())
+      }
+    }
     if (opts.sentinel === true) {
       const set = await startSentinelSet()
       sentinels = set
@@ -59,21 +85,31 @@ export async function startFaultCluster (opts: ClusterOptions = {}): Promise<Fau
       })
       urls = Array.from({ length: opts.nodes ?? 3 }, () => set.url)
     } else {
-      const r = await startRedis(opts.redis)
+      const r = await startRedis({ ...opts.redis, ...(netns !== undefined ? { bind: netns.redisHosts } : {}) })
       redis = r
       stoppers.push(async () => {
         // a SIGSTOPped Redis would sit out SIGTERM's grace period
         try { process.kill(r.pid, 'SIGCONT') } catch { /* not running */ }
         await r.stop()
       })
-      for (let i = 0; i < (opts.nodes ?? 3); i++) {
-        const p = await startTcpProxy(r.port)
-        proxies.push(p)
-        stoppers.push(() => p.close())
+      if (netns !== undefined) {
+        urls = netns.nodes.map((n) => `redis://${n.redisHost}:${r.port}`)
+      } else {
+        for (let i = 0; i < (opts.nodes ?? 3); i++) {
+          const p = await startTcpProxy(r.port)
+          proxies.push(p)
+          stoppers.push(() => p.close())
+        }
+        urls = proxies.map((p) => `redis://127.0.0.1:${p.port}`)
       }
-      urls = proxies.map((p) => `redis://127.0.0.1:${p.port}`)
     }
-    const nodes = await Promise.all(urls.map((u) => startNode(u, opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {})))
+    const nodes = await Promise.all(urls.map((u, i) => startNode(u, {
+      ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+      ...(netns !== undefined ? { netns: { name: netns.nodes[i].name, host: netns.nodes[i].host } } : {})
+    })))
+    const cuts: RedisCut[] = netns !== undefined
+      ? netns.nodes
+      : proxies.map((p) => ({ block: async () => p.block(), unblock: async () => p.unblock() }))
     for (const n of nodes) {
       stoppers.push(async () => {
         try { if (n.running) n.signal('SIGCONT') } catch { /* gone */ }
@@ -91,6 +127,8 @@ export async function startFaultCluster (opts: ClusterOptions = {}): Promise<Fau
       redis,
       ...(sentinels !== undefined ? { sentinels } : {}),
       proxies,
+      cuts,
+      cutVia,
       nodes,
       haproxy,
       sidecars,

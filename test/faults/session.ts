@@ -10,8 +10,9 @@
 // fires synchronously in wire order; promise continuations would not keep
 // an event that follows a reply in the same read after it.
 
-import { ConnectError, ConnectionLossError, SessionExpiredError, ZkClient } from '../../src/client'
+import { ConnectError, ConnectionLossError, SessionExpiredError, ZkClient, type Reply } from '../../src/client'
 import { CreateFlag, Err, OpCode } from '../../src/engine/codes'
+import type { WireRequest } from '../../src/protocol/types'
 import { HistoryRecorder, type RegisterOp } from '../support/history'
 import { sleep } from '../support/proc'
 
@@ -91,6 +92,73 @@ export class RecordedSession {
     } finally {
       clearTimeout(timer)
       this.inFlight.delete(xid)
+    }
+  }
+
+  /**
+   * One recorded enqueue (the queue recipe: create queue/item- sequential
+   * with `value`); an answer other than OK leaves it indeterminate.
+   */
+  async enqueue (queue: string, value: string): Promise<void> {
+    const c = await this.connected()
+    if (c === undefined) return
+    const op = this.rec.queueInvoke(this.index, this.conn, queue, 'enqueue', value)
+    const data = Buffer.from(value)
+    const r = await this.call(c, { type: OpCode.create, path: `${queue}/item-`, data, dataLength: data.length, acl: OPEN, flags: CreateFlag.PERSISTENT_SEQUENTIAL })
+    if (r?.err === 0) this.rec.queueDone(op, { seq: seqOf(r.body?.path ?? '') })
+  }
+
+  /**
+   * One recorded dequeue (the queue recipe): getChildren, then the lowest
+   * item first: getData (NONODE: taken, next), delete (OK: ours; NONODE:
+   * someone else's, next); the list used up, getChildren again; empty: done.
+   * A lost answer leaves it indeterminate; if that was a delete's, the item
+   * it was deleting is its candidate (it may have taken it).
+   */
+  async dequeue (queue: string): Promise<void> {
+    const c = await this.connected()
+    if (c === undefined) return
+    const op = this.rec.queueInvoke(this.index, this.conn, queue, 'dequeue')
+    for (let round = 0; round < 50; round++) {
+      const list = await this.call(c, { type: OpCode.getChildren, path: queue, watch: false })
+      if (list?.err !== 0) return
+      const names = [...(list.body?.children ?? [])].sort((a, b) => seqOf(a) - seqOf(b))
+      if (names.length === 0) { this.rec.queueDone(op, { empty: true }); return }
+      for (const name of names) {
+        const path = `${queue}/${name}`
+        const got = await this.call(c, { type: OpCode.getData, path, watch: false })
+        if (got === undefined) return
+        if (got.err === Err.NONODE) continue
+        if (got.err !== 0) return
+        const seq = seqOf(name)
+        const value = Buffer.from(got.body?.data ?? []).toString()
+        // the candidate, should the delete's answer be lost
+        op.seq = seq
+        op.value = value
+        const del = await this.call(c, { type: OpCode.delete, path, version: -1 })
+        if (del === undefined || (del.err !== 0 && del.err !== Err.NONODE)) return
+        if (del.err === 0) { this.rec.queueDone(op, { seq, value }); return }
+        delete op.seq
+        delete op.value
+      }
+    }
+    // contended past reason: it took nothing (no delete of its own succeeded or is in doubt)
+  }
+
+  /** A request of a multi-request operation: its reply, or undefined when the answer is lost (hung or connection gone). */
+  private async call (c: ZkClient, req: WireRequest): Promise<Reply | undefined> {
+    let timer: NodeJS.Timeout | undefined
+    const hung = new Promise<'hung'>((resolve) => { timer = setTimeout(() => resolve('hung'), Math.floor(this.timeout * 2 / 3)) })
+    try {
+      const r = await Promise.race([c.request(req, { xid: ++this.xid }), hung])
+      if (r === 'hung') { c.destroy(); return undefined }
+      if (r.err === Err.SESSIONEXPIRED) this.expire(`op ${req.type} answered SESSIONEXPIRED`)
+      return r
+    } catch (err) {
+      if (!(err instanceof ConnectionLossError)) throw err
+      return undefined
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -203,4 +271,11 @@ export class RecordedSession {
     }
     return undefined
   }
+}
+
+/** The sequence number of a sequential node's name or path (its last 10 digits). */
+export function seqOf (name: string): number {
+  const m = /(\d{10})$/.exec(name)
+  if (m === null) throw new Error(`not a sequential name: ${name}`)
+  return Number(m[1])
 }

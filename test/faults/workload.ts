@@ -4,12 +4,17 @@
 // setting a data watch), blind writes and compare-and-sets on the version it
 // last saw, every write with a value no other write has. Each session owns
 // an ephemeral /h/e/s<i>. Some "silent" sessions drop their connection part
-// way and never come back: each must be expired exactly once.
+// way and never come back: each must be expired exactly once. Every fourth
+// session works on the sequential queues instead (/h/q/q<j>, the ZooKeeper
+// queue recipe: enqueue a unique value, dequeue the lowest item), two
+// operations at a time as well.
 //
 // After the fault, with the service whole again, every live session reads
 // every register (a lost watch event, or a stale read, shows there), a fresh
 // observer session reads them too (recorded: a lost write then breaks
-// linearizability as well as the count below), and every session closes.
+// linearizability as well as the count below) and drains every queue
+// (recorded: an acknowledged item never dequeued is lost), and every session
+// closes.
 
 import { OpCode } from '../../src/engine/codes'
 import { ZkClient } from '../../src/client'
@@ -29,10 +34,14 @@ export interface WorkloadOptions {
   pauseMs?: number
   /** sessions that fall silent, at a random moment of the run (default 2) */
   silent?: number
+  /** sequential queues (default 2); every fourth session works on them */
+  queues?: number
 }
 
 export interface WorkloadRun {
   rec: HistoryRecorder
+  /** the queue znodes */
+  queues: string[]
   sessions: RecordedSession[]
   silent: RecordedSession[]
   /** stops the sessions' loops; resolves when they have stopped */
@@ -53,11 +62,16 @@ export interface WorkloadFigures {
   silentExpired: number
   silentNotExpired: number[]
   ephemeralsWrong: string[]
+  /** queue operations recorded (with the drain) */
+  queueOps: number
   history: HistoryReport
 }
 
 const ROOT = '/h'
 export const keyPath = (j: number): string => `${ROOT}/r/k${j}`
+export const queuePath = (j: number): string => `${ROOT}/q/q${j}`
+/** the sessions that work on the queues */
+export const isQueueSession = (index: number): boolean => index % 4 === 3
 
 /** mulberry32: a small seeded PRNG, so a run's op mix can be replayed */
 export function prng (seed: number): () => number {
@@ -71,10 +85,10 @@ export function prng (seed: number): () => number {
   }
 }
 
-export async function setupTree (address: string, keys: number): Promise<void> {
+export async function setupTree (address: string, keys: number, queues = 0): Promise<void> {
   const c = await ZkClient.connect(address)
   try {
-    for (const p of [ROOT, `${ROOT}/r`, `${ROOT}/e`, ...Array.from({ length: keys }, (_, j) => keyPath(j))]) {
+    for (const p of [ROOT, `${ROOT}/r`, `${ROOT}/e`, `${ROOT}/q`, ...Array.from({ length: keys }, (_, j) => keyPath(j)), ...Array.from({ length: queues }, (_, j) => queuePath(j))]) {
       const data = p.startsWith(`${ROOT}/r/`) ? Buffer.from('init') : null
       const r = await c.request({ type: OpCode.create, path: p, data, dataLength: data?.length ?? 0, acl: OPEN, flags: 0 })
       if (r.err !== 0) throw new Error(`setup: create ${p} answered ${r.err}`)
@@ -90,7 +104,8 @@ export async function startWorkload (opts: WorkloadOptions, durationMs: number):
   const rand = prng(opts.seed ?? 1)
   const rec = new HistoryRecorder()
   for (let j = 0; j < keys; j++) rec.register(keyPath(j), 'init', 0)
-  await setupTree(opts.addresses()[0], keys)
+  const queues = Array.from({ length: opts.queues ?? 2 }, (_, j) => queuePath(j))
+  await setupTree(opts.addresses()[0], keys, queues.length)
 
   const all: RecordedSession[] = []
   const silentCount = opts.silent ?? 2
@@ -107,6 +122,10 @@ export async function startWorkload (opts: WorkloadOptions, durationMs: number):
   let n = 0
   const loop = async (s: RecordedSession, r: () => number): Promise<void> => {
     const one = (): Promise<void> => {
+      if (queues.length > 0 && isQueueSession(s.index) && s.index < opts.sessions) {
+        const queue = queues[Math.floor(r() * queues.length)]
+        return r() < 0.5 ? s.enqueue(queue, `s${s.index}-${++n}`) : s.dequeue(queue)
+      }
       const key = keyPath(Math.floor(r() * keys))
       const x = r()
       if (x < 0.45) return s.op('read', key, { watch: r() < 0.5 })
@@ -127,6 +146,7 @@ export async function startWorkload (opts: WorkloadOptions, durationMs: number):
   })
   return {
     rec,
+    queues,
     sessions,
     silent,
     async stop () {
@@ -138,7 +158,7 @@ export async function startWorkload (opts: WorkloadOptions, durationMs: number):
 
 /** After the fault, with every component back: final reads, the observer, closes, the checks. */
 export async function finishWorkload (run: WorkloadRun, address: string, keys = 8, checkMs = 60_000): Promise<WorkloadFigures> {
-  const { rec, sessions, silent } = run
+  const { rec, sessions, silent, queues } = run
   for (const s of sessions) {
     for (let j = 0; j < keys && s.alive; j++) await s.op('read', keyPath(j))
   }
@@ -149,6 +169,14 @@ export async function finishWorkload (run: WorkloadRun, address: string, keys = 
     await observer.op('read', keyPath(j))
     const op = rec.history.ops[rec.history.ops.length - 1]
     if (op.err === 0 && op.read !== undefined && op.version !== undefined) finals.set(keyPath(j), { value: op.read, version: op.version })
+  }
+  // The drain: dequeue until a determinate "empty" (bounded: the run cannot have enqueued more).
+  for (const q of queues) {
+    for (let i = 0; i <= rec.history.queues.length; i++) {
+      await observer.dequeue(q)
+      const last = rec.history.queues[rec.history.queues.length - 1]
+      if (last.complete !== undefined && last.empty === true) break
+    }
   }
 
   // What must hold of the ephemerals: a live session owns its own, an expired one's is gone.
@@ -200,6 +228,7 @@ export async function finishWorkload (run: WorkloadRun, address: string, keys = 
     silentExpired: silent.length - silentNotExpired.length,
     silentNotExpired,
     ephemeralsWrong,
+    queueOps: rec.history.queues.length,
     history
   }
 }

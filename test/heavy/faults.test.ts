@@ -34,11 +34,11 @@ for (const fault of faults) {
 }
 
 t.teardown(() => {
-  const head = ['fault', 'duration', 'ops checked', 'indeterminate', 'violations', 'lost writes', 'wrong expiries', 'allowed expiries', 'due expiries']
+  const head = ['fault', 'duration', 'ops checked', 'indeterminate', 'violations', 'lost writes', 'queue ops checked', 'queue violations', 'wrong expiries', 'allowed expiries', 'due expiries']
   const lines = [
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.fault} | ${r.seconds} s | ${r.checked} (${r.verdict}) | ${r.indeterminate} | ${r.violations} | ${r.lostWrites} of ${r.acknowledgedWrites} | ${r.wrongExpiries} | ${r.allowedExpiries} | ${r.dueExpiries.replace(/ \(.*/, '')} |`)
+    ...rows.map((r) => `| ${r.fault} | ${r.seconds} s | ${r.checked} (${r.verdict}) | ${r.indeterminate} | ${r.violations} | ${r.lostWrites} of ${r.acknowledgedWrites} | ${r.queueChecked} (${r.queueVerdict}) | ${r.queueViolations} | ${r.wrongExpiries} | ${r.allowedExpiries} | ${r.dueExpiries.replace(/ \(.*/, '')} |`)
   ]
   writeFileSync(OUT, JSON.stringify({ seed: SEED, sessions: SESSIONS, seconds: SECONDS, at: new Date().toISOString(), rows }, null, 2) + '\n')
   console.log(['', 'fault matrix:', ...lines, `(JSON: ${OUT})`].join('\n'))

@@ -94,11 +94,11 @@ export function tcpAccepts (port: number, timeoutMs = 1000): Promise<boolean> {
   })
 }
 
-/** A plain HTTP GET on loopback (HTTPS trusting `ca` when given): status and body, or null if there was no answer. */
-export function httpGet (port: number, path: string, timeoutMs = 2000, ca?: Buffer): Promise<{ status: number, body: string } | null> {
+/** A plain HTTP GET on loopback, or `host` (HTTPS trusting `ca` when given): status and body, or null if there was no answer. */
+export function httpGet (port: number, path: string, timeoutMs = 2000, ca?: Buffer, host = '127.0.0.1'): Promise<{ status: number, body: string } | null> {
   return new Promise((resolve) => {
     const send = ca === undefined ? httpRequest : httpsRequest
-    const req = send({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs, ...(ca === undefined ? {} : { ca }) }, (res) => {
+    const req = send({ host, port, path, method: 'GET', agent: false, timeout: timeoutMs, ...(ca === undefined ? {} : { ca }) }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))

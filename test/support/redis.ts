@@ -18,6 +18,8 @@ export interface RedisOptions {
   appendfsync?: 'always' | 'everysec'
   /** Reuse a dir (kept); a fresh temp dir, removed at exit, otherwise. */
   dir?: string
+  /** addresses to listen on besides 127.0.0.1 (a network namespace's link, test/faults/netns.ts) */
+  bind?: string[]
 }
 
 export interface RedisHandle {
@@ -70,7 +72,7 @@ class RedisServer implements RedisHandle {
   async launch (): Promise<void> {
     const aof = this.opts.appendonly === true
     const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--protected-mode', 'no',
+      '--port', String(this.port), '--bind', '127.0.0.1', ...(this.opts.bind ?? []), '--protected-mode', 'no',
       '--dir', this.dir, '--save', '', '--daemonize', 'no', '--loglevel', 'notice', '--logfile', '',
       '--appendonly', aof ? 'yes' : 'no',
       ...(aof ? ['--appendfsync', this.opts.appendfsync ?? 'always'] : [])

@@ -30,6 +30,8 @@ export interface NodeOptions {
   env?: Record<string, string>
   /** serve HTTPS/wss with these PEM files (--http-tls-key/--http-tls-cert); `ca` is what the readiness check trusts */
   https?: { key: string, cert: string, ca: string }
+  /** run the node inside this network namespace (`ip netns exec`), listening on `host` there (test/faults/netns.ts) */
+  netns?: { name: string, host: string }
 }
 
 export interface NodeHandle {
@@ -115,9 +117,10 @@ class NodeProcess implements NodeHandle {
 
   constructor (private readonly redisUrl: string, private readonly opts: NodeOptions, readonly logFile: string) {}
 
-  get url (): string { return `${this.opts.https === undefined ? 'ws' : 'wss'}://${HOST}:${this.port}` }
+  private get host (): string { return this.opts.netns?.host ?? HOST }
+  get url (): string { return `${this.opts.https === undefined ? 'ws' : 'wss'}://${this.host}:${this.port}` }
   get httpPort (): number { return this.port }
-  get hostPort (): string { return `${HOST}:${this.port}` }
+  get hostPort (): string { return `${this.host}:${this.port}` }
   get pid (): number { return mustRun(this.proc, 'node').pid }
   get running (): boolean { return this.proc !== undefined && !hasExited(this.proc.child) }
   get exitCode (): number | null { return this.proc?.child.exitCode ?? null }
@@ -127,19 +130,24 @@ class NodeProcess implements NodeHandle {
       BIN, 'node',
       '--redis', this.redisUrl,
       '--http-port', String(httpPort),
-      '--host', HOST,
+      '--host', this.host,
       ...(this.opts.tickMs !== undefined ? ['--tick-ms', String(this.opts.tickMs)] : []),
       ...(this.opts.namespace !== undefined ? ['--namespace', this.opts.namespace] : []),
       ...(this.opts.https !== undefined ? ['--http-tls-key', this.opts.https.key, '--http-tls-cert', this.opts.https.cert] : []),
       ...(this.opts.args ?? [])
     ]
     // every four-letter word, as startZooKeeper enables them; opts.env can unset it ('')
-    const proc = spawnLogged('redkeeper node', process.execPath, args, this.logFile, { ...process.env, REDKEEPER_4LW_WHITELIST: '*', ...this.opts.env })
+    const env = { ...process.env, REDKEEPER_4LW_WHITELIST: '*', ...this.opts.env }
+    // `ip netns exec` execs the command: the child's pid is the node's, signals reach it as they are
+    const ns = this.opts.netns
+    const proc = ns === undefined
+      ? spawnLogged('redkeeper node', process.execPath, args, this.logFile, env)
+      : spawnLogged('redkeeper node', 'ip', ['netns', 'exec', ns.name, process.execPath, ...args], this.logFile, env)
     this.proc = proc
     const ready = await waitReady('redkeeper node', proc, this.logFile, () => pinoReady(readLogFrom(this.logFile, proc.offset), 'httpPort'))
     this.port = ready.httpPort as number
     // "ready" is logged when it listens; haproxy needs /readyz too.
-    await waitReady('redkeeper node', proc, this.logFile, async () => (await httpGet(this.port, '/readyz', 2000, this.opts.https === undefined ? undefined : readFileSync(this.opts.https.ca)))?.status === 200 ? true : null)
+    await waitReady('redkeeper node', proc, this.logFile, async () => (await httpGet(this.port, '/readyz', 2000, this.opts.https === undefined ? undefined : readFileSync(this.opts.https.ca), this.host))?.status === 200 ? true : null)
   }
 
   async stop (): Promise<void> {

@@ -1,3 +1,5 @@
+import type { QueueOp } from './queues'
+
 // A recorded history: what every client asked, when, and what it was told.
 //
 // Two views of the same run:
@@ -56,11 +58,13 @@ export interface History {
   log: Map<number, LogEntry[]>
   /** key → data and version at the start (the registers exist before the run) */
   initial: Map<string, { value: string, version: number }>
+  /** the sequential-queue operations (queues.ts), in invoke order */
+  queues?: QueueOp[]
 }
 
 /** Collects a History while clients run. Every method is cheap: a push or a field set. */
 export class HistoryRecorder {
-  readonly history: History = { ops: [], log: new Map(), initial: new Map() }
+  readonly history: History & { queues: QueueOp[] } = { ops: [], log: new Map(), initial: new Map(), queues: [] }
 
   register (key: string, value: string, version = 0): void {
     this.history.initial.set(key, { value, version })
@@ -79,6 +83,19 @@ export class HistoryRecorder {
     op.zxid = zxid
     Object.assign(op, fields)
     this.logOf(op.session).push({ t: 'reply', conn: op.conn, op: op.id, xid: op.xid, zxid })
+  }
+
+  /** A queue operation begins; its outcome is set on the returned record (queueDone, or seq/value for an unanswered delete). */
+  queueInvoke (session: number, conn: number, queue: string, kind: QueueOp['kind'], value?: string): QueueOp {
+    const rec: QueueOp = { id: this.history.queues.length, session, conn, queue, kind, ...(value !== undefined ? { value } : {}), invoke: performance.now() }
+    this.history.queues.push(rec)
+    return rec
+  }
+
+  /** A queue operation's outcome: enqueue → its seq; dequeue → the item taken, or empty. */
+  queueDone (op: QueueOp, fields: Pick<QueueOp, 'seq' | 'value' | 'empty'>): void {
+    op.complete = performance.now()
+    Object.assign(op, fields)
   }
 
   event (session: number, conn: number, path: string, type: number): void {

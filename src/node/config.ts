@@ -147,15 +147,15 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
  */
 function resolveReplicaWait (cfg: NodeConfig, minSessionTimeout: number): ResolvedNodeConfig['replicaWait'] {
   const replicas = cfg.redisWaitReplicas ?? 0
-  if (!Number.isSafeInteger(replicas) || replicas < 0) throw new ConfigError(`redisWaitReplicas must be a non-negative integer, got ${replicas}`)
+  if (!Number.isSafeInteger(replicas) || replicas < 0) throw new ConfigError(`redisWaitReplicas (--redis-wait-replicas) must be a non-negative integer, got ${replicas}`)
   const limit = Math.floor(minSessionTimeout / 2)
   const timeoutMs = cfg.redisWaitTimeoutMs ?? Math.min(DEFAULT_REDIS_WAIT_TIMEOUT_MS, limit)
-  if (!positiveInt(timeoutMs)) throw new ConfigError(`redisWaitTimeoutMs must be a positive integer, got ${timeoutMs}`)
+  if (!positiveInt(timeoutMs)) throw new ConfigError(`redisWaitTimeoutMs (--redis-wait-timeout-ms) must be a positive integer, got ${timeoutMs}`)
   if (replicas === 0) {
-    if (cfg.redisWaitTimeoutMs !== undefined) throw new ConfigError('redisWaitTimeoutMs is set but redisWaitReplicas is 0: set redisWaitReplicas to the replicas a write must reach')
+    if (cfg.redisWaitTimeoutMs !== undefined) throw new ConfigError('redisWaitTimeoutMs (--redis-wait-timeout-ms) is set but redisWaitReplicas (--redis-wait-replicas) is 0: set it to the number of replicas a write must reach')
     return undefined
   }
-  if (timeoutMs > limit) throw new ConfigError(`redisWaitTimeoutMs (${timeoutMs}) must be at most half the min session timeout (${limit} ms of ${minSessionTimeout}): a client waiting longer for a reply drops its connection`)
+  if (timeoutMs > limit) throw new ConfigError(`redisWaitTimeoutMs (--redis-wait-timeout-ms) is ${timeoutMs} ms but must be at most half the min session timeout (${limit} ms of ${minSessionTimeout} ms): a client that waits longer for a reply drops its connection`)
   return { replicas, timeoutMs }
 }
 

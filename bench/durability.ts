@@ -12,7 +12,7 @@
 // The machine is shared and noisy: compare rows of one run, not runs.
 // Prints a Markdown table and writes bench/results/durability-latest.json.
 
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
@@ -161,6 +161,7 @@ function log (line: string): void {
 }
 
 const USAGE = 'usage: npm run bench:durability -- [--modes id,id…] [--rounds N] [--seconds N] [--sessions N] [--inflight N] [--workers N] [--out DIR]\n' +
+  '       npm run bench:durability -- --from bench/results/durability-latest.json   (print a saved run\'s table)\n' +
   `modes: ${MODES.map((m) => m.id).join(', ')}`
 
 function positiveInt (v: string | undefined, fallback: number, what: string): number {
@@ -175,7 +176,7 @@ async function main (): Promise<number> {
   try {
     values = parseArgs({
       args: process.argv.slice(2),
-      options: { modes: { type: 'string' }, rounds: { type: 'string' }, seconds: { type: 'string' }, sessions: { type: 'string' }, inflight: { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
+      options: { from: { type: 'string' }, modes: { type: 'string' }, rounds: { type: 'string' }, seconds: { type: 'string' }, sessions: { type: 'string' }, inflight: { type: 'string' }, workers: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
       strict: true
     }).values
   } catch (e) {
@@ -184,6 +185,12 @@ async function main (): Promise<number> {
   }
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  if (values.from !== undefined) {
+    const saved = JSON.parse(readFileSync(values.from, 'utf8')) as SavedRun
+    console.log(heading(saved))
+    console.log(durabilityTable(MODES.filter((m) => saved.modes.some((s) => s.id === m.id)), saved.rows))
     return 0
   }
   let modes = MODES
@@ -229,11 +236,24 @@ async function main (): Promise<number> {
   const result = { startedAt: startedAt.toISOString(), durationSeconds: (Date.now() - startedAt.getTime()) / 1000, options: opts, machine, modes: modes.map(({ id, label, survives }) => ({ id, label, survives })), rows, failures }
   mkdirSync(out, { recursive: true })
   writeFileSync(join(out, 'durability-latest.json'), JSON.stringify(result, (_, v) => typeof v === 'number' && !Number.isFinite(v) ? null : v, 2) + '\n')
-  console.log(`# ${opts.sessions} sessions × ${opts.inflight} in flight, ${opts.seconds} s per phase, 100 B, ${opts.workers} load workers, ${opts.rounds} rounds; ${startedAt.toISOString().slice(0, 16)}Z; load average at start ${machine.loadAverage.join(' / ')}`)
+  console.log(heading(result))
   console.log(durabilityTable(modes, rows))
   for (const f of failures) console.log(`FAILED ${f.system} ${f.workload}: ${f.error}`)
   log(`done in ${Math.round(result.durationSeconds)} s; JSON in ${join(out, 'durability-latest.json')}`)
   return failures.length > 0 || rows.some((r) => r.errors > 0) ? 1 : 0
+}
+
+interface SavedRun {
+  startedAt: string
+  options: { sessions: number, inflight: number, seconds: number, workers: number, rounds: number }
+  machine: { loadAverage: number[] }
+  modes: Array<{ id: string }>
+  rows: RoundRow[]
+}
+
+function heading (r: SavedRun): string {
+  const o = r.options
+  return `# ${o.sessions} sessions × ${o.inflight} in flight, ${o.seconds} s per phase, 100 B, ${o.workers} load workers, ${o.rounds} rounds; ${r.startedAt.slice(0, 16)}Z; load average at start ${r.machine.loadAverage.join(' / ')}`
 }
 
 /** One mode, one round: rows tagged with the round. */
@@ -257,24 +277,32 @@ async function runMode (mode: Mode, round: number, pool: WorkerPool, bench: Benc
 
 /**
  * One row per mode: create and setData (writes), getData (a read, for
- * contrast). Throughput of every round ("a, b"); p50 / p99 of the round with
- * the best throughput, the one least disturbed by the machine's other users.
+ * contrast). Throughput of every round ("a, b, c"); p50 / p99 of the round
+ * with the best throughput, the one least disturbed by the machine's other
+ * users; CPU ms per write (all the mode's server processes, replica
+ * included; median over rounds), the figure least bent by a noisy machine.
  */
 export function durabilityTable (modes: readonly Mode[], rows: readonly RoundRow[]): string {
   const ops = (n: number): string => n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0)
-  const cell = (id: string, kind: string, latency: boolean): string[] => {
-    const rs = rows.filter((r) => r.system === id && r.key === `W1.${kind}.100`).sort((a, b) => a.round - b.round)
-    if (rs.length === 0) return latency ? ['—', '—'] : ['—']
+  const of = (id: string, kind: string): RoundRow[] => rows.filter((r) => r.system === id && r.key === `W1.${kind}.100`).sort((a, b) => a.round - b.round)
+  const through = (rs: RoundRow[]): string => rs.length === 0 ? '—' : rs.map((r) => ops(r.opsPerSec)).join(', ')
+  const latency = (rs: RoundRow[]): string => {
+    if (rs.length === 0) return '—'
     const best = rs.reduce((a, b) => (b.opsPerSec > a.opsPerSec ? b : a))
-    const through = rs.map((r) => ops(r.opsPerSec)).join(', ')
-    return latency ? [through, `${best.p50Ms.toFixed(2)} / ${best.p99Ms.toFixed(1)}`] : [through]
+    return `${best.p50Ms.toFixed(1)} / ${best.p99Ms.toFixed(0)}`
+  }
+  const cpu = (rs: RoundRow[]): string => {
+    const v = rs.map((r) => r.cpuPer1kOps).filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+    return v.length === 0 ? '—' : v[Math.floor(v.length / 2)].toFixed(3)
   }
   const lines = [
-    '| mode | create/s | create p50 / p99 ms | setData/s | setData p50 / p99 ms | getData/s | an acknowledged write survives |',
-    '|---|---|---|---|---|---|---|'
+    '| mode | create/s | create p50 / p99 ms | setData/s | setData p50 / p99 ms | CPU ms per create / setData | getData/s | an acknowledged write survives |',
+    '|---|---|---|---|---|---|---|---|'
   ]
   for (const m of modes) {
-    lines.push(`| ${[m.label, ...cell(m.id, 'create', true), ...cell(m.id, 'set', true), ...cell(m.id, 'get', false), m.survives].join(' | ')} |`)
+    const c = of(m.id, 'create')
+    const st = of(m.id, 'set')
+    lines.push(`| ${[m.label, through(c), latency(c), through(st), latency(st), `${cpu(c)} / ${cpu(st)}`, through(of(m.id, 'get')), m.survives].join(' | ')} |`)
   }
   return lines.join('\n')
 }

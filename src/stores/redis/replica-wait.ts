@@ -56,8 +56,6 @@ export class ReplicaWaiter {
   private scheduled = false
   private inFlight = false
   private closed = false
-  /** WAIT round trips made (one per group), for tests and logs */
-  rounds = 0
 
   /**
    * @param redis a connection of its own (it blocks in WAIT); the waiter owns and closes it
@@ -115,7 +113,6 @@ export class ReplicaWaiter {
     const group = this.next
     this.next = []
     this.inFlight = true
-    this.rounds++
     this.waitOnce().then((acked) => {
       if (acked >= this.replicas) {
         for (const w of group) w.resolve()

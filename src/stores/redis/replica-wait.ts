@@ -95,16 +95,15 @@ export class ReplicaWaiter {
     return m === null ? 0 : Number(m[1])
   }
 
+  /** Fails the callers still waiting and drops the connection (a WAIT in flight fails with it). */
   async close (): Promise<void> {
     this.closed = true
     const left = this.next
     this.next = []
     for (const w of left) w.reject(new ReplicaAckError(0, this.replicas, this.timeoutMs, 'the replica waiter is closed'))
-    try {
-      await this.redis.quit()
-    } catch {
-      this.redis.disconnect()
-    }
+    // No QUIT: a WAIT in flight would hold it back for its whole timeout, and
+    // with Redis down it would never be answered while ioredis reconnects.
+    this.redis.disconnect()
   }
 
   private flush (): void {

@@ -170,7 +170,7 @@ function takeConfigFlag (argv: string[], env: NodeJS.ProcessEnv): { rest: string
 }
 
 /** Flags that exist on some other command: "not a setting of X" reads better than "unknown". */
-const OTHER_COMMANDS_FLAGS = new Set(['redis', 'namespace', 'upstream', 'data-dir', 'fsync', 'zk-port', 'trust-client-address', 'drain-timeout-ms', 'http-port'])
+const OTHER_COMMANDS_FLAGS = new Set(['redis', 'namespace', 'upstream', 'data-dir', 'fsync', 'zk-port', 'trust-client-address', 'drain-timeout-ms', 'http-port', 'redis-wait-replicas', 'redis-wait-timeout-ms'])
 function isKnownElsewhere (flag: string): boolean {
   return OTHER_COMMANDS_FLAGS.has(flag)
 }

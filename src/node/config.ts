@@ -50,6 +50,10 @@ export interface NodeConfig extends SweepConfig {
   drainTimeoutMs?: number
   /** serve the HTTP API (and the sidecars' /v1/zk) over HTTPS/wss with this key and certificate */
   httpTls?: TlsFiles
+  /** Redis replicas that must hold a write before it is acknowledged (WAIT); 0 = do not wait; default 0 */
+  redisWaitReplicas?: number
+  /** how long a write waits for them before its client's connection is closed (outcome unknown); default 1000 */
+  redisWaitTimeoutMs?: number
   logger: Logger
 }
 
@@ -74,6 +78,8 @@ export interface ResolvedNodeConfig {
   api: ApiAuthConfig
   drainTimeoutMs: number
   httpTls: TlsFiles | undefined
+  /** undefined: writes are acknowledged without waiting for replicas */
+  replicaWait: { replicas: number, timeoutMs: number } | undefined
   logger: Logger
 }
 
@@ -81,6 +87,9 @@ export { ConfigError }
 
 /** Long enough for every sidecar to re-attach elsewhere (they do in milliseconds); short beside a pod's 30 s grace. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10000
+
+/** WAIT's timeout unless configured (or half the min session timeout, if less): well inside a client's read timeout. */
+export const DEFAULT_REDIS_WAIT_TIMEOUT_MS = 1000
 
 const REDIS_URL = /^(rediss?|redis-sentinel):\/\/\S+$/
 
@@ -124,8 +133,30 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     api: cfg.api ?? {},
     drainTimeoutMs,
     httpTls: cfg.httpTls,
+    replicaWait: resolveReplicaWait(cfg, minSessionTimeout),
     logger: cfg.logger
   }
+}
+
+/**
+ * A write's reply is held while WAIT runs, and so is every reply behind it
+ * on its connection, pings included. A client hears nothing for that long
+ * and drops its connection after 2/3 of its session timeout (the Java
+ * client's read timeout): half the shortest session timeout keeps the wait
+ * clear of that.
+ */
+function resolveReplicaWait (cfg: NodeConfig, minSessionTimeout: number): ResolvedNodeConfig['replicaWait'] {
+  const replicas = cfg.redisWaitReplicas ?? 0
+  if (!Number.isSafeInteger(replicas) || replicas < 0) throw new ConfigError(`redisWaitReplicas (--redis-wait-replicas) must be a non-negative integer, got ${replicas}`)
+  const limit = Math.floor(minSessionTimeout / 2)
+  const timeoutMs = cfg.redisWaitTimeoutMs ?? Math.min(DEFAULT_REDIS_WAIT_TIMEOUT_MS, limit)
+  if (!positiveInt(timeoutMs)) throw new ConfigError(`redisWaitTimeoutMs (--redis-wait-timeout-ms) must be a positive integer, got ${timeoutMs}`)
+  if (replicas === 0) {
+    if (cfg.redisWaitTimeoutMs !== undefined) throw new ConfigError('redisWaitTimeoutMs (--redis-wait-timeout-ms) is set but redisWaitReplicas (--redis-wait-replicas) is 0: set it to the number of replicas a write must reach')
+    return undefined
+  }
+  if (timeoutMs > limit) throw new ConfigError(`redisWaitTimeoutMs (--redis-wait-timeout-ms) is ${timeoutMs} ms but must be at most half the min session timeout (${limit} ms of ${minSessionTimeout} ms): a client that waits longer for a reply drops its connection`)
+  return { replicas, timeoutMs }
 }
 
 /** The Redis URL without credentials, for logs, errors and `conf`. */

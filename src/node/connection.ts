@@ -27,6 +27,7 @@ import {
 import { InOrder } from './ordered'
 import { normalizeAddress } from './routes'
 import { isStoreRefusal } from './store-errors'
+import { ReplicaAckError } from '../stores/redis/replica-wait'
 import { holdUntilTurnEnd, socketOfWebSocket } from '../server/cork'
 
 /** The part of a `ws` WebSocket the node uses (the package ships no types). */
@@ -229,6 +230,10 @@ export class NodeConnection {
       if (this.state !== 'closed') onValue(v)
     }, (err) => {
       if (this.state === 'closed') return
+      if (err instanceof ReplicaAckError) {
+        this.unconfirmed(err, xid, type)
+        return
+      }
       if (onRefused !== undefined && isStoreRefusal(err)) {
         this.hub.log.error({ err, peer: this.remote, session: this.sessionHex(), xid, op: type === undefined ? undefined : opLabel(type) }, 'the store refused a request')
         onRefused(err)
@@ -368,6 +373,24 @@ export class NodeConnection {
     this.terminate('store unreachable')
   }
 
+  /**
+   * A change ran in Redis but its replicas did not confirm it in time
+   * (--redis-wait-replicas): it may or may not survive a failover, so
+   * neither OK nor an error code would be true. The client's connection is
+   * closed at once, before anything queued behind it: the client sees
+   * CONNECTIONLOSS, ZooKeeper's "outcome unknown", reconnects with its
+   * session and can read what happened. (Dropping the WebSocket instead
+   * would make the sidecar re-send the write elsewhere, to wait again.)
+   */
+  private unconfirmed (err: ReplicaAckError, xid?: number, type?: number): void {
+    this.hub.log.warn({ peer: this.remote, session: this.sessionHex(), xid, op: type === undefined ? undefined : opLabel(type), acked: err.acked, wanted: err.wanted }, `closing the client connection: a change was not confirmed by the Redis replicas (${err.message})`)
+    this.closeQueued = true
+    this.stopReading()
+    this.send(encodeClose(`change not confirmed by the Redis replicas, outcome unknown: ${err.message}`))
+    // nothing queued behind it may leave after this: send() needs an open socket
+    this.closeSocket(1000)
+  }
+
   private crashed (err: unknown): void {
     // A bug of ours must cost one connection, not the node.
     this.hub.log.error({ err, peer: this.remote, session: this.sessionHex() }, 'unexpected error while serving a connection')
@@ -413,7 +436,8 @@ export class NodeConnection {
         this.state = 'handshake'
         this.adopt(msg.origin)
         this.handshake(msg).catch((err: unknown) => {
-          if (this.state === 'handshake') this.storeUnreachable(err)
+          if (this.state === 'handshake' && err instanceof ReplicaAckError) this.unconfirmed(err)
+          else if (this.state === 'handshake') this.storeUnreachable(err)
           else this.crashed(err)
         })
         return

@@ -18,7 +18,8 @@ import { registerAuthConfig } from '../server/auth'
 import { SessionRegistry } from '../server/sessions'
 import { ServerStats } from '../server/stats'
 import { REDKEEPER_VERSION, ZK_VERSION } from '../server/version'
-import { libraryVersion, readLibrary, RedisEngine } from '../stores/redis'
+import { libraryVersion, readLibrary, RedisEngine, ReplicaWaiter } from '../stores/redis'
+import { withReplicaAck } from './replica-ack'
 import type { NodeBackend, Notice } from './backend'
 import { redactRedisUrl, resolveNodeConfig, type NodeConfig, type ResolvedNodeConfig } from './config'
 import { NodeConnection, type WebSocketLike } from './connection'
@@ -80,24 +81,28 @@ export async function startNode (config: NodeConfig): Promise<RunningNode> {
     extendedTypes: cfg.extendedTypes,
     enforceQuota: cfg.enforceQuota
   })
+  let waiter: ReplicaWaiter | undefined
   try {
     await engine.init()
-    const node = await serve(cfg, engine, libraryVersion(source), https)
+    waiter = await replicaWaiter(cfg, engine)
+    const node = await serve(cfg, engine, waiter, libraryVersion(source), https)
     // Only once serving: loading the library and the first calls may take
     // longer than a tick on a loaded machine; a node that cannot start says
     // so through probeRedis/connect errors, not through a timeout.
     engine.setCommandTimeout(redisCallTimeout(cfg.tickMs, cfg.minSessionTimeout))
     return node
   } catch (err) {
+    await waiter?.close()
     await engine.close().catch(() => {})
     throw err
   }
 }
 
-async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: string, https: TlsOptions | undefined): Promise<RunningNode> {
-  // The compile-time check that RedisEngine offers everything the node uses.
-  const backend: NodeBackend = engine
+async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: ReplicaWaiter | undefined, version: string, https: TlsOptions | undefined): Promise<RunningNode> {
   const log = cfg.logger
+  // The compile-time check that RedisEngine offers everything the node uses.
+  const store: NodeBackend = engine
+  const backend: NodeBackend = waiter === undefined ? store : withReplicaAck(store, waiter)
   registerAuthConfig(cfg.auth)
   const connections = new Set<NodeConnection>()
   const sessions = new SessionRegistry<NodeConnection>()
@@ -285,6 +290,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     if (!await within(ticker.touch(), REDIS_GRACE_MS)) log.warn('shutdown: the last heartbeats did not reach Redis')
     await within(unsubscribe(), REDIS_GRACE_MS)
     await closeHttp(http)
+    if (waiter !== undefined) await within(waiter.close(), REDIS_GRACE_MS)
     await within(engine.close(), REDIS_GRACE_MS)
     // QUIT can fail (Redis down; with commandTimeout it times out) and leave
     // ioredis reconnecting forever, holding the process open: always end it.
@@ -299,6 +305,26 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
       return closing
     }
   }
+}
+
+/**
+ * --redis-wait-replicas: WAIT runs on a connection of its own (it blocks
+ * the connection it runs on). Too few replicas now is worth a warning, not a
+ * refusal: replicas may come later, and until then writes fail visibly.
+ */
+async function replicaWaiter (cfg: ResolvedNodeConfig, engine: RedisEngine): Promise<ReplicaWaiter | undefined> {
+  if (cfg.replicaWait === undefined) return undefined
+  const waiter = new ReplicaWaiter(engine.redis.duplicate(), engine.key, cfg.replicaWait)
+  const { replicas, timeoutMs } = cfg.replicaWait
+  try {
+    const connected = await waiter.connectedReplicas()
+    if (connected < replicas) cfg.logger.warn({ replicas, connected }, 'fewer Redis replicas connected than --redis-wait-replicas asks: writes fail until enough are')
+    else cfg.logger.info({ replicas, connected, timeoutMs }, 'writes are acknowledged once Redis replicas hold them (WAIT)')
+  } catch (err) {
+    await waiter.close()
+    throw err
+  }
+  return waiter
 }
 
 /** Redis answers and holds this build's library. */

@@ -12,6 +12,7 @@ import type { Id, Outcome, Request, SessionId } from '../engine/types'
 import { GatewayUnavailableError, type ZkGateway } from '../api/gateway'
 import type { NodeBackend } from './backend'
 import type { Heartbeats } from './heartbeats'
+import { ReplicaAckError } from '../stores/redis/replica-wait'
 
 /** xids are jute ints; a session that used them all is replaced */
 const MAX_XID = 0x7fffffff
@@ -80,6 +81,8 @@ export class NodeRestGateway implements ZkGateway {
       const { outcome } = await this.opts.backend.exec({ session, now: Date.now(), auth: [...auth] }, req, this.nextXid(), 0, 0)
       return outcome
     } catch (err) {
+      // --redis-wait-replicas: the change ran on the primary; a retry might apply it twice
+      if (err instanceof ReplicaAckError) throw new GatewayUnavailableError(`the change was not confirmed by the Redis replicas, its outcome is unknown: ${err.message}`)
       throw new GatewayUnavailableError(`Redis did not answer: ${(err as Error).message}`)
     }
   }

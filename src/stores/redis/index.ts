@@ -7,3 +7,4 @@ export { defaultLibraryPath, readLibrary, libraryVersion, LIBRARY_NAME } from '.
 export { encode as encodeMsgpack, decode as decodeMsgpack, MsgpackError } from './msgpack'
 export { createRedis, sentinelOptions, RedisUrlError } from './url'
 export { RedisInspector, INSPECT_BATCH } from './inspect'
+export { ReplicaWaiter, ReplicaAckError, type ReplicaWaitOptions } from './replica-wait'

@@ -276,7 +276,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
 
   try {
     zkPort = await listen(tcp, cfg.zkPort, cfg.host)
-    if (secure !== undefined) secureZkPort = await listen(secure, cfg.secureZkPort ?? 0, cfg.host)
+    if (secure !== undefined) secureZkPort = await listen(secure, cfg.secureZkPort ?? 0, cfg.secureZkHost)
     listening = true
     await http.listen({ port: cfg.httpPort, host: cfg.host })
   } catch (err) {

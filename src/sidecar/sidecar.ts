@@ -33,6 +33,8 @@ export interface SidecarConfig {
   upstreamCa?: string
   /** ZooKeeper's secureClientPort: a TLS client port next to the plain one (needs `tls`); 0 picks a free port */
   secureZkPort?: number
+  /** address the secure client port listens on (secureClientPortAddress); default `host` */
+  secureZkHost?: string
   /** the secure client port's key, certificate, CA and client authentication */
   tls?: TlsFiles
   logger?: Logger
@@ -122,7 +124,7 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
   let secureZkPort: number | undefined
   if (secure !== undefined) {
     try {
-      await listen(secure, cfg.secureZkPort ?? 0, host)
+      await listen(secure, cfg.secureZkPort ?? 0, cfg.secureZkHost ?? host)
     } catch (err) {
       server.close()
       throw err

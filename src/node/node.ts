@@ -31,6 +31,7 @@ import { NodeWatchGateway } from './watch-gateway'
 import { nodeRoutes } from './routes'
 import { Ticker } from './ticker'
 import { loadTlsOptions } from '../server/tls'
+import { asSecureContextHolder, watchCertificates } from '../server/tls-reload'
 import type { TlsOptions } from 'node:tls'
 
 export interface RunningNode {
@@ -259,6 +260,8 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     throw err
   }
   httpPort = (http.server.address() as AddressInfo).port
+  // new HTTPS handshakes follow changes of the PEM files (and SIGHUP)
+  const reloader = cfg.httpTls === undefined ? undefined : watchCertificates([{ what: 'HTTPS', files: cfg.httpTls, server: asSecureContextHolder(http.server) }], log)
 
   async function shutdown (): Promise<void> {
     // Drain (a rolling restart): /readyz already answers 503 (closing is
@@ -269,6 +272,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, version: str
     // its ZooKeeper clients see nothing. Heartbeats keep flowing meanwhile,
     // so no session expires while it moves.
     stopAccepting(http)
+    reloader?.close()
     const links = connections.size
     const started = Date.now()
     for (const c of connections) c.leave()

@@ -54,6 +54,8 @@ const DEFAULT_DEBOUNCE_MS = 200
 interface Tracked extends ReloadTarget {
   /** digest of the bytes now in use */
   digest: string
+  /** digest of the last bytes that failed to load: said once, not at every event in the directory */
+  failed?: string
 }
 
 /** Starts watching the targets' files; the targets already use the files as they are now. */
@@ -104,7 +106,7 @@ export function watchCertificates (targets: ReloadTarget[], log: Logger, opts: R
 
 function apply (t: Tracked, reason: string, force: boolean, log: Logger): void {
   const digest = digestOf(t.files)
-  if (!force && digest === t.digest) return
+  if (!force && (digest === t.digest || (digest !== undefined && digest === t.failed))) return
   let options: SecureContextOptions
   try {
     const loaded = loadTlsOptions(t.files, t.what)
@@ -113,12 +115,14 @@ function apply (t: Tracked, reason: string, force: boolean, log: Logger): void {
     // keeps some of its arguments even when it throws
     createSecureContext(options)
   } catch (err) {
-    // the digest is not recorded: the same bad bytes stay bad, a fixed file is tried again
+    // the digest in use stays: a fixed file is tried again, the same bad bytes are not reported again
+    t.failed = digest
     log.error({ what: t.what, reason, err: (err as Error).message }, `${t.what}: TLS reload failed (${(err as Error).message}); keeping the current certificate`)
     return
   }
   t.server.setSecureContext(options)
   t.digest = digest ?? ''
+  t.failed = undefined
   log.info({ what: t.what, reason, ...describe(options.cert) }, `${t.what}: TLS certificate reloaded`)
 }
 

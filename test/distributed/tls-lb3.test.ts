@@ -62,7 +62,6 @@ t.test('zkCli and ZkClient over TLS → sidecar → wss haproxy → 3 https node
   if (node === undefined) throw new Error(`no node lists session 0x${c.sessionId.toString(16)}`)
   const session = c.sessionId
   await node.kill9()
-  t.teardown(() => node?.restart())
 
   const r = await c.request({ type: OpCode.setData, path: '/tls-lb3', data: Buffer.from('v2'), dataLength: 2, version: -1 })
   t.equal(r.err, Err.OK, 'the same TLS connection writes after the kill')

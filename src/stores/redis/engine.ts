@@ -174,8 +174,9 @@ export class RedisEngine {
     const engine = new RedisEngine(redis, `{${ns}}`, source, opts.extendedTypes === true, opts.enforceQuota === true)
     try {
       await redis.connect()
-      // named before it is loaded: a prune by another node never sees it loaded and unnamed
-      await markLibraryInUse(redis, engine.version, Date.now())
+      // named before it is loaded: a prune by another node never sees it loaded and unnamed.
+      // Best effort (a Redis ACL may not grant the key): a library pruned anyway is loaded again on use.
+      await markLibraryInUse(redis, engine.version, Date.now()).catch(() => {})
       if (!await engine.libraryLoaded()) await engine.loadLibrary()
     } catch (err) {
       redis.disconnect()

@@ -28,7 +28,7 @@ import { EmbeddedWatchGateway, type EmbeddedStream } from './watch-gateway'
 import { SessionIdAllocator, SessionRegistry } from './sessions'
 import { ServerStats } from './stats'
 import { acceptsPeer, loadTlsOptions } from './tls'
-import { asSecureContextHolder, watchCertificates, type CertReloader, type ReloadTarget } from './tls-reload'
+import { asSecureContextHolder, watchCertificates, type CertReloader, type ReloadTarget, type SecureContextHolder } from './tls-reload'
 import type { ServerStore } from './store'
 import { directorySize, maxFileDescriptors, openFileDescriptors } from './system'
 import { REDKEEPER_VERSION, ZK_FULL_VERSION, ZK_VERSION } from './version'
@@ -365,14 +365,12 @@ function listen (srv: Server, port: number, host: string): Promise<number> {
 }
 
 /** New handshakes on the secure port and the HTTPS API follow changes of their PEM files (and SIGHUP). */
-function certReloader (cfg: ResolvedConfig, secure: SecureContextHolderServer | undefined, http: FastifyInstance, log: ResolvedConfig['logger']): CertReloader | undefined {
+function certReloader (cfg: ResolvedConfig, secure: SecureContextHolder | undefined, http: FastifyInstance, log: ResolvedConfig['logger']): CertReloader | undefined {
   const targets: ReloadTarget[] = []
   if (secure !== undefined && cfg.tls !== undefined) targets.push({ what: 'secure client port', files: cfg.tls, server: secure })
   if (cfg.httpTls !== undefined) targets.push({ what: 'HTTPS', files: cfg.httpTls, server: asSecureContextHolder(http.server) })
   return targets.length === 0 ? undefined : watchCertificates(targets, log)
 }
-
-type SecureContextHolderServer = ReloadTarget['server']
 
 async function closeHttp (http: FastifyInstance): Promise<void> {
   try {

@@ -43,6 +43,7 @@ export const ZOOKEEPER_KEYS: Readonly<Record<string, string>> = {
   'znode.container.maxNeverUsedIntervalMs': 'container-max-never-used-ms',
   // the secure client port: ZooKeeper's PEM key and trust stores (zoo.cfg spelling and system properties)
   secureClientPort: 'secure-zk-port',
+  secureClientPortAddress: 'secure-zk-host',
   ...sslKeys({
     'ssl.keyStore.location': 'tls-key',
     'ssl.keyStore.password': 'tls-key-passphrase',
@@ -65,7 +66,7 @@ function sslKeys (keys: Record<string, string>): Record<string, string> {
 
 /**
  * zoo.cfg keys that mean nothing here (quorum, purge and admin-server
- * settings; snapCount and secureClientPort for a node, which keeps no
+ * settings; snapCount and secureClientPort(Address) for a node, which keeps no
  * snapshots and has no ZooKeeper port): a copied zoo.cfg still loads, with
  * one warning per key, instead of failing on them or dropping them silently.
  */

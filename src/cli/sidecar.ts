@@ -66,6 +66,7 @@ export interface SidecarOptions {
   logLevel: string
   upstreamCa: string | undefined
   secureZkPort: number | undefined
+  secureZkHost: string | undefined
   tls: TlsFiles | undefined
 }
 
@@ -112,6 +113,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       maxClientCnxns: parsed.maxClientCnxns,
       ...(parsed.upstreamCa === undefined ? {} : { upstreamCa: parsed.upstreamCa }),
       ...(parsed.tls === undefined ? {} : { secureZkPort: parsed.secureZkPort, tls: parsed.tls }),
+      ...(parsed.secureZkHost === undefined ? {} : { secureZkHost: parsed.secureZkHost }),
       logger
     })
   } catch (err) {
@@ -119,7 +121,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
     io.err(`redkeeper: ${listenFailure(err, parsed)}\n`)
     return EXIT_FAILURE
   }
-  logger.info({ zkPort: sidecar.zkPort, ...(sidecar.secureZkPort === undefined ? {} : { secureZkPort: sidecar.secureZkPort }), host: parsed.host, upstreams: parsed.upstreams, version: REDKEEPER_VERSION }, 'ready')
+  logger.info({ zkPort: sidecar.zkPort, ...(sidecar.secureZkPort === undefined ? {} : { secureZkPort: sidecar.secureZkPort, secureZkHost: parsed.secureZkHost ?? parsed.host }), host: parsed.host, upstreams: parsed.upstreams, version: REDKEEPER_VERSION }, 'ready')
 
   await new Promise<void>((resolve) => {
     let signalled = false

@@ -175,7 +175,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
     return EXIT_FAILURE
   }
 
-  logger.info({ zkPort: server.zkPort, httpPort: server.httpPort, ...(server.secureZkPort === undefined ? {} : { secureZkPort: server.secureZkPort }), ...(parsed.tls.httpTls === undefined ? {} : { https: true }), host: parsed.host, dataDir: parsed.dataDir, version: REDKEEPER_VERSION }, 'ready')
+  logger.info({ zkPort: server.zkPort, httpPort: server.httpPort, ...(server.secureZkPort === undefined ? {} : { secureZkPort: server.secureZkPort, secureZkHost: parsed.tls.secureZkHost ?? parsed.host }), ...(parsed.tls.httpTls === undefined ? {} : { https: true }), host: parsed.host, dataDir: parsed.dataDir, version: REDKEEPER_VERSION }, 'ready')
 
   let signalled = false
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -23,6 +23,7 @@ const pemOnly: Parser<string> = (raw) => {
 /** the secure client port: `start` and `sidecar` */
 export const SECURE_PORT_SETTINGS = {
   secureZkPort: { flag: 'secure-zk-port', env: 'REDKEEPER_SECURE_ZK_PORT', arg: '<port>', parse: port, defaultText: 'none', help: "TLS client port (ZooKeeper's secureClientPort); 0 picks a free port" },
+  secureZkHost: { flag: 'secure-zk-host', env: 'REDKEEPER_SECURE_ZK_HOST', arg: '<address>', parse: nonEmpty, defaultText: 'the --host address', help: "address the TLS client port listens on (ZooKeeper's secureClientPortAddress)" },
   tlsKey: { flag: 'tls-key', env: 'REDKEEPER_TLS_KEY', arg: '<pem>', parse: nonEmpty, defaultText: 'none', help: 'secure client port: private key (PEM; may also hold the certificate)' },
   tlsCert: { flag: 'tls-cert', env: 'REDKEEPER_TLS_CERT', arg: '<pem>', parse: nonEmpty, defaultText: 'the --tls-key file', help: 'secure client port: certificate chain (PEM)' },
   tlsCa: { flag: 'tls-ca', env: 'REDKEEPER_TLS_CA', arg: '<pem>', parse: nonEmpty, defaultText: 'none', help: 'secure client port: CA bundle client certificates must chain to (ssl.trustStore)' },
@@ -41,6 +42,7 @@ export const TLS_SETTINGS = { ...SECURE_PORT_SETTINGS, ...HTTPS_SETTINGS }
 
 export interface TlsSettings {
   secureZkPort: number | undefined
+  secureZkHost: string | undefined
   tls: TlsFiles | undefined
   httpTls: TlsFiles | undefined
 }
@@ -49,28 +51,31 @@ export function resolveTls (str: (flag: string) => string | undefined, env: Node
   return { ...resolveSecurePort(str, env), httpTls: resolveHttps(str, env) }
 }
 
-export function resolveSecurePort (str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): { secureZkPort: number | undefined, tls: TlsFiles | undefined } {
+export function resolveSecurePort (str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): { secureZkPort: number | undefined, secureZkHost: string | undefined, tls: TlsFiles | undefined } {
   const S = SECURE_PORT_SETTINGS
   const get = <T>(s: Setting<T>): T | undefined => resolve(s, str(s.flag), env)
   get(S.tlsKeystoreType)
   const secureZkPort = get(S.secureZkPort)
+  const secureZkHost = get(S.secureZkHost)
   const key = get(S.tlsKey)
   const cert = get(S.tlsCert)
   const ca = get(S.tlsCa)
   const auth = get(S.tlsClientAuth)
   const passphrase = get(S.tlsKeyPassphrase)
   if (secureZkPort === undefined) {
+    // as ZooKeeper: "secureClientPortAddress is set but secureClientPort is not set"
+    if (secureZkHost !== undefined) throw new UsageError('--secure-zk-host (secureClientPortAddress) is set but --secure-zk-port (secureClientPort) is not')
     if (key !== undefined || cert !== undefined || ca !== undefined || auth !== undefined) {
       throw new UsageError('--tls-key, --tls-cert, --tls-ca and --tls-client-auth configure the secure client port: add --secure-zk-port')
     }
-    return { secureZkPort, tls: undefined }
+    return { secureZkPort, secureZkHost, tls: undefined }
   }
   if (key === undefined) throw new UsageError('--secure-zk-port needs --tls-key (and --tls-cert unless the key file holds the certificate)')
   const tls: TlsFiles = { keyFile: key, certFile: cert ?? key, clientAuth: auth ?? 'need' }
   if (ca !== undefined) tls.caFile = ca
   if (passphrase !== undefined) tls.passphrase = passphrase
   if (tls.clientAuth !== 'none' && ca === undefined) throw new UsageError(`--tls-client-auth ${tls.clientAuth} (the default, as ZooKeeper) needs --tls-ca to verify client certificates; or --tls-client-auth none`)
-  return { secureZkPort, tls }
+  return { secureZkPort, secureZkHost, tls }
 }
 
 export function resolveHttps (str: (flag: string) => string | undefined, env: NodeJS.ProcessEnv): TlsFiles | undefined {

@@ -31,13 +31,17 @@ import { NodeRestGateway } from './rest-gateway'
 import { NodeWatchGateway } from './watch-gateway'
 import { nodeRoutes } from './routes'
 import { Ticker } from './ticker'
+import { keepLibrary } from './library-keeper'
 import { loadTlsOptions } from '../server/tls'
+import { asSecureContextHolder, watchCertificates } from '../server/tls-reload'
 import type { TlsOptions } from 'node:tls'
 
 export interface RunningNode {
   httpPort: number
   /** the HTTP app (in-process embedding and tests: inject, route table) */
   readonly http: FastifyInstance
+  /** the version of the Lua library this node calls (its FCALL names end in it) */
+  readonly libraryVersion: string
   /** Drains: stops accepting, tells every sidecar to move (sessions stay), waits for them (at most drainTimeoutMs), then closes the HTTP port and Redis. */
   close(): Promise<void>
 }
@@ -176,6 +180,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
   })
 
   const ticker = new Ticker({ backend, heartbeats, tickMs: cfg.tickMs, sweep: cfg.sweep, log, onGone: closeSessions })
+  const library = keepLibrary(engine, log)
 
   const fourLetter: NodeFourLetterSource = {
     backend,
@@ -258,12 +263,15 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
     await http.listen({ port: cfg.httpPort, host: cfg.host })
   } catch (err) {
     ticker.stop()
+    library.stop()
     await within(rest.close(), REDIS_GRACE_MS)
     await unsubscribe().catch(() => {})
     await closeHttp(http)
     throw err
   }
   httpPort = (http.server.address() as AddressInfo).port
+  // new HTTPS handshakes follow changes of the PEM files (and SIGHUP)
+  const reloader = cfg.httpTls === undefined ? undefined : watchCertificates([{ what: 'HTTPS', files: cfg.httpTls, server: asSecureContextHolder(http.server) }], log)
 
   async function shutdown (): Promise<void> {
     // Drain (a rolling restart): /readyz already answers 503 (closing is
@@ -274,6 +282,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
     // its ZooKeeper clients see nothing. Heartbeats keep flowing meanwhile,
     // so no session expires while it moves.
     stopAccepting(http)
+    reloader?.close()
     const links = connections.size
     const started = Date.now()
     for (const c of connections) c.leave()
@@ -284,6 +293,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
     if (!await within(rest.close(), REDIS_GRACE_MS)) log.warn('shutdown: the REST session could not be closed; it will expire')
     if (!await within(watch.closeAll(), REDIS_GRACE_MS)) log.warn('shutdown: the watch streams\' sessions could not be closed; they will expire')
     ticker.stop()
+    library.stop()
     // The last heartbeats must reach Redis, or a session heard just now could
     // expire before its sidecar has resumed elsewhere. Every Redis step is
     // bounded: a node must be able to stop while Redis is down.
@@ -300,6 +310,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
   return {
     httpPort,
     http,
+    libraryVersion: engine.version,
     close () {
       closing ??= shutdown()
       return closing
@@ -327,12 +338,12 @@ async function replicaWaiter (cfg: ResolvedNodeConfig, engine: RedisEngine): Pro
   return waiter
 }
 
-/** Redis answers and holds this build's library. */
+/** Redis answers and holds this build's library (other builds' may be there too: a rolling upgrade). */
 async function storeReady (engine: RedisEngine, version: string): Promise<boolean> {
   if (engine.redis.status !== 'ready') return false
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS) })
-  const check = engine.redis.call('FCALL', 'rk_version', 0).then((v) => v === version, () => false)
+  const check = engine.libraryLoaded().then((loaded) => loaded && engine.version === version)
   try {
     return await Promise.race([check, timeout])
   } finally {

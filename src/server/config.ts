@@ -16,6 +16,8 @@ export interface ServerConfig extends SweepConfig {
   httpPort: number
   /** ZooKeeper's secureClientPort: a TLS client port next to the plain one (needs `tls`); 0 picks a free port */
   secureZkPort?: number
+  /** address the secure client port listens on (secureClientPortAddress); default `host` */
+  secureZkHost?: string
   /** the secure client port's key, certificate, CA and client authentication */
   tls?: TlsFiles
   /** serve the HTTP API over HTTPS (wss: for WebSockets) with this key and certificate */
@@ -63,9 +65,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal' | 'fourLetterWhitelist' | 'secureZkPort' | 'tls' | 'httpTls' | keyof SweepConfig>> {
+export interface ResolvedConfig extends Required<Omit<ServerConfig, 'onFatal' | 'fourLetterWhitelist' | 'secureZkPort' | 'secureZkHost' | 'tls' | 'httpTls' | keyof SweepConfig>> {
   onFatal: ServerConfig['onFatal']
   secureZkPort: number | undefined
+  secureZkHost: string
   tls: TlsFiles | undefined
   httpTls: TlsFiles | undefined
   sweep: ResolvedSweep
@@ -147,6 +150,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   if (!isPort(cfg.httpPort)) throw new ConfigError(`httpPort must be an integer in 0..65535, got ${cfg.httpPort}`)
   if (cfg.secureZkPort !== undefined && !isPort(cfg.secureZkPort)) throw new ConfigError(`secureZkPort must be an integer in 0..65535, got ${cfg.secureZkPort}`)
   if (cfg.secureZkPort !== undefined && cfg.tls === undefined) throw new ConfigError('secureZkPort needs a TLS key and certificate (--tls-key, --tls-cert)')
+  if (cfg.secureZkHost !== undefined && cfg.secureZkPort === undefined) throw new ConfigError('secureZkHost is set but secureZkPort is not')
   if (cfg.secureZkPort === undefined && cfg.tls !== undefined) throw new ConfigError('a TLS key and certificate for the client port need secureZkPort (--secure-zk-port)')
   if (!positiveInt(cfg.tickMs)) throw new ConfigError(`tickMs must be a positive integer, got ${cfg.tickMs}`)
   if (cfg.dataDir === '') throw new ConfigError('dataDir must not be empty')
@@ -163,6 +167,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     zkPort: cfg.zkPort,
     httpPort: cfg.httpPort,
     secureZkPort: cfg.secureZkPort,
+    secureZkHost: cfg.secureZkHost ?? cfg.host,
     tls: cfg.tls,
     httpTls: cfg.httpTls,
     dataDir: cfg.dataDir,

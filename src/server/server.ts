@@ -28,6 +28,7 @@ import { EmbeddedWatchGateway, type EmbeddedStream } from './watch-gateway'
 import { SessionIdAllocator, SessionRegistry } from './sessions'
 import { ServerStats } from './stats'
 import { acceptsPeer, loadTlsOptions } from './tls'
+import { asSecureContextHolder, watchCertificates, type CertReloader, type ReloadTarget, type SecureContextHolder } from './tls-reload'
 import type { ServerStore } from './store'
 import { directorySize, maxFileDescriptors, openFileDescriptors } from './system'
 import { REDKEEPER_VERSION, ZK_FULL_VERSION, ZK_VERSION } from './version'
@@ -276,7 +277,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
 
   try {
     zkPort = await listen(tcp, cfg.zkPort, cfg.host)
-    if (secure !== undefined) secureZkPort = await listen(secure, cfg.secureZkPort ?? 0, cfg.host)
+    if (secure !== undefined) secureZkPort = await listen(secure, cfg.secureZkPort ?? 0, cfg.secureZkHost)
     listening = true
     await http.listen({ port: cfg.httpPort, host: cfg.host })
   } catch (err) {
@@ -294,6 +295,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
     throw err
   }
   const httpPort = (http.server.address() as AddressInfo).port
+  const reloader = certReloader(cfg, secure, http, log)
 
   const running: RunningServer = {
     zkPort,
@@ -308,6 +310,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
 
   async function shutdown (): Promise<void> {
     clearInterval(ticker)
+    reloader?.close()
     sweeper.stop()
     // REST's own sessions go first: their closes are more records to make durable below
     rest.close()
@@ -359,6 +362,14 @@ function listen (srv: Server, port: number, host: string): Promise<number> {
       resolve((srv.address() as AddressInfo).port)
     })
   })
+}
+
+/** New handshakes on the secure port and the HTTPS API follow changes of their PEM files (and SIGHUP). */
+function certReloader (cfg: ResolvedConfig, secure: SecureContextHolder | undefined, http: FastifyInstance, log: ResolvedConfig['logger']): CertReloader | undefined {
+  const targets: ReloadTarget[] = []
+  if (secure !== undefined && cfg.tls !== undefined) targets.push({ what: 'secure client port', files: cfg.tls, server: secure })
+  if (cfg.httpTls !== undefined) targets.push({ what: 'HTTPS', files: cfg.httpTls, server: asSecureContextHolder(http.server) })
+  return targets.length === 0 ? undefined : watchCertificates(targets, log)
 }
 
 async function closeHttp (http: FastifyInstance): Promise<void> {

@@ -13,6 +13,7 @@ import { ClientLink, type LinkEnv } from './link'
 import { newStats, type SidecarStats } from './stats'
 import { parseUpstreams } from './upstreams'
 import { acceptsPeer, loadTlsOptions, type TlsFiles } from '../server/tls'
+import { watchCertificates } from '../server/tls-reload'
 
 export interface SidecarConfig {
   /** node URLs (`ws://host:port`), tried in turn; a string may hold a comma-separated list */
@@ -33,6 +34,8 @@ export interface SidecarConfig {
   upstreamCa?: string
   /** ZooKeeper's secureClientPort: a TLS client port next to the plain one (needs `tls`); 0 picks a free port */
   secureZkPort?: number
+  /** address the secure client port listens on (secureClientPortAddress); default `host` */
+  secureZkHost?: string
   /** the secure client port's key, certificate, CA and client authentication */
   tls?: TlsFiles
   logger?: Logger
@@ -122,7 +125,7 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
   let secureZkPort: number | undefined
   if (secure !== undefined) {
     try {
-      await listen(secure, cfg.secureZkPort ?? 0, host)
+      await listen(secure, cfg.secureZkPort ?? 0, cfg.secureZkHost ?? host)
     } catch (err) {
       server.close()
       throw err
@@ -130,6 +133,8 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
     const a = secure.address()
     secureZkPort = typeof a === 'object' && a !== null ? a.port : 0
   }
+  // new handshakes on the secure port follow changes of the PEM files (and SIGHUP)
+  const reloader = secure === undefined || cfg.tls === undefined ? undefined : watchCertificates([{ what: 'secure client port', files: cfg.tls, server: secure }], log)
 
   const ticker = setInterval(() => {
     const now = Date.now()
@@ -146,6 +151,7 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(ticker)
+        reloader?.close()
         let open = secure === undefined ? 1 : 2
         const closed = (): void => { if (--open === 0) resolve() }
         server.close(closed)

@@ -15,7 +15,7 @@ import { REPO_ROOT } from './redkeeper'
 export const HAPROXY_TEMPLATE = join(REPO_ROOT, 'infra', 'haproxy', 'haproxy.cfg.template')
 
 export interface HaproxyHandle {
-  /** ws://127.0.0.1:port (what a sidecar's --upstream takes) */
+  /** ws://127.0.0.1:port, or wss:// with `tls` (what a sidecar's --upstream takes) */
   readonly url: string
   readonly port: number
   readonly statsPort: number
@@ -32,14 +32,25 @@ export interface HaproxyHandle {
 export interface HaproxyOptions {
   /** Checks /readyz through haproxy before returning (default true); false when the backends are not up yet. */
   waitForBackend?: boolean
+  /**
+   * TLS on both sides (termination and re-encryption): sidecars connect over
+   * wss with `pem` (key + certificate) as haproxy's certificate, and haproxy
+   * reaches the HTTPS nodes, and checks their /readyz, verifying them against `ca`.
+   */
+  tls?: { pem: string, ca: string }
 }
 
-/** Fills the template; `backends` are "host:port", named n1, n2, … */
-export function renderHaproxyConfig (template: string, bind: string, statsBind: string, backends: string[]): string {
+/** The `bind` options and `server` options that turn TLS on, as an operator would add them to the template. */
+export function haproxyTlsOptions (tls: { pem: string, ca: string }): { bind: string, server: string } {
+  return { bind: `ssl crt ${tls.pem}`, server: `ssl verify required ca-file ${tls.ca}` }
+}
+
+/** Fills the template; `backends` are "host:port", named n1, n2, …, each with `serverOpts` (as render.sh's HAPROXY_SERVER_OPTS). */
+export function renderHaproxyConfig (template: string, bind: string, statsBind: string, backends: string[], serverOpts = ''): string {
   for (const b of backends) {
     if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(b)) throw new Error(`haproxy: backend "${b}" is not host:port`)
   }
-  const servers = backends.map((b, i) => `    server n${i + 1} ${b}`).join('\n')
+  const servers = backends.map((b, i) => `    server n${i + 1} ${b}${serverOpts === '' ? '' : ` ${serverOpts}`}`).join('\n')
   const out = template.replaceAll('{{BIND}}', bind).replaceAll('{{STATS_BIND}}', statsBind).replaceAll('{{SERVERS}}', servers)
   const left = /\{\{[A-Z_]+\}\}/.exec(out)
   if (left !== null) throw new Error(`haproxy: template placeholder ${left[0]} was not filled`)
@@ -54,14 +65,16 @@ export async function startHaproxy (backends: string[], opts: HaproxyOptions = {
   const statsPort = await freePort()
   const cfgFile = join(dir, 'haproxy.cfg')
   const logFile = join(dir, 'haproxy.log')
-  writeFileSync(cfgFile, renderHaproxyConfig(readFileSync(HAPROXY_TEMPLATE, 'utf8'), `127.0.0.1:${port}`, `127.0.0.1:${statsPort}`, backends))
+  const tls = opts.tls === undefined ? undefined : haproxyTlsOptions(opts.tls)
+  const bind = `127.0.0.1:${port}${tls === undefined ? '' : ` ${tls.bind}`}`
+  writeFileSync(cfgFile, renderHaproxyConfig(readFileSync(HAPROXY_TEMPLATE, 'utf8'), bind, `127.0.0.1:${statsPort}`, backends, tls?.server))
 
   // -db: stay in the foreground, so the process we track is haproxy itself.
   const proc: Spawned = spawnLogged('haproxy', 'haproxy', ['-db', '-f', cfgFile], logFile)
   await waitReady('haproxy', proc, logFile, async () => (await tcpAccepts(port)) && (await tcpAccepts(statsPort)) ? true : null)
 
   const handle: HaproxyHandle = {
-    url: `ws://127.0.0.1:${port}`,
+    url: `${opts.tls === undefined ? 'ws' : 'wss'}://127.0.0.1:${port}`,
     port,
     statsPort,
     pid: proc.pid,
@@ -87,8 +100,9 @@ export async function startHaproxy (backends: string[], opts: HaproxyOptions = {
     },
     stop: () => terminate(proc.child, 'SIGTERM')
   }
+  const ca = opts.tls === undefined ? undefined : readFileSync(opts.tls.ca)
   if (opts.waitForBackend !== false) {
-    await waitReady('haproxy', proc, logFile, async () => (await httpGet(port, '/readyz'))?.status === 200 ? true : null)
+    await waitReady('haproxy', proc, logFile, async () => (await httpGet(port, '/readyz', 2000, ca))?.status === 200 ? true : null)
   }
   return handle
 }

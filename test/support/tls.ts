@@ -82,3 +82,13 @@ export function javaClientTlsFlags (caCert: string, clientPem?: string): string 
   if (clientPem !== undefined) flags.push(`-Dzookeeper.ssl.keyStore.location=${clientPem}`, '-Dzookeeper.ssl.keyStore.type=PEM')
   return flags.join(' ')
 }
+
+/**
+ * Another server certificate (127.0.0.1/localhost) signed by `pki`'s CA, with
+ * a new key: what an operator's renewal puts in place of server.key/.crt.
+ */
+export function makeServerCert (pki: TestPki, name: string): { key: string, cert: string, pem: string } {
+  makeLeaf(pki.dir, 'ca', name, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n')
+  const f = (ext: string): string => join(pki.dir, `${name}.${ext}`)
+  return { key: f('key'), cert: f('crt'), pem: f('pem') }
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startHaproxy, type HaproxyHandle } from './haproxy'
@@ -7,7 +7,7 @@ import { hasExited, removeAtExit, terminate } from './proc'
 import { startRedis, type RedisHandle, type RedisOptions } from './redis'
 import { startRedkeeper, type RedkeeperHandle } from './redkeeper'
 
-export { startHaproxy, type HaproxyHandle } from './haproxy'
+export { startHaproxy, haproxyTlsOptions, type HaproxyHandle } from './haproxy'
 export { startRedis, type RedisHandle, type RedisOptions } from './redis'
 
 /**
@@ -219,12 +219,15 @@ export async function startTopology (kind: TopologyKind, opts: TopologyOptions =
     let upstream = nodes[0].url
     let haproxy: HaproxyHandle | undefined
     if (kind === 'lb3') {
-      haproxy = await startHaproxy(nodes.map((n) => n.hostPort))
+      // HTTPS nodes: haproxy terminates wss with the nodes' certificate and re-encrypts to them
+      haproxy = await startHaproxy(nodes.map((n) => n.hostPort), nodeOpts.https === undefined ? {} : { tls: { pem: keyAndCert(nodeOpts.https), ca: nodeOpts.https.ca } })
       started.push(haproxy)
       await haproxy.waitForServers('UP')
       upstream = haproxy.url
     }
-    const sidecar = await startSidecar([upstream], opts.sidecar)
+    // wss upstreams signed by the test CA: the sidecar trusts it (a test's own args come after, and win)
+    const sidecarOpts: SidecarOptions = nodeOpts.https === undefined ? { ...opts.sidecar } : { ...opts.sidecar, args: ['--upstream-ca', nodeOpts.https.ca, ...(opts.sidecar?.args ?? [])] }
+    const sidecar = await startSidecar([upstream], sidecarOpts)
     started.push(sidecar)
     const topo: Topology = { kind, address: sidecar.address, host: sidecar.host, port: sidecar.port, redis, nodes, sidecar, stop: stopAll }
     if (haproxy !== undefined) topo.haproxy = haproxy
@@ -233,6 +236,15 @@ export async function startTopology (kind: TopologyKind, opts: TopologyOptions =
     await stopAll()
     throw err
   }
+}
+
+/** haproxy's `crt` wants key and certificate in one file. */
+function keyAndCert (https: { key: string, cert: string }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rk-haproxy-tls-'))
+  removeAtExit(dir)
+  const file = join(dir, 'haproxy.pem')
+  writeFileSync(file, Buffer.concat([readFileSync(https.key), readFileSync(https.cert)]), { mode: 0o600 })
+  return file
 }
 
 function mustRun (proc: Spawned | undefined, what: string): Spawned {

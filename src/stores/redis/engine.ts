@@ -26,6 +26,7 @@ import type { Context, Id, OpResult, Outcome, Request, SessionId, WatchEvent, ZN
 import { OpCode, type EventType } from '../../engine/codes'
 import { BadNamespaceError, RedisEngineError } from './errors'
 import { libraryVersion, readLibrary } from './library'
+import { checkStoreFormat, functionName, markLibraryInUse, pruneLibraries } from './libraries'
 import { decode, encode } from './msgpack'
 import { subscribeNotices, type Notice, type SubscribeOptions } from './subscriber'
 import { RedisInspector } from './inspect'
@@ -94,6 +95,9 @@ const REAP_BATCH = 1000
 
 const NAMESPACE = /^[^{}\s]{1,64}$/
 
+/** Redis's answer to an FCALL of a function no library registers. */
+const FUNCTION_GONE = /Function not found/i
+
 // Lua has no null: a getData whose znode holds null data comes back without
 // the member, which is exactly how we recognise it.
 function fixData(body: { data?: unknown } | undefined): void {
@@ -141,34 +145,101 @@ export class RedisEngine {
   /** metrics hook (the node's /metrics); unset: nothing is timed */
   observer: FcallObserver | undefined
 
-  private constructor(redis: Redis, key: string, extendedTypes: boolean, enforceQuota: boolean) {
+  /** this build's library version: its FCALL names carry it (libraries.ts) */
+  readonly version: string
+  private readonly source: string
+  /** base name (rk_request) → this build's FCALL name (rk_request_<version>) */
+  private readonly names = new Map<string, string>()
+
+  private constructor(redis: Redis, key: string, source: string, extendedTypes: boolean, enforceQuota: boolean) {
     this.redis = redis
     this.key = key
+    this.source = source
+    this.version = libraryVersion(source)
     // the engine options bitmask of lua/args.ts: 1 extended types, 2 enforce quota
     this.extended = String((extendedTypes ? 1 : 0) + (enforceQuota ? 2 : 0))
   }
 
-  /** Connects and makes sure the library in Redis is this build (FUNCTION LOAD REPLACE if not). */
+  /**
+   * Connects, makes sure this build's library is loaded (its own, beside
+   * other builds' during a rolling upgrade: libraries.ts) and that the
+   * namespace's data format is the one this build reads.
+   */
   static async connect(url: string, opts: RedisEngineOptions = {}): Promise<RedisEngine> {
     const ns = opts.namespace ?? 'rk'
     if (!NAMESPACE.test(ns)) throw new BadNamespaceError(ns)
     const source = opts.library ?? readLibrary()
-    const version = libraryVersion(source)
+    libraryVersion(source)
     const redis = createRedis(url, { lazyConnect: true, ...opts.redis })
+    const engine = new RedisEngine(redis, `{${ns}}`, source, opts.extendedTypes === true, opts.enforceQuota === true)
     try {
       await redis.connect()
-      let loaded: unknown
-      try {
-        loaded = await redis.call('FCALL', 'rk_version', 0)
-      } catch {
-        loaded = undefined // no library yet
-      }
-      if (loaded !== version) await redis.call('FUNCTION', 'LOAD', 'REPLACE', source)
+      // named before it is loaded: a prune by another node never sees it loaded and unnamed.
+      // Best effort (a Redis ACL may not grant the key): a library pruned anyway is loaded again on use.
+      await markLibraryInUse(redis, engine.version, Date.now()).catch(() => {})
+      if (!await engine.libraryLoaded()) await engine.loadLibrary()
     } catch (err) {
       redis.disconnect()
       throw new RedisEngineError('connect', (err as Error).message, { cause: err })
     }
-    return new RedisEngine(redis, `{${ns}}`, opts.extendedTypes === true, opts.enforceQuota === true)
+    try {
+      await checkStoreFormat(redis, engine.key)
+    } catch (err) {
+      redis.disconnect()
+      throw err
+    }
+    return engine
+  }
+
+  /** true if Redis holds this build's library (a node's readiness). */
+  async libraryLoaded(): Promise<boolean> {
+    try {
+      return (await this.redis.call('FCALL', this.fn('rk_version'), 0)) === this.version
+    } catch {
+      return false
+    }
+  }
+
+  /** FUNCTION LOAD of this build (REPLACE: two nodes of one build may race to load it). */
+  async loadLibrary(): Promise<void> {
+    await this.redis.call('FUNCTION', 'LOAD', 'REPLACE', this.source)
+  }
+
+  /** Tells the other builds' nodes that this build is still in use (libraries.ts). */
+  async markLibrary(now: number): Promise<void> {
+    await markLibraryInUse(this.redis, this.version, now)
+  }
+
+  /** Deletes the other builds' libraries no node has named for a while; returns their names. */
+  async pruneLibraries(now: number): Promise<string[]> {
+    return await pruneLibraries(this.redis, this.version, now)
+  }
+
+  /** This build's FCALL name for `base`. */
+  private fn(base: string): string {
+    let name = this.names.get(base)
+    if (name === undefined) {
+      name = functionName(base, this.version)
+      this.names.set(base, name)
+    }
+    return name
+  }
+
+  /**
+   * Runs one FCALL; if Redis no longer has this build's functions (pruned
+   * while this node was paused, or FUNCTION FLUSH), loads the library again
+   * and retries once: the call never ran, so running it now is not a replay.
+   */
+  private async call<T>(base: string, run: (name: string) => Promise<T>): Promise<T> {
+    const name = this.fn(base)
+    try {
+      return await run(name)
+    } catch (err) {
+      if (!FUNCTION_GONE.test((err as Error).message)) throw err
+      await this.loadLibrary()
+      await this.markLibrary(Date.now())
+      return await run(name)
+    }
   }
 
   /**
@@ -185,7 +256,7 @@ export class RedisEngine {
     const t0 = this.observer === undefined ? 0 : performance.now()
     this.batch()
     try {
-      reply = await this.redis.callBuffer('FCALL', fn, 1, this.key, ...args)
+      reply = await this.call(fn, (name) => this.redis.callBuffer('FCALL', name, 1, this.key, ...args))
     } catch (err) {
       this.observed(fn, t0, true)
       throw new RedisEngineError(fn, (err as Error).message, { cause: err })
@@ -199,7 +270,7 @@ export class RedisEngine {
     const t0 = this.observer === undefined ? 0 : performance.now()
     this.batch()
     try {
-      const n = (await this.redis.call('FCALL', fn, 1, this.key, ...args)) as number
+      const n = (await this.call(fn, (name) => this.redis.call('FCALL', name, 1, this.key, ...args))) as number
       this.observed(fn, t0, false)
       return n
     } catch (err) {
@@ -344,7 +415,7 @@ export class RedisEngine {
     const blob = encode(ids.map((i) => [i.scheme, i.id]))
     this.batch()
     try {
-      return (await this.redis.call('FCALL', 'rk_ident_save', 1, this.key, String(session), owner, link, blob)) === 1
+      return (await this.call('rk_ident_save', (name) => this.redis.call('FCALL', name, 1, this.key, String(session), owner, link, blob))) === 1
     } catch (err) {
       throw new RedisEngineError('rk_ident_save', (err as Error).message, { cause: err })
     }

@@ -37,3 +37,11 @@ export class BadNoticeError extends Error {
     super(`bad notice on the notice channel: ${detail}`)
   }
 }
+
+/** The namespace's data was written in a layout this build does not read (libraries.ts, STORE_FORMAT). */
+export class StoreFormatError extends Error {
+  override name = 'StoreFormatError'
+  constructor(readonly key: string, readonly stored: string, readonly expected: number) {
+    super(`namespace ${key} holds data format ${stored}; this build reads format ${expected}: run a build of that format against it (docs/operations.md, Upgrades)`)
+  }
+}

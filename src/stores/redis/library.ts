@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { BadLibraryError, LibraryNotBuiltError } from './errors'
 
+/** the prefix of the library names: `redkeeper_<version>` (libraries.ts) */
 export const LIBRARY_NAME = 'redkeeper'
 
 function packageRoot(from: string): string | undefined {
@@ -34,7 +35,7 @@ export function readLibrary(file: string = defaultLibraryPath()): string {
   return readFileSync(file, 'utf8')
 }
 
-/** The build's version stamp ("-- version <hex>"), also returned by FCALL rk_version. */
+/** The build's version stamp ("-- version <hex>"), also returned by FCALL rk_version_<hex>. */
 export function libraryVersion(source: string): string {
   const m = /^-- version ([0-9a-f]+)$/m.exec(source)
   if (m === null) throw new BadLibraryError('not a redkeeper Lua library: no "-- version" line')

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process'
 import { Redis } from 'ioredis'
 import { MemoryStorage } from '../../engine/memory-storage'
 import { createSession, execute, initTree, OpCode, prepareRequest, type ACL, type Context, type Outcome, type Request } from '../../../src/engine'
-import { RedisEngine, decodeMsgpack, encodeMsgpack } from '../../../src/stores/redis'
+import { RedisEngine, decodeMsgpack, encodeMsgpack, functionName } from '../../../src/stores/redis'
 import { buildLibrary } from './lib'
 import { startRedis } from './redis-server'
 
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
     const ctx = encodeMsgpack(CTX)
     const fcall: Record<string, Figures> = {}
     for (const op of OPS) {
-      const cmds = requests(op).map((r) => resp(['FCALL', 'rk_exec', '1', NS, ctx, encodeMsgpack(prepareRequest(r)), '0']))
+      const cmds = requests(op).map((r) => resp(['FCALL', functionName('rk_exec', engine.version), '1', NS, ctx, encodeMsgpack(prepareRequest(r)), '0']))
       const { fig, replies, usec } = await drive(raw, redis.port, cmds)
       fig.usec = usec
       const failed = replies.filter((r) => replyOutcome(r).err !== 0).length

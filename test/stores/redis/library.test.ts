@@ -4,7 +4,7 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { CreateFlag, Err, OpCode, type ACL, type Context } from '../../../src/engine'
 import {
-  BadLibraryError, BadNamespaceError, LibraryNotBuiltError, RedisEngine, RedisEngineError, libraryVersion, readLibrary,
+  BadLibraryError, BadNamespaceError, LibraryNotBuiltError, RedisEngine, RedisEngineError, functionName, libraryVersion, readLibrary,
 } from '../../../src/stores/redis'
 import { buildLibrary, buildScript } from './lib'
 import { startRedis, type RedisHandle } from './redis-server'
@@ -32,20 +32,23 @@ async function engine(namespace: string, opts: { extendedTypes?: boolean } = {})
   return e
 }
 
-t.test('connect loads the library once; a changed build is loaded again', async (t) => {
+t.test('connect loads the library once; another build is loaded beside it', async (t) => {
   await raw.call('FUNCTION', 'FLUSH')
+  const v = libraryVersion(library)
   const e = await engine('load1')
-  t.equal(await raw.call('FCALL', 'rk_version', 0), libraryVersion(library))
-  const libs = await raw.call('FUNCTION', 'LIST', 'LIBRARYNAME', 'redkeeper') as unknown[]
-  t.equal(libs.length, 1, 'one library named redkeeper')
+  t.equal(await raw.call('FCALL', functionName('rk_version', v), 0), v)
+  const libs = await raw.call('FUNCTION', 'LIST', 'LIBRARYNAME', `redkeeper_${v}`) as unknown[]
+  t.equal(libs.length, 1, `one library named redkeeper_${v}`)
   // a second connect with the same build must not reload (FUNCTION STATS shows no load; compare the list instead)
   const before = JSON.stringify(await raw.call('FUNCTION', 'LIST'))
   await engine('load1')
   t.equal(JSON.stringify(await raw.call('FUNCTION', 'LIST')), before)
-  // a different build (same code, other version stamp) replaces it
-  const other = library.replace(/^-- version ([0-9a-f]+)$/m, '-- version 0000000000000000').replace(/return '[0-9a-f]{16}'/, "return '0000000000000000'")
+  // a different build (same code, other version stamp) is loaded next to it, not over it
+  const other = library.replaceAll(v, '0000000000000000')
   const e2 = await RedisEngine.connect(redis.url, { namespace: 'load1', library: other })
-  t.equal(await raw.call('FCALL', 'rk_version', 0), '0000000000000000')
+  t.equal(await raw.call('FCALL', 'rk_version_0000000000000000', 0), '0000000000000000')
+  t.equal(await raw.call('FCALL', functionName('rk_version', v), 0), v, 'the first build is still there')
+  t.equal((await e2.execute({ session: 1, now: 1, auth: [] }, { type: OpCode.exists, path: '/', watch: false })).err, Err.SESSIONEXPIRED, 'the other build answers')
   await e2.close()
   t.equal((await e.execute({ session: 1, now: 1, auth: [] }, { type: OpCode.exists, path: '/', watch: false })).err, Err.SESSIONEXPIRED, 'the engine still answers')
 })
@@ -58,7 +61,7 @@ t.test('key layout: one hash tag, Stat as exact doubles, null flag', async (t) =
   await e.execute(ctx, { type: OpCode.getData, path: '/n', watch: true })
   const keys = (await raw.keys('*layout*')).sort()
   t.same(keys, [
-    '{layout}:c:/', '{layout}:c:/zookeeper', '{layout}:count', '{layout}:deadlines', '{layout}:e:4503599627370497',
+    '{layout}:c:/', '{layout}:c:/zookeeper', '{layout}:count', '{layout}:deadlines', '{layout}:e:4503599627370497', '{layout}:format',
     '{layout}:n:/', '{layout}:n:/n', '{layout}:n:/zookeeper', '{layout}:n:/zookeeper/config', '{layout}:n:/zookeeper/quota',
     '{layout}:s:4503599627370497', '{layout}:sw:4503599627370497', '{layout}:w:d:/n', '{layout}:zxid',
   ])
@@ -104,9 +107,10 @@ t.test('bad input: clear errors, nothing written', async (t) => {
   const e = await engine('bad')
   const zxid = await e.getZxid()
   // garbage in place of the MessagePack request: Redis reports the Lua error; the store is untouched
-  await t.rejects(raw.call('FCALL', 'rk_exec', 1, '{bad}', 'not msgpack', 'x'), /context is not a MessagePack map/)
-  await t.rejects(raw.call('FCALL', 'rk_exec', 0), /namespace key/)
-  await t.rejects(raw.call('FCALL', 'rk_session_create', 1, '{bad}', 'x', '1', 'ab', '0'), /session id is not a number/)
+  const fn = (base: string): string => functionName(base, libraryVersion(library))
+  await t.rejects(raw.call('FCALL', fn('rk_exec'), 1, '{bad}', 'not msgpack', 'x'), /context is not a MessagePack map/)
+  await t.rejects(raw.call('FCALL', fn('rk_exec'), 0), /namespace key/)
+  await t.rejects(raw.call('FCALL', fn('rk_session_create'), 1, '{bad}', 'x', '1', 'ab', '0'), /session id is not a number/)
   t.equal(await e.getZxid(), zxid)
   const wrongPort = RedisEngine.connect('redis://127.0.0.1:1', { library, redis: { retryStrategy: () => null, maxRetriesPerRequest: 0 } })
   await t.rejects(wrongPort, RedisEngineError)

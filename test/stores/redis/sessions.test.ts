@@ -3,6 +3,7 @@
 // and bad input to the new functions.
 import t from 'tap'
 import { CreateFlag, Err, EventType, OpCode } from '../../../src/engine'
+import { functionName } from '../../../src/stores/redis'
 import {
 
   byNumber, bytes, call, create, exists, getChildren, getData, listen, OPEN, remove, scanCounts, session, setData, T, world, type World,
@@ -239,14 +240,14 @@ t.test('bad input to the new functions: clear errors, nothing written', async (t
   const ctx = { session: a.id, now: T, auth: [] }
   await t.rejects(e.exec(ctx, create('/bad'), 1.5, 0, 0), /xid is not an integer/)
   await t.rejects(e.exec(ctx, create('/bad'), Number.NaN, 0, 0), /xid is not an integer/)
-  await t.rejects(w.raw.call('FCALL', 'rk_request', 1, e.key, 'garbage', 'x', 'one', '0', '0', '0'), /context is not a MessagePack map/)
-  await t.rejects(w.raw.call('FCALL', 'rk_poll', 1, e.key, String(a.id), 'one', '0'), /deliveredSeq is not a number: one/)
+  await t.rejects(w.raw.call('FCALL', functionName('rk_request', e.version), 1, e.key, 'garbage', 'x', 'one', '0', '0', '0'), /context is not a MessagePack map/)
+  await t.rejects(w.raw.call('FCALL', functionName('rk_poll', e.version), 1, e.key, String(a.id), 'one', '0'), /deliveredSeq is not a number: one/)
   await t.rejects(e.exec(ctx, create('/bad'), 1, 2 ** 60, 0), /deliveredSeq is not an integer below 2\^53/)
   await t.rejects(e.createSession(0, 'aa', T, 'c'), /timeout must be positive/)
   await t.rejects(e.createSession(1000, 'aa', 2 ** 45, 'c'), /session ids exhausted/)
   await t.rejects(e.touch(beats(T + 1000, [a.id, 0.5])), /session id is not an integer/)
-  await t.rejects(w.raw.call('FCALL', 'rk_session_attach', 1, e.key, String(a.id), 'aa'), /missing now/)
-  await t.rejects(w.raw.call('FCALL', 'rk_reap', 1, e.key, String(T), '0'), /limit must be positive/)
+  await t.rejects(w.raw.call('FCALL', functionName('rk_session_attach', e.version), 1, e.key, String(a.id), 'aa'), /missing now/)
+  await t.rejects(w.raw.call('FCALL', functionName('rk_reap', e.version), 1, e.key, String(T), '0'), /limit must be positive/)
   t.equal(await e.getNode('/bad'), undefined)
   t.same({ zxid: await e.getZxid(), sid: await w.raw.get(`${e.key}:sid`), deadline: await w.raw.zscore(`${e.key}:deadlines`, String(a.id)) }, before)
 })

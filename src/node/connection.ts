@@ -507,7 +507,10 @@ export class NodeConnection {
       return
     }
     const { backend, limits, log } = this.hub
-    const zxid = await backend.getZxid()
+    // A new session's client that has seen nothing (lastZxidSeen 0) cannot
+    // be ahead of the store: no round trip for the check. Resumes need the
+    // zxid all the same (it becomes the connection's last zxid).
+    const zxid = req.sessionId === 0 && req.lastZxidSeen <= 0 ? 0 : await backend.getZxid()
     if (this.state !== 'handshake') return
     if (req.lastZxidSeen > zxid) {
       // The client has seen a newer state than the store holds (its data was

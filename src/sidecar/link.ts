@@ -50,6 +50,18 @@ const REPLY_HEADER = 16
 /** ConnectResponse: protocolVersion, timeOut, sessionId, password length. */
 const CONNECT_RESPONSE_MIN = 20
 
+/**
+ * The masking key of every frame to the node: zero. RFC 6455 masks client
+ * frames so that script in a browser cannot make bytes of its choosing
+ * appear on the wire to confuse a proxy's cache; the sidecar is no browser
+ * and sends its own client's jute frames. A zero key spares a random key
+ * per frame (a randomFillSync call) and the XOR pass over every byte: ws
+ * sends such frames unmasked-in-effect, and every server still accepts them.
+ */
+function zeroMask (mask: Buffer): void {
+  mask.fill(0)
+}
+
 /** What the sidecar shares with each of its links. */
 export interface LinkEnv {
   readonly upstreams: readonly Upstream[]
@@ -283,6 +295,7 @@ export class ClientLink {
     const remaining = Math.max(1, this.deadline - Date.now())
     const ws = new WebSocketClient(up.zk, {
       perMessageDeflate: false,
+      generateMask: zeroMask,
       handshakeTimeout: Math.min(remaining, MAX_HANDSHAKE_MS),
       ...(this.env.upstreamCa === undefined ? {} : { ca: this.env.upstreamCa })
     })

@@ -12,6 +12,8 @@ export interface WsClientOptions {
   maxPayload?: number
   /** CAs trusted for wss:// upstreams (instead of Node's bundled roots) */
   ca?: Buffer
+  /** fills each frame's 4-byte masking key; an all-zero key makes ws skip masking */
+  generateMask?: (mask: Buffer) => void
 }
 
 export interface WsClient {

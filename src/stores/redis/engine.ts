@@ -519,6 +519,7 @@ export class RedisEngine {
   }
 
   async getZxid(): Promise<Zxid> {
+    this.batch()
     const v = await this.redis.get(`${this.key}:zxid`)
     return v === null ? 0 : Number(v)
   }

@@ -65,15 +65,18 @@ t.test('reads are not recorded: a re-sent read runs again', async (t) => {
   t.equal(await w.raw.zcard(`${e.key}:r:${a.id}`), 3, 'only the three writes are recorded')
 })
 
-t.test('the record window keeps the last 64 per session; records go with the session', async (t) => {
+t.test('the record window keeps the last 64 per session (trimmed every 16th xid); records go with the session', async (t) => {
   const e = await w.engine(t)
   const a = await session(e)
   await call(e, a, create('/win'))
   for (let i = 0; i < 100; i++) await call(e, a, setData('/win', String(i)))
   const key = `${e.key}:r:${a.id}`
-  t.equal(await w.raw.zcard(key), 64)
+  // xids 1..101; the last trim ran at xid 96 and kept 33..96
   const xids = (await w.raw.zrange(key, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number)
-  t.same(xids, Array.from({ length: 64 }, (_, i) => 101 - 63 + i), 'the newest xids')
+  t.same(xids, Array.from({ length: 69 }, (_, i) => 33 + i), 'the newest xids: 64 at the last trim and the 5 since')
+  while (a.xid <= 112) await call(e, a, setData('/win', 'trim'))
+  const after = (await w.raw.zrange(key, '0', '-1', 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number)
+  t.same(after, Array.from({ length: 64 }, (_, i) => 49 + i), 'xid 112 trims back to the newest 64')
   // outside the window a re-sent write runs again: that is the window's meaning
   t.equal((await e.exec(a.ctx, setData('/win', 'old', 2), 3, 0, 0)).outcome.err, Err.BADVERSION)
 

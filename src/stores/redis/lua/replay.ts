@@ -9,7 +9,7 @@
 //   P:r:<id>   zset, score xid, member = xid and the session's last event seq
 //              when the request ran, as two 8-byte doubles, + MessagePack
 //              outcome (the prefix keeps two equal outcomes apart); the last
-//              KEEP only. The seq lets a replay answer in its original place:
+//              KEEP (up to KEEP + TRIM_EVERY - 1) only. The seq lets a replay answer in its original place:
 //              events queued after the request first ran follow its reply.
 //              Negative xids are the client library's fixed ones (-8 for
 //              every setWatches batch: the Java client splits a reconnect's
@@ -23,8 +23,14 @@ import { OpCode } from '../../../engine/codes'
 import type { Request, SessionId } from '../../../engine/types'
 import { num } from './num'
 
-/** Outcomes kept per session: far more than any client has in flight. */
+/** Outcomes kept per session at least: far more than any client has in flight. */
 const KEEP = 64
+/**
+ * The window is trimmed back to KEEP once every TRIM_EVERY xids, not on
+ * every write: one Redis command less per recorded request, for at most
+ * TRIM_EVERY - 1 records more (a longer window only answers more replays).
+ */
+const TRIM_EVERY = 16
 const XID = '>d'
 /** ms the closeSession outcome outlives the session, at least */
 const CLOSED_TTL_MIN_MS = 30000
@@ -91,8 +97,9 @@ export function recorded(ns: string, session: SessionId, xid: number, tag: strin
 export function record(ns: string, session: SessionId, xid: number, tag: string, outcome: string, seq: number): void {
   const key = ns + ':r:' + num(session)
   redis.call('ZADD', key, num(xid), struct.pack(XID, xid) + tag + struct.pack(XID, seq) + outcome)
-  // lowest xids go first: clients number their requests upwards
-  redis.call('ZREMRANGEBYRANK', key, '0', num(-(KEEP + 1)))
+  // lowest xids go first: clients number their requests upwards; the
+  // library's fixed negative xids are rare and always trim
+  if (xid < 0 || xid % TRIM_EVERY === 0) redis.call('ZREMRANGEBYRANK', key, '0', num(-(KEEP + 1)))
 }
 
 export function clearRecords(ns: string, session: SessionId): void {

@@ -65,6 +65,8 @@ export class RedisStorage implements Storage {
   private readonly seqs = new LuaTable<SessionId, number>()
   /** owner connection (field o) of the sessions read in this call, as first read (false: none) */
   private readonly owners = new LuaTable<SessionId, string | false>()
+  /** field r of P:count (recursive watches) as this call last read or wrote it */
+  private recursive: number | undefined
   /** fields of each znode as read in this call, so putNode writes only what changed */
   private readonly loaded = new LuaTable<string, Snapshot>()
 
@@ -305,7 +307,7 @@ export class RedisStorage implements Storage {
       }
       const was = before === '2'
       const is = m === WatchMode.Recursive
-      if (was !== is) redis.call('HINCRBY', this.p + 'count', 'r', is ? '1' : '-1')
+      if (was !== is) this.recursive = redis.call('HINCRBY', this.p + 'count', 'r', is ? '1' : '-1') as number
     }
     if (added === 0) return
     redis.call('SADD', this.p + 'sw:' + s, k + path)
@@ -352,8 +354,13 @@ export class RedisStorage implements Storage {
   }
 
   hasRecursiveWatches(): boolean {
-    const r = redis.call('HGET', this.p + 'count', 'r') as string | false
-    return r !== false && r !== '0'
+    // asked once per trigger (a delete asks for the znode and its parent):
+    // read once per call, then kept by every HINCRBY of the count here
+    if (this.recursive === undefined) {
+      const r = redis.call('HGET', this.p + 'count', 'r') as string | false
+      this.recursive = r === false ? 0 : parse(r, 'recursive watch count')
+    }
+    return this.recursive !== 0
   }
 
   hasWatchers(kind: WatchKind, path: string): boolean {
@@ -375,7 +382,7 @@ export class RedisStorage implements Storage {
     const before = redis.call('HGET', modes, s) as string | false
     if (before === false) return
     redis.call('HDEL', modes, s)
-    if (before === '2') redis.call('HINCRBY', this.p + 'count', 'r', '-1')
+    if (before === '2') this.recursive = redis.call('HINCRBY', this.p + 'count', 'r', '-1') as number
   }
 
   sessionWatchCount(session: SessionId): number {

@@ -1,0 +1,101 @@
+import t, { type Test } from 'tap'
+import { readFileSync } from 'node:fs'
+import { ZkClient } from '../../src/client'
+import { Err, OpCode } from '../../src/engine/codes'
+import { startRedkeeper } from '../support/redkeeper'
+import { startTopology } from '../support/topology'
+
+// One parent with a million children (MILLION_CHILDREN to change it), on the
+// embedded server and on node1 (sidecar → node → Redis): creates pipelined
+// from one client, then getChildren of all of them while another client
+// keeps asking `exists`. Prints the create rate, memory per child (server
+// RSS, or Redis used_memory), the time to list them and the longest stall
+// another client saw meanwhile; asserts only behaviour (every child created
+// and listed, the other client served throughout).
+//   npx tap --timeout=1800 --disable-coverage test/heavy/million-children.test.ts
+
+const N = Number(process.env.MILLION_CHILDREN ?? 1_000_000)
+const TOPOLOGIES = (process.env.MILLION_TOPOLOGIES ?? 'embedded,node1').split(',')
+const WINDOW = 2000
+const OPEN = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]
+const P = '/million'
+
+function rssMiB (pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m === null ? NaN : Number(m[1]) / 1024
+}
+
+async function createAll (zk: ZkClient): Promise<number> {
+  let next = 0
+  let failed = 0
+  const worker = async (): Promise<void> => {
+    while (next < N) {
+      const i = next++
+      const r = await zk.request({ type: OpCode.create, path: `${P}/c${i}`, data: Buffer.alloc(0), dataLength: 0, acl: OPEN, flags: 0 })
+      if (r.err !== Err.OK) failed++
+    }
+  }
+  await Promise.all(Array.from({ length: WINDOW }, worker))
+  return failed
+}
+
+/** `exists` in a loop until stopped: the longest wait for one reply. */
+function prober (zk: ZkClient): { stop(): Promise<{ max: number, count: number, errors: number }> } {
+  let running = true
+  let max = 0
+  let count = 0
+  let errors = 0
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now()
+      const r = await zk.request({ type: OpCode.exists, path: '/', watch: false })
+      if (r.err !== Err.OK) errors++
+      max = Math.max(max, performance.now() - t0)
+      count++
+    }
+  })()
+  return { stop: async () => { running = false; await loop; return { max, count, errors } } }
+}
+
+async function exercise (t: Test, address: string, memory: () => Promise<number>, what: string): Promise<void> {
+  const zk = await ZkClient.connect(address, { maxBuffer: 256 * 1024 * 1024, timeout: 60_000 })
+  const other = await ZkClient.connect(address, { timeout: 60_000 })
+  t.teardown(() => { zk.destroy(); other.destroy() })
+  t.equal((await zk.request({ type: OpCode.create, path: P, data: Buffer.alloc(0), dataLength: 0, acl: OPEN, flags: 0 })).err, Err.OK)
+  const before = await memory()
+  const t0 = performance.now()
+  const failed = await createAll(zk)
+  const createS = (performance.now() - t0) / 1000
+  t.equal(failed, 0, `${N} children created`)
+  const after = await memory()
+
+  const probe = prober(other)
+  const t1 = performance.now()
+  const r = await zk.request({ type: OpCode.getChildren, path: P, watch: false })
+  const listMs = performance.now() - t1
+  const seen = await probe.stop()
+  t.equal(r.err, Err.OK)
+  t.equal(r.body?.children?.length, N, 'getChildren lists every child')
+  t.equal(seen.errors, 0, 'the other client is served throughout')
+  t.ok(seen.count > 0)
+  const stat = await zk.request({ type: OpCode.exists, path: P, watch: false })
+  t.equal(stat.body?.stat?.numChildren, N)
+  t.comment(`${what}: ${N} creates in ${createS.toFixed(1)} s (${Math.round(N / createS)}/s, ${WINDOW} outstanding); ` +
+    `${what === 'embedded' ? 'server RSS' : 'Redis used_memory'} ${before.toFixed(0)} → ${after.toFixed(0)} MiB (${Math.round((after - before) * 1024 * 1024 / N)} B per child); ` +
+    `getChildren ${Math.round(listMs)} ms for a ${(r.size / 1024 / 1024).toFixed(1)} MiB reply; another client's longest exists meanwhile ${Math.round(seen.max)} ms (${seen.count} calls)`)
+}
+
+if (TOPOLOGIES.includes('embedded')) t.test('embedded', async (t) => {
+  // no fsync: this measures the data structures, not the disk
+  const rk = await startRedkeeper({ args: ['--no-fsync'] })
+  t.teardown(() => rk.destroy())
+  await exercise(t, rk.address, async () => rssMiB(rk.pid), 'embedded')
+})
+
+if (TOPOLOGIES.includes('node1')) t.test('node1', async (t) => {
+  const topo = await startTopology('node1')
+  t.teardown(() => topo.stop())
+  const redis = topo.redis
+  if (redis === undefined) throw new Error('node1 has Redis')
+  await exercise(t, topo.address, async () => Number((await redis.info('memory')).get('used_memory')) / 1024 / 1024, 'node1')
+})

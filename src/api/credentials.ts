@@ -20,6 +20,8 @@ export interface ApiAuthConfig {
   requireAuth?: boolean
   /** watch streams open at once in this process (--api-max-watch-streams; default DEFAULT_MAX_WATCH_STREAMS) */
   maxWatchStreams?: number
+  /** requests per second per client address on the HTTP API, and the burst (--api-rate-limit, --api-rate-burst); absent: no limit */
+  rateLimit?: { perSecond: number, burst: number }
 }
 
 export interface Caller {

@@ -20,6 +20,7 @@ import { inspectRoutes } from './inspect'
 import { hbaseRoutes } from './hbase'
 import { uiRoutes } from './ui'
 import { watchRoutes } from './watch'
+import { rateLimitRequests } from './rate-limit'
 
 export interface HttpAppOptions {
   logger: Logger
@@ -56,6 +57,9 @@ export function buildHttpApp (opts: HttpAppOptions): FastifyInstance {
   // Both before any route: they collect routes as they are added.
   trackRoutes(app)
   registerOpenApi(app)
+  // first of the request hooks: a refused request costs no auth check, no body parsing
+  const rateLimit = opts.rest?.auth.rateLimit
+  if (rateLimit !== undefined) rateLimitRequests(app, rateLimit)
   // at the root, once: each registration would route every upgrade again
   app.register(websocket, opts.websocket ?? { options: { maxPayload: WATCH_WS_MAX_PAYLOAD } })
   const httpMetrics = opts.metrics === undefined ? undefined : new HttpMetrics()

@@ -58,6 +58,20 @@ function wsWriter (ws: WebSocket): FeedWriter {
   }
 }
 
+
+/**
+ * One Server-Sent Event, as OpenAPI 3.1 describes a text/event-stream
+ * response (its schema is each event's): the data is one line of JSON.
+ */
+const sseEventSchema = {
+  type: 'object',
+  required: ['event', 'data'],
+  properties: {
+    event: { type: 'string', enum: ['ready', 'change', 'error'] },
+    data: { type: 'string', description: 'JSON: ready {path, recursive, session}; change {type, path[, data, encoding, stat]}; error {error, message}' }
+  }
+} as const
+
 export const watchRoutes: FastifyPluginCallback<WatchRoutesOptions> = (app, opts, done) => {
   const max = opts.auth.maxWatchStreams ?? DEFAULT_MAX_WATCH_STREAMS
   const feeds = new Set<WatchFeed>()
@@ -118,7 +132,7 @@ export const watchRoutes: FastifyPluginCallback<WatchRoutesOptions> = (app, opts
       summary: 'Stream the ZooKeeper watch events under a path as Server-Sent Events (event: ready, change, error; ": ping" every 15 s)',
       querystring: watchQuery,
       response: {
-        200: { description: 'text/event-stream: `event: ready` {path, recursive, session}, then `event: change` {type, path[, data, encoding, stat]} per event; `event: error` {error, message} ends it', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        200: { description: 'text/event-stream: `event: ready` {path, recursive, session}, then `event: change` {type, path[, data, encoding, stat]} per event; `event: error` {error, message} ends it', content: { 'text/event-stream': { schema: sseEventSchema } } },
         ...errorReplies
       }
     }

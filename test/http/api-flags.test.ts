@@ -29,6 +29,16 @@ t.test('--api-max-watch-streams: flag or environment, on both commands', async (
   t.same(node.api, { maxWatchStreams: 1000 })
 })
 
+t.test('--api-rate-limit and --api-rate-burst: flag or environment, on both commands', async (t) => {
+  const start = parseStartArgs(['--api-rate-limit', '50'], {})
+  const node = parseNodeArgs(['--redis', 'redis://127.0.0.1:6379'], { REDKEEPER_API_RATE_LIMIT: '10', REDKEEPER_API_RATE_BURST: '100' })
+  const off = parseStartArgs(['--api-rate-limit', '0'], {})
+  if (start === 'help' || node === 'help' || off === 'help') throw new Error('help')
+  t.same(start.api, { rateLimit: { perSecond: 50, burst: 100 } }, 'burst defaults to 2 × rate')
+  t.same(node.api, { rateLimit: { perSecond: 10, burst: 100 } })
+  t.same(off.api, {}, '0 = no limit')
+})
+
 t.test('defaults: no token, anonymous reads allowed', async (t) => {
   const opts = parseStartArgs([], {})
   if (opts === 'help') throw new Error('help')
@@ -45,7 +55,10 @@ t.test('bad values are one-line usage errors', async (t) => {
     [['--api-token', TOKEN, '--api-identity', 'nocolon'], /is not an identity/],
     [['--api-require-auth=yes'], /takes no value/],
     [['--api-max-watch-streams', '0'], /--api-max-watch-streams: '0' is not a positive integer/],
-    [['--api-max-watch-streams', 'many'], /not a positive integer/]
+    [['--api-max-watch-streams', 'many'], /not a positive integer/],
+    [['--api-rate-limit', 'fast'], /--api-rate-limit: 'fast' is not a non-negative integer/],
+    [['--api-rate-burst', '5'], /--api-rate-burst needs --api-rate-limit/],
+    [['--api-rate-limit', '5', '--api-rate-burst', '0'], /--api-rate-burst: '0' is not a positive integer/]
   ]
   for (const [argv, message] of cases) {
     t.throws(() => parseStartArgs(argv, {}), { name: UsageError.name, message }, argv.join(' '))

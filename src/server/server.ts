@@ -136,13 +136,24 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
     extendedTypes: cfg.extendedTypes,
     enforceQuota: cfg.enforceQuota,
     deliver (events: readonly WatchEvent[]) {
+      // One change fans out as a run of events with the same type and path,
+      // one per watcher: encode it once and hand every connection the same
+      // frame (sockets only read it).
+      let frame: Buffer | undefined
+      let frameType = -1
+      let framePath = ''
       for (const ev of events) {
         const conn = sessions.holder(ev.session)
         // A session without a connection misses the event; its client
         // re-registers with setWatches on reconnect and the engine re-fires
         // what changed since the last zxid it saw.
         if (conn !== undefined && !conn.closing) {
-          conn.send(encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path))
+          if (frame === undefined || ev.type !== frameType || ev.path !== framePath) {
+            frame = encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path)
+            frameType = ev.type
+            framePath = ev.path
+          }
+          conn.send(frame)
           stats.watchEventsSent++
         } else {
           watchSinks.holder(ev.session)?.push(ev)

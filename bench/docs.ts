@@ -38,7 +38,7 @@ ${o.sessions} sessions × ${o.inflight} requests in flight per session (closed l
 ${markdownTable(r.rows)}
 
 - ratio: ops/s over ZooKeeper's for the same workload in this run. CPU efficiency: ZooKeeper's CPU s/1k ops over the system's (above 1×: fewer CPU seconds per operation than ZooKeeper). CPU s/1k ops: user+system CPU of the system's own processes (JVM; redkeeper; sidecar + node(s) + haproxy + redis-server) per 1,000 operations, from \`/proc/<pid>/stat\`: the figure least disturbed by a busy machine.
-- W3: ops/s is ephemerals removed per second from the moment every socket was closed (so the session timeout is included); p50/p99 are when each ephemeral's deletion reached a watcher. W4: ops/s is watchers notified per second at the median repetition; p50/p99 are setData → last notification.
+- W3: ops/s is ephemerals removed per second from the moment the last session was due to expire (its last heartbeat + the session timeout, so the timeout itself is not counted); p50/p99 are when each ephemeral's deletion reached a watcher, from that moment. The note also gives the time from the sockets closing. W4: ops/s is watchers notified per second at the median repetition; p50/p99 are setData → last notification.
 ${notes.join('\n')}
 
 ${cpu === '' ? '' : `### Where the CPU goes

@@ -30,7 +30,10 @@ export type Command =
   | { op: 'storm-arm', root: string }
   /** W3: a separate observer session sets an exists watch on each path */
   | { op: 'observe', address: string, paths: string[] }
-  /** W3: drop every session's socket without closing the session */
+  /**
+   * W3: ping every session (its last heartbeat), then drop every socket
+   * without closing the session; answers a DropResult
+   */
   | { op: 'drop' }
   /** W3: resolves when every observed path has fired NodeDeleted */
   | { op: 'await-deleted', timeoutMs: number }
@@ -51,6 +54,18 @@ export interface LoadResult {
   hist: SparseHistogram
   /** measured duration of the loop, ms */
   elapsedMs: number
+}
+
+/** W3: when a worker's sockets closed, and when its last session is due to expire */
+export interface DropResult {
+  /** nowAbs() once every socket was destroyed */
+  dropped: number
+  /**
+   * max over the sessions of (the last heartbeat's reply + the negotiated
+   * timeout): the server touched the session between the ping and its
+   * reply, so this is the server's deadline, late by at most one round trip
+   */
+  deadline: number
 }
 
 export type Reply =

@@ -8,7 +8,7 @@ import { ZkClient, type Reply as ZkReply, type WatchNotification } from '../src/
 import { CreateFlag, EventType, OpCode, Perm } from '../src/engine/codes'
 import type { Request } from '../src/engine/types'
 import { Histogram } from './hist'
-import { nowAbs, type Command, type LoadResult, type LoadSpec, type Reply } from './messages'
+import { nowAbs, type Command, type DropResult, type LoadResult, type LoadSpec, type Reply } from './messages'
 
 const OPEN = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }]
 const CONNECT_CONCURRENCY = 64
@@ -193,10 +193,17 @@ async function observe (addr: string, paths: string[]): Promise<void> {
   })
 }
 
-function drop (): number {
+async function drop (): Promise<DropResult> {
+  // a last heartbeat on every session, so that each one's deadline is known
+  let deadline = 0
+  await inBatches(sessions, CONNECT_CONCURRENCY, async (c) => {
+    const r = await c.ping()
+    if (r.err !== 0) throw new Error(`drop: ping answered err ${r.err}`)
+    deadline = Math.max(deadline, nowAbs() + c.negotiatedTimeout)
+  })
   for (const c of sessions) c.destroy()
   sessions = []
-  return nowAbs()
+  return { dropped: nowAbs(), deadline }
 }
 
 async function until (done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
@@ -270,7 +277,7 @@ async function handle (cmd: Command): Promise<unknown> {
     case 'populate': return await populate(cmd)
     case 'storm-arm': return await stormArm(cmd.root)
     case 'observe': return await observe(cmd.address, cmd.paths)
-    case 'drop': return drop()
+    case 'drop': return await drop()
     case 'await-deleted':
       await until(() => pendingDeleted.size === 0, cmd.timeoutMs, () => `${pendingDeleted.size} ephemerals not deleted, e.g. ${[...pendingDeleted][0]}`)
       return [...deleted.values()]

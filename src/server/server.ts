@@ -46,6 +46,8 @@ export interface RunningServer {
 
 /** Deletions per log record in a sweep. */
 const SWEEP_BATCH = 1000
+/** how often session deadlines are checked: a session goes within this of its deadline */
+const EXPIRY_CHECK_MS = 100
 
 /** How long shutdown waits for clients to take their last bytes. */
 const CLOSE_GRACE_MS = 2000
@@ -135,13 +137,24 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
     extendedTypes: cfg.extendedTypes,
     enforceQuota: cfg.enforceQuota,
     deliver (events: readonly WatchEvent[]) {
+      // One change fans out as a run of events with the same type and path,
+      // one per watcher: encode it once and hand every connection the same
+      // frame (sockets only read it).
+      let frame: Buffer | undefined
+      let frameType = -1
+      let framePath = ''
       for (const ev of events) {
         const conn = sessions.holder(ev.session)
         // A session without a connection misses the event; its client
         // re-registers with setWatches on reconnect and the engine re-fires
         // what changed since the last zxid it saw.
         if (conn !== undefined && !conn.closing) {
-          conn.send(encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path))
+          if (frame === undefined || ev.type !== frameType || ev.path !== framePath) {
+            frame = encodeWatchEvent(undefined, ev.type, KeeperState.SyncConnected, ev.path)
+            frameType = ev.type
+            framePath = ev.path
+          }
+          conn.send(frame)
           stats.watchEventsSent++
         } else {
           watchSinks.holder(ev.session)?.push(ev)
@@ -196,8 +209,12 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
   // a refused certificate or a plain-text client: one line, the port keeps serving
   secure?.on('tlsClientError', (err, socket) => log.warn({ peer: socket.remoteAddress, err: err.message }, 'secure client port: TLS handshake failed'))
 
-  // Session expiry: each tick, close the sessions past their deadline (one
-  // transaction), tell the watchers, and drop their connections.
+  // Session expiry: every EXPIRY_CHECK_MS (or each tick, if shorter), close
+  // the sessions past their deadline (one transaction), tell the watchers,
+  // and drop their connections. ZooKeeper rounds each deadline up to the next
+  // tick, so its sessions go up to a tickTime late; checking more often only
+  // keeps our deadline (last packet + timeout) more exactly, and the scan is
+  // a pass over a Map of deadlines.
   const ticker = setInterval(() => {
     if (closing !== undefined) return
     let out
@@ -217,7 +234,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
       sessions.detach(id, conn)
       conn.closeAfterReplies()
     }
-  }, cfg.tickMs)
+  }, Math.min(cfg.tickMs, EXPIRY_CHECK_MS))
 
   // ZooKeeper's ContainerManager: empty containers and expired TTL nodes
   // go, one deleteContainer txn each, in log records of at most

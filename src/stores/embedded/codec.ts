@@ -289,14 +289,16 @@ function decodeNode(r: Reader): ZNode {
   return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, dataLength, numChildren, pzxid, data, acl }
 }
 
-/** Decode ops until the reader's end, applying each to sink. */
-export function applyOps(r: Reader, sink: OpSink): void {
+/** Decode ops until the reader's end, applying each to sink; returns how many were put-node ops. */
+export function applyOps(r: Reader, sink: OpSink): number {
+  let puts = 0
   while (!r.done) {
     const op = r.u8()
     switch (op) {
       case OP_PUT_NODE: {
         const path = r.str()
         sink.putNode(path, decodeNode(r))
+        puts++
         break
       }
       case OP_DELETE_NODE:
@@ -350,4 +352,5 @@ export function applyOps(r: Reader, sink: OpSink): void {
         throw new CorruptDataError(`unknown operation tag ${op} at offset ${r.pos - 1}`)
     }
   }
+  return puts
 }

@@ -30,7 +30,7 @@ import { acquireLock } from './lock'
 import { LogWriter, type Segment } from './log-writer'
 import { silentLogger, type StoreLogger } from './logger'
 import { recover, type SnapshotRef } from './recover'
-import { encodeSnapshot, writeSnapshot } from './snapshot'
+import { writeFuzzySnapshot } from './snapshot'
 import type { MemoryState } from './state'
 import { WatchTables } from './watches'
 
@@ -44,6 +44,11 @@ export interface EmbeddedStoreOptions {
   snapshotEveryBytes?: number
   /** roll to a new log segment past this size (default 64 MiB) */
   segmentBytes?: number
+  /**
+   * entries a snapshot serialises per event-loop turn (default 2048, 1-2
+   * ms); writes go on between slices. Tests make it tiny to interleave them.
+   */
+  snapshotSliceEntries?: number
   logger?: Logger
 }
 
@@ -61,6 +66,7 @@ const DEFAULTS = {
   snapshotEveryRecords: 100_000,
   snapshotEveryBytes: 64 * 1024 * 1024,
   segmentBytes: 64 * 1024 * 1024,
+  snapshotSliceEntries: 2048,
 }
 
 /** Snapshots kept: the newest, plus one to fall back on if it turns out unreadable. */
@@ -129,6 +135,7 @@ export class EmbeddedStore extends EventEmitter implements Storage {
       snapshotEveryRecords: positiveOption('snapshotEveryRecords', opts.snapshotEveryRecords, DEFAULTS.snapshotEveryRecords),
       snapshotEveryBytes: positiveOption('snapshotEveryBytes', opts.snapshotEveryBytes, DEFAULTS.snapshotEveryBytes),
       segmentBytes: positiveOption('segmentBytes', opts.segmentBytes, DEFAULTS.segmentBytes),
+      snapshotSliceEntries: positiveOption('snapshotSliceEntries', opts.snapshotSliceEntries, DEFAULTS.snapshotSliceEntries),
     }
     prepareDir(dir, fsync)
     const release = acquireLock(dir)
@@ -619,22 +626,40 @@ export class EmbeddedStore extends EventEmitter implements Storage {
     const seq = this.seq
     if (seq === this.lastSnapshotSeq) return
     const t0 = performance.now()
-    // The one synchronous step: the state must not change while it is read.
-    const image = encodeSnapshot(this.state, seq)
-    const serializeMs = performance.now() - t0
     this.recordsSinceSnapshot = 0
     this.bytesSinceSnapshot = 0
     this.wal.requestRoll(seq)
-    // never publish a snapshot ahead of the log it summarises
-    await this.whenDurable(seq)
-    const file = await writeSnapshot(this.dir, image, this.fsync)
-    this.snapshots.unshift({ file, seq })
+    this.log.info({ seq, zxid: this.state.zxid, znodes: this.state.nodes.size }, 'snapshot started')
+    let endSeq = seq
+    // fuzzy, in slices, while writes go on (see snapshot.ts for why replaying
+    // the log after seq over it is correct)
+    const snap = await writeFuzzySnapshot(this.state, seq, {
+      dir: this.dir,
+      fsync: this.fsync,
+      sliceEntries: this.limits.snapshotSliceEntries,
+      beforePublish: () => {
+        endSeq = this.seq
+        return this.whenDurable(endSeq)
+      },
+    })
+    this.snapshots.unshift({ file: snap.file, seq })
     this.lastSnapshotSeq = seq
-    this.lastSnapshotZxid = image.zxid
+    this.lastSnapshotZxid = snap.zxid
     const removed = await this.compact()
-    this.notify('snapshot', (performance.now() - t0) / 1000, image.bytes.length)
+    this.notify('snapshot', (performance.now() - t0) / 1000, snap.bytes)
     this.log.info(
-      { seq, zxid: image.zxid, znodes: image.nodeCount, bytes: image.bytes.length, serializeMs: Math.round(serializeMs), totalMs: Math.round(performance.now() - t0), removed },
+      {
+        seq,
+        zxid: snap.zxid,
+        znodes: snap.nodeCount,
+        bytes: snap.bytes,
+        serializeMs: Math.round(snap.serializeMs),
+        longestSliceMs: Math.round(snap.longestSliceMs * 10) / 10,
+        slices: snap.slices,
+        recordsDuring: endSeq - seq,
+        totalMs: Math.round(performance.now() - t0),
+        removed,
+      },
       'snapshot written',
     )
   }

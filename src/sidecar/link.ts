@@ -17,7 +17,7 @@ import { fourLetterWordOf } from '../server/fourletter'
 import { drainedOrClosed, fetchFourLetterWord, FOUR_LETTER_COALESCE } from './fourletter'
 import {
   CLOSE, CONNECTED, DETACH_MESSAGE, EVENT, EXPIRED, LINK_LENGTH, REPLY, RESUMED, RESUMED_IDENTITIES, UpstreamProtocolError,
-  checkFrame, connectMessage, originTrailer, readInt64, requestMessage, resumeMessage, setAckSeq
+  checkFrame, connectMessage, originTrailer, readInt64, requestMessage, resumeMessage, setAckSeq, setAttempt
 } from './messages'
 import type { SidecarStats } from './stats'
 import type { Upstream } from './upstreams'
@@ -111,6 +111,8 @@ export class ClientLink {
    * keep the identities the client proves, and the client's address.
    */
   private readonly origin: Buffer
+  /** CONNECTs and RESUMEs sent so far: each is stamped with its number (setAttempt) */
+  private tries = 0
   /** every auth packet of this connection, re-sent on RESUME to a node that did not keep the identities */
   private readonly auths: Sent[] = []
   /** replies to auth packets re-sent only to restore identities, which the client must not see twice */
@@ -296,9 +298,13 @@ export class ClientLink {
     if (ws !== this.ws) return
     this.heard = true
     if (this.state === 'connecting') {
-      ws.send(this.connectMsg as Buffer)
+      const msg = this.connectMsg as Buffer
+      setAttempt(msg, this.origin.length, ++this.tries)
+      ws.send(msg)
     } else if (this.state === 'open') {
-      ws.send(resumeMessage(this.sessionId, this.passwd, this.deliveredSeq, this.origin))
+      const msg = resumeMessage(this.sessionId, this.passwd, this.deliveredSeq, this.origin)
+      setAttempt(msg, this.origin.length, ++this.tries)
+      ws.send(msg)
     }
   }
 

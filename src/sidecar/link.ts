@@ -76,6 +76,8 @@ interface Sent {
   /** the REQUEST message, kept whole so a replay re-stamps ackSeq and sends it as is */
   msg: Buffer
   answered: boolean
+  /** a ping the client pipelined behind its ConnectRequest: sent once after CONNECTED, never replayed */
+  ping?: true
 }
 
 export class ClientLink {
@@ -252,8 +254,15 @@ export class ClientLink {
       // client's read timeout from firing while we re-attach. If no node
       // comes back in time the connection is closed all the same.
       this.writeClient(encodePing(undefined, this.lastZxid))
+    } else if (this.state === 'connecting') {
+      // Pipelined behind the ConnectRequest: ZooKeeper reads it once the
+      // session is made (it stops reading meanwhile) and answers it in
+      // order, so it waits in line with the requests sent so far.
+      const sent: Sent = { xid: Xid.PING, msg: requestMessage(this.deliveredSeq, body), answered: false, ping: true }
+      this.pending.push(sent)
+      this.pendingBytes += sent.msg.length
+      if (this.pendingBytes > HIGH_WATER) this.pauseClient()
     }
-    // before the session exists: nothing to keep alive, dropped
   }
 
   private sendUp (msg: Buffer): void {
@@ -441,9 +450,17 @@ export class ClientLink {
     if (resumed) {
       this.env.stats.replayed += this.pending.length
     }
+    let pings = 0
     for (const s of this.pending) {
       setAckSeq(s.msg, this.deliveredSeq)
       this.sendUp(s.msg)
+      if (s.ping === true) pings++
+    }
+    if (pings > 0) {
+      // Early pings leave once, now: their replies are not tracked, and a
+      // lost one is not worth replaying (the next ping proves as much).
+      for (const s of this.pending) if (s.ping === true) this.pendingBytes -= s.msg.length
+      this.pending = this.pending.filter((s) => s.ping !== true)
     }
     if (resumed) {
       // A ping marks the end of the replays: the node holds back events

@@ -4,7 +4,7 @@
 // method is one atomic FCALL; all state lives behind it.
 
 import type { Context, Id, Outcome, Request, SessionId, Zxid } from '../engine/types'
-import type { ExecResult, Notice, QueuedEvent, RedisStats, SubscribeOptions, SweepRequest } from '../stores/redis'
+import type { AttachAttempt, ExecResult, Notice, QueuedEvent, RedisStats, SubscribeOptions, SweepRequest } from '../stores/redis'
 
 /** Read-only, batched views of the whole service's tables, for wchs/wchc/wchp/dump (RedisInspector). */
 export interface BackendInspector {
@@ -27,7 +27,8 @@ export type BackendStats = RedisStats
 export interface NodeBackend {
   createSession(timeout: number, passwdHex: string, now: number, owner: string): Promise<{ id: SessionId, outcome: Outcome }>
   /** dropWatches (CONNECT) also drops the previous connection's undelivered events and recorded results */
-  attachSession(id: SessionId, passwdHex: string, now: number, owner: string, dropWatches: boolean): Promise<{ ok: boolean, timeout: number }>
+  /** attempt: the sidecar link's try; an older try than one already attached is refused with superseded */
+  attachSession(id: SessionId, passwdHex: string, now: number, owner: string, dropWatches: boolean, attempt?: AttachAttempt): Promise<{ ok: boolean, timeout: number, superseded?: boolean }>
   /** owner: the connection that must still hold the session, or the answer is SESSIONMOVED and nothing runs (fencing) */
   exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult>
   closeSession(ctx: Context, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult>

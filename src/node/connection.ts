@@ -77,6 +77,8 @@ export class NodeConnection {
   private gained: readonly Id[] = []
   /** the sidecar's name for this client connection (CONNECT / RESUME trailer); undefined from old sidecars */
   private link: Buffer | undefined
+  /** which try of the link this connection is (origin "RKI2"); undefined from older sidecars */
+  private attempt: number | undefined
   private clientAddress: string
   private clientPort: number
   /**
@@ -479,6 +481,7 @@ export class NodeConnection {
   private adopt (origin: ClientOrigin | undefined): void {
     if (origin === undefined) return
     this.link = Buffer.from(origin.link)
+    this.attempt = origin.attempt
     const address = normalizeAddress(origin.address)
     if (address === this.clientAddress && origin.port === this.clientPort) return
     if (!this.hub.trust.trusts(this.peerAddress)) {
@@ -541,8 +544,12 @@ export class NodeConnection {
     }
 
     const id = req.sessionId
-    const { ok, timeout } = await backend.attachSession(id, req.passwd.toString('hex'), start, this.owner, true)
+    const { ok, timeout, superseded } = await backend.attachSession(id, req.passwd.toString('hex'), start, this.owner, true, this.attachAttempt())
     if (this.state !== 'handshake') return
+    if (superseded === true) {
+      this.superseded(id)
+      return
+    }
     if (!ok) {
       // Expired, unknown, or the wrong password: ZooKeeper answers with a zero
       // session, which the client reports as "session expired", then closes.
@@ -576,11 +583,15 @@ export class NodeConnection {
     const { backend } = this.hub
     // One round trip: the restore runs right after the attach and finds the
     // identities only if that attach (password checked) made us the owner.
-    const [{ ok, timeout }, kept] = await Promise.all([
-      backend.attachSession(id, passwd.toString('hex'), Date.now(), this.owner, false),
+    const [{ ok, timeout, superseded }, kept] = await Promise.all([
+      backend.attachSession(id, passwd.toString('hex'), Date.now(), this.owner, false, this.attachAttempt()),
       this.link === undefined ? undefined : backend.restoreIdentities(id, this.owner, this.link)
     ])
     if (this.state !== 'handshake') return
+    if (superseded === true) {
+      this.superseded(id)
+      return
+    }
     if (!ok) {
       this.hub.stats.handshakes.expired++
       this.hub.log.info({ peer: this.remote, session: `0x${id.toString(16)}` }, 'resume refused: session expired')
@@ -615,6 +626,22 @@ export class NodeConnection {
     this.pollsHeld = true
     this.pollOwed = true
     this.holdTimer = setTimeout(() => this.releasePolls(), this.hub.resumeHoldMs)
+  }
+
+  /** The link and try this handshake is, for the attach's fencing; undefined from older sidecars. */
+  private attachAttempt (): { link: string, attempt: number } | undefined {
+    if (this.link === undefined || this.attempt === undefined) return undefined
+    return { link: this.link.toString('hex'), attempt: this.attempt }
+  }
+
+  /**
+   * A later try of this link already holds the session: the sidecar gave
+   * this one up (it only listens to its newest WebSocket), so nothing is
+   * attached and the WebSocket just closes.
+   */
+  private superseded (id: SessionId): void {
+    this.hub.log.info({ peer: this.remote, session: `0x${id.toString(16)}`, attempt: this.attempt }, 'handshake superseded by a later attempt of the same client connection')
+    this.closeAfter('superseded by a later attempt of the same client connection')
   }
 
   private expired (): void {

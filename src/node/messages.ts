@@ -29,6 +29,13 @@ export interface ClientOrigin {
   link: Buffer
   address: string
   port: number
+  /**
+   * Which try of this link the CONNECT or RESUME is (trailer "RKI2"):
+   * numbered by the sidecar, so that a try it gave up on, whose attach runs
+   * in Redis late, cannot take the session from a later one. Absent from
+   * older sidecars ("RKI1").
+   */
+  attempt?: number
 }
 
 /** A message a sidecar sent, decoded. Buffers are views into the message. */
@@ -48,9 +55,12 @@ const PASSWORD_LENGTH = 16
 const RESUME_LENGTH = 1 + 8 + PASSWORD_LENGTH + 8
 /** The trailer ends with these 4 bytes ("RKI1"), so it is found from the end of the message. */
 export const ORIGIN_MAGIC = Buffer.from('RKI1', 'latin1')
+/** The trailer with the attempt number (uint32 after the link) ends with "RKI2". */
+export const ORIGIN_MAGIC_ATTEMPT = Buffer.from('RKI2', 'latin1')
 export const LINK_LENGTH = 16
 /** link, port, address length, magic */
 const ORIGIN_FIXED = LINK_LENGTH + 2 + 1 + ORIGIN_MAGIC.length
+const ATTEMPT_LENGTH = 4
 /** the length is one byte (an IP text, even IPv6 with a zone, is far shorter) */
 const MAX_ADDRESS_LENGTH = 255
 
@@ -60,27 +70,36 @@ const MAX_ADDRESS_LENGTH = 255
  */
 function decodeOrigin (msg: Buffer, from: number): { origin: ClientOrigin, start: number } | undefined {
   const end = msg.length
-  if (end - from < ORIGIN_FIXED || !msg.subarray(end - ORIGIN_MAGIC.length).equals(ORIGIN_MAGIC)) return undefined
+  if (end - from < ORIGIN_FIXED) return undefined
+  const magic = msg.subarray(end - ORIGIN_MAGIC.length)
+  const withAttempt = magic.equals(ORIGIN_MAGIC_ATTEMPT)
+  if (!withAttempt && !magic.equals(ORIGIN_MAGIC)) return undefined
+  const fixed = ORIGIN_FIXED + (withAttempt ? ATTEMPT_LENGTH : 0)
   const n = msg[end - ORIGIN_MAGIC.length - 1]
-  const start = end - ORIGIN_FIXED - n
+  const start = end - fixed - n
   if (n === 0 || start < from) throw new ProtocolError(`client origin: bad address length ${n}`)
-  const addressAt = start + LINK_LENGTH + 2
+  const portAt = start + LINK_LENGTH + (withAttempt ? ATTEMPT_LENGTH : 0)
+  const addressAt = portAt + 2
   const address = msg.toString('utf8', addressAt, addressAt + n)
   if (isIP(address) === 0) throw new ProtocolError(`client origin: '${address}' is not an IP address`)
-  return { origin: { link: msg.subarray(start, start + LINK_LENGTH), port: msg.readUInt16BE(start + LINK_LENGTH), address }, start }
+  const origin: ClientOrigin = { link: msg.subarray(start, start + LINK_LENGTH), port: msg.readUInt16BE(portAt), address }
+  if (withAttempt) origin.attempt = msg.readUInt32BE(start + LINK_LENGTH)
+  return { origin, start }
 }
 
-/** The trailer for `origin` (a sidecar's, or a test's). */
+/** The trailer for `origin` (a sidecar's, or a test's): "RKI2" with an attempt, else "RKI1". */
 export function encodeOrigin (origin: ClientOrigin): Buffer {
   const address = Buffer.from(origin.address, 'utf8')
   if (origin.link.length !== LINK_LENGTH) throw new RangeError(`link must be ${LINK_LENGTH} bytes`)
   if (address.length === 0 || address.length > MAX_ADDRESS_LENGTH) throw new RangeError(`address must be 1..${MAX_ADDRESS_LENGTH} bytes`)
-  const out = Buffer.allocUnsafe(ORIGIN_FIXED + address.length)
+  const a = origin.attempt === undefined ? 0 : ATTEMPT_LENGTH
+  const out = Buffer.allocUnsafe(ORIGIN_FIXED + a + address.length)
   origin.link.copy(out, 0)
-  out.writeUInt16BE(origin.port, LINK_LENGTH)
-  address.copy(out, LINK_LENGTH + 2)
-  out[LINK_LENGTH + 2 + address.length] = address.length
-  ORIGIN_MAGIC.copy(out, out.length - ORIGIN_MAGIC.length)
+  if (origin.attempt !== undefined) out.writeUInt32BE(origin.attempt, LINK_LENGTH)
+  out.writeUInt16BE(origin.port, LINK_LENGTH + a)
+  address.copy(out, LINK_LENGTH + a + 2)
+  out[LINK_LENGTH + a + 2 + address.length] = address.length
+  ;(origin.attempt === undefined ? ORIGIN_MAGIC : ORIGIN_MAGIC_ATTEMPT).copy(out, out.length - ORIGIN_MAGIC.length)
   return out
 }
 

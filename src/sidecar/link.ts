@@ -17,7 +17,7 @@ import { fourLetterWordOf } from '../server/fourletter'
 import { drainedOrClosed, fetchFourLetterWord, FOUR_LETTER_COALESCE } from './fourletter'
 import {
   CLOSE, CONNECTED, DETACH_MESSAGE, EVENT, EXPIRED, LINK_LENGTH, REPLY, RESUMED, RESUMED_IDENTITIES, UpstreamProtocolError,
-  checkFrame, connectMessage, originTrailer, readInt64, requestMessage, resumeMessage, setAckSeq
+  checkFrame, connectMessage, originTrailer, readInt64, requestMessage, resumeMessage, setAckSeq, setAttempt
 } from './messages'
 import type { SidecarStats } from './stats'
 import type { Upstream } from './upstreams'
@@ -95,6 +95,8 @@ interface Sent {
   /** the REQUEST message, kept whole so a replay re-stamps ackSeq and sends it as is */
   msg: Buffer
   answered: boolean
+  /** a ping the client pipelined behind its ConnectRequest: sent once after CONNECTED, never replayed */
+  ping?: true
 }
 
 export class ClientLink {
@@ -130,6 +132,8 @@ export class ClientLink {
    * keep the identities the client proves, and the client's address.
    */
   private readonly origin: Buffer
+  /** CONNECTs and RESUMEs sent so far: each is stamped with its number (setAttempt) */
+  private tries = 0
   /** every auth packet of this connection, re-sent on RESUME to a node that did not keep the identities */
   private readonly auths: Sent[] = []
   /** replies to auth packets re-sent only to restore identities, which the client must not see twice */
@@ -269,8 +273,15 @@ export class ClientLink {
       // client's read timeout from firing while we re-attach. If no node
       // comes back in time the connection is closed all the same.
       this.writeClient(encodePing(undefined, this.lastZxid))
+    } else if (this.state === 'connecting') {
+      // Pipelined behind the ConnectRequest: ZooKeeper reads it once the
+      // session is made (it stops reading meanwhile) and answers it in
+      // order, so it waits in line with the requests sent so far.
+      const sent: Sent = { xid: Xid.PING, msg: requestMessage(this.deliveredSeq, body), answered: false, ping: true }
+      this.pending.push(sent)
+      this.pendingBytes += sent.msg.length
+      if (this.pendingBytes > HIGH_WATER) this.pauseClient()
     }
-    // before the session exists: nothing to keep alive, dropped
   }
 
   private sendUp (msg: Buffer): void {
@@ -316,9 +327,13 @@ export class ClientLink {
     if (ws !== this.ws) return
     this.heard = true
     if (this.state === 'connecting') {
-      ws.send(this.connectMsg as Buffer)
+      const msg = this.connectMsg as Buffer
+      setAttempt(msg, this.origin.length, ++this.tries)
+      ws.send(msg)
     } else if (this.state === 'open') {
-      ws.send(resumeMessage(this.sessionId, this.passwd, this.deliveredSeq, this.origin))
+      const msg = resumeMessage(this.sessionId, this.passwd, this.deliveredSeq, this.origin)
+      setAttempt(msg, this.origin.length, ++this.tries)
+      ws.send(msg)
     }
   }
 
@@ -455,9 +470,17 @@ export class ClientLink {
     if (resumed) {
       this.env.stats.replayed += this.pending.length
     }
+    let pings = 0
     for (const s of this.pending) {
       setAckSeq(s.msg, this.deliveredSeq)
       this.sendUp(s.msg)
+      if (s.ping === true) pings++
+    }
+    if (pings > 0) {
+      // Early pings leave once, now: their replies are not tracked, and a
+      // lost one is not worth replaying (the next ping proves as much).
+      for (const s of this.pending) if (s.ping === true) this.pendingBytes -= s.msg.length
+      this.pending = this.pending.filter((s) => s.ping !== true)
     }
     if (resumed) {
       // A ping marks the end of the replays: the node holds back events

@@ -40,24 +40,37 @@ export function readInt64 (buf: Buffer, offset: number): number {
 
 /** RESUMED's flags byte (absent from older nodes): the node restored the connection's identities. */
 export const RESUMED_IDENTITIES = 0x01
-/** The client origin trailer ends with "RKI1". */
-const ORIGIN_MAGIC = Buffer.from('RKI1', 'latin1')
+/** The client origin trailer with the attempt number ends with "RKI2". */
+const ORIGIN_MAGIC = Buffer.from('RKI2', 'latin1')
 export const LINK_LENGTH = 16
+const ATTEMPT_LENGTH = 4
 
 /**
  * The client origin trailer of CONNECT and RESUME: link id (16 bytes),
- * uint16 client port, client address (UTF-8), uint8 address length, "RKI1".
- * Built once per client connection and appended to both.
+ * uint32 attempt, uint16 client port, client address (UTF-8), uint8 address
+ * length, "RKI2". Built once per client connection and appended to both;
+ * the attempt is stamped into each message as it is sent (setAttempt).
  */
 export function originTrailer (link: Buffer, address: string, port: number): Buffer {
   const text = Buffer.from(address, 'utf8')
-  const out = Buffer.allocUnsafe(LINK_LENGTH + 2 + text.length + 1 + ORIGIN_MAGIC.length)
+  const out = Buffer.allocUnsafe(LINK_LENGTH + ATTEMPT_LENGTH + 2 + text.length + 1 + ORIGIN_MAGIC.length)
   link.copy(out, 0, 0, LINK_LENGTH)
-  out.writeUInt16BE(port, LINK_LENGTH)
-  text.copy(out, LINK_LENGTH + 2)
-  out[LINK_LENGTH + 2 + text.length] = text.length
+  out.writeUInt32BE(0, LINK_LENGTH)
+  out.writeUInt16BE(port, LINK_LENGTH + ATTEMPT_LENGTH)
+  text.copy(out, LINK_LENGTH + ATTEMPT_LENGTH + 2)
+  out[LINK_LENGTH + ATTEMPT_LENGTH + 2 + text.length] = text.length
   ORIGIN_MAGIC.copy(out, out.length - ORIGIN_MAGIC.length)
   return out
+}
+
+/**
+ * Stamps which try of the link a CONNECT or RESUME is into its origin
+ * trailer (the last `originLength` bytes of `msg`). The node's attach
+ * refuses a try older than one that already attached, so a try given up on
+ * while Redis was away cannot take the session back when it runs late.
+ */
+export function setAttempt (msg: Buffer, originLength: number, attempt: number): void {
+  msg.writeUInt32BE(attempt >>> 0, msg.length - originLength + LINK_LENGTH)
 }
 
 /** CONNECT: the client's ConnectRequest body as is, then the origin trailer (after it, so a client cannot forge the one the node reads). */

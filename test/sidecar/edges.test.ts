@@ -173,6 +173,8 @@ t.test('a node that kept the identities (RESUMED flag 0x01) gets no auth packets
   t.equal(o?.address, '127.0.0.2', "with the client's address")
   t.equal(o?.port, c.localPort, "and port")
   t.ok(resume?.origin?.link.equals(o?.link ?? Buffer.alloc(0)), 'RESUME names the same link')
+  t.equal(o?.attempt, 1, 'the CONNECT is the link\'s try 1')
+  t.equal(resume?.origin?.attempt, 2, 'the RESUME its try 2: a later try, so the node\'s attach can refuse an earlier one that runs late')
   const other = await s.client()
   const o2 = s.nodes.flatMap((n) => n.received).filter((m) => m.type === 'CONNECT').map((m) => m.origin?.link.toString('hex'))
   t.equal(new Set(o2).size, 2, 'another client connection has another link')

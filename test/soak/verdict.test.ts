@@ -64,3 +64,51 @@ t.test('a live session gone outside a fault window fails the verdict', async (t)
   t.equal(v.sessions.fewestOutsideFaults, 3)
   t.ok(judge(s.map((x) => ({ ...x, sessions: x.inFault ? 3 : 5 })), { ...opts, expectedSessions: 5 }).ok, 'within a fault window it may dip')
 })
+
+/** samples of one slot: [t, MiB, pid] */
+function series (points: Array<[number, number, number]>): Sample[] {
+  return points.map(([t, mib, pid]) => sample(t, mib * MIB, pid))
+}
+
+t.test('a restarted process climbing slowly back to its slot\'s level is recovery, not growth', async (t) => {
+  // as the 30-min soak's node2: ~112-117 MiB, killed (here at 30 min), back
+  // at 70 and climbing for the rest of the run toward the level it held
+  const pts: Array<[number, number, number]> = []
+  for (let t = 10; t <= 3600; t += 10) {
+    if (t < 1800) pts.push([t, 112 + (t % 50 === 0 ? 5 : 0), 1])
+    else pts.push([t, 70 + (t - 1800) * (40 / 1800), 2])
+  }
+  const v = judge(series(pts), { ...opts, warmupS: 300 })
+  const g = v.growth[0]
+  t.ok(v.ok, v.reasons.join('; '))
+  t.equal(g.incarnations.length, 2)
+  t.ok(g.incarnations[1].recovering, 'the restarted one climbs back')
+  t.ok(g.incarnations[1].bytesPerHour! > 32 * MIB, 'with a slope that, alone, would fail')
+  t.ok(g.bytesPerHour !== null && Math.abs(g.bytesPerHour) < 4 * MIB, `the first process, flat, is what is judged: ${(g.bytesPerHour ?? NaN) / MIB} MiB/h`)
+})
+
+t.test('a restarted process that climbs past its slot\'s level and keeps going is growth', async (t) => {
+  const pts: Array<[number, number, number]> = []
+  for (let t = 10; t <= 3600; t += 10) pts.push(t < 1080 ? [t, 112, 1] : [t, 70 + (t - 1080) * (100 / 2520), 2])
+  const v = judge(series(pts), { ...opts, warmupS: 300 })
+  t.notOk(v.ok)
+  t.notOk(v.growth[0].incarnations[1].recovering, '170 MiB is past the 112 it held')
+  t.match(v.reasons.join(';'), /node0 grows/)
+})
+
+t.test('a leak is not hidden by a restart: the process that leaked before it is judged on its own', async (t) => {
+  // leaks 60 MiB/h, killed at 40 min (back at 50, recovering below its level)
+  const pts: Array<[number, number, number]> = []
+  for (let t = 10; t <= 3600; t += 10) pts.push(t < 2400 ? [t, 100 + t * (60 / 3600), 1] : [t, 50 + (t - 2400) * (30 / 1200), 2])
+  const v = judge(series(pts), { ...opts, warmupS: 300 })
+  t.notOk(v.ok)
+  t.ok(Math.abs(v.growth[0].bytesPerHour! - 60 * MIB) < 2 * MIB, `about 60 MiB/h: ${v.growth[0].bytesPerHour! / MIB}`)
+})
+
+t.test('an incarnation too short after its warm-up is not judged', async (t) => {
+  const pts: Array<[number, number, number]> = []
+  for (let t = 10; t <= 3600; t += 10) pts.push(t < 3300 ? [t, 100, 1] : [t, 200 + (t - 3300), 2])
+  const g = judge(series(pts), { ...opts, warmupS: 300 }).growth[0]
+  t.equal(g.incarnations[1].bytesPerHour, null, 'killed 5 min before the end: nothing left after its warm-up')
+  t.ok(g.bytesPerHour !== null && Math.abs(g.bytesPerHour) < MIB)
+})

@@ -1,12 +1,18 @@
 // The soak's verdict, from its samples alone (pure): memory growth per
 // process, p99 stability, errors outside the fault windows, lost writes.
 //
-// Growth is the slope of RSS over the last two thirds of the run. A process
-// killed by a fault comes back small and warms up, so each process slot is
-// cut into segments at its restarts (a pid change), the first WARMUP_S of a
-// segment is dropped, and one slope is fitted across the segments with a
-// separate intercept each (the pooled within-segment least squares): a
-// restart's drop is then neither growth nor shrinkage.
+// Growth is judged per process incarnation (a slot's pid), over the last two
+// thirds of the run: a slope fitted to each incarnation's own points, those
+// of a restarted one only after its warm-up (WARMUP_S). A restarted process
+// comes back small and climbs, for ten minutes or more, back to the level
+// its slot held before (the 30-min soak: node2 70 → 110 MiB after its
+// restart, where every node sat at 110-120): that climb is recovery, not a
+// leak, as long as it stays under the highest RSS an earlier incarnation of
+// the slot reached (plus RECOVERY_MARGIN). Past that level the climb counts
+// as growth again. A leak cannot hide there: the slot's first incarnation
+// lived from the start and is judged on its own slope, and a restarted one
+// that leaks passes its predecessor's level and is judged on its slope.
+// Incarnations whose judged points span less than WARMUP_S say nothing.
 
 export interface Sample {
   /** seconds since the load started, at the end of the interval */
@@ -27,7 +33,28 @@ export interface Sample {
 
 export interface FaultMark { name: string, startS: number, endS: number, note: string }
 
-export interface Growth { slot: string, bytesPerHour: number | null, points: number, ok: boolean }
+/** One process of a slot: its slope over its judged points, and whether that is a climb back to the slot's earlier level. */
+export interface Incarnation {
+  pid: number
+  /** the first sample with this pid, and the last */
+  firstS: number
+  lastS: number
+  /** judged points (after its warm-up, within the last two thirds) */
+  points: number
+  bytesPerHour: number | null
+  /** the highest RSS of its judged points */
+  peakBytes: number | null
+  /** the highest RSS any earlier incarnation of the slot reached (null for the first) */
+  priorPeakBytes: number | null
+  /** a restarted process climbing back, still under priorPeak plus the margin: its slope is not growth */
+  recovering: boolean
+}
+
+/** bytesPerHour: the steepest slope among the incarnations judged (not recovering); null if none could be */
+export interface Growth { slot: string, bytesPerHour: number | null, points: number, ok: boolean, incarnations: Incarnation[] }
+
+/** how far above its slot's earlier peak a restarted process may climb and still be "back to its level" */
+export const RECOVERY_MARGIN = 0.05
 
 export interface Verdict {
   ok: boolean
@@ -71,21 +98,42 @@ function median (xs: number[]): number | null {
   return s[Math.floor(s.length / 2)]
 }
 
-export function slotGrowth (samples: Sample[], slot: string, warmupS: number): { bytesPerHour: number | null, points: number } {
+export function slotGrowth (samples: Sample[], slot: string, warmupS: number): { bytesPerHour: number | null, points: number, incarnations: Incarnation[] } {
   const from = samples.length === 0 ? 0 : samples[samples.length - 1].t / 3
-  const segments: Array<Array<[number, number]>> = []
-  let pid = -1
-  let startedAt = 0
+  const runs: Array<{ pid: number, firstS: number, lastS: number, all: number[], judged: Array<[number, number]> }> = []
   for (const s of samples) {
     const m = s.memory[slot]
     if (m === null || m === undefined || m.bytes <= 0) continue
-    if (m.pid !== pid) { pid = m.pid; startedAt = s.t; segments.push([]) }
+    let run = runs[runs.length - 1]
+    if (run === undefined || run.pid !== m.pid) {
+      run = { pid: m.pid, firstS: s.t, lastS: s.t, all: [], judged: [] }
+      runs.push(run)
+    }
+    run.lastS = s.t
+    run.all.push(m.bytes)
     // the first process of a slot started before sampling: no warm-up to skip past the first third
-    const warm = segments.length === 1 ? 0 : warmupS
-    if (s.t >= from && s.t - startedAt >= warm) segments[segments.length - 1].push([s.t, m.bytes])
+    const warm = runs.length === 1 ? 0 : warmupS
+    if (s.t >= from && s.t - run.firstS >= warm) run.judged.push([s.t, m.bytes])
   }
-  const { slope, points } = pooledSlope(segments)
-  return { bytesPerHour: slope === null ? null : slope * 3600, points }
+  const incarnations: Incarnation[] = []
+  let priorPeak: number | null = null
+  let steepest: number | null = null
+  let points = 0
+  for (const run of runs) {
+    const span = run.judged.length === 0 ? 0 : run.judged[run.judged.length - 1][0] - run.judged[0][0]
+    const { slope } = span >= warmupS ? pooledSlope([run.judged]) : { slope: null }
+    const peak = run.judged.length === 0 ? null : Math.max(...run.judged.map(([, y]) => y))
+    const recovering = priorPeak !== null && peak !== null && peak <= priorPeak * (1 + RECOVERY_MARGIN)
+    const bytesPerHour = slope === null ? null : slope * 3600
+    incarnations.push({ pid: run.pid, firstS: run.firstS, lastS: run.lastS, points: run.judged.length, bytesPerHour, peakBytes: peak, priorPeakBytes: priorPeak, recovering })
+    if (bytesPerHour !== null && !recovering) {
+      points += run.judged.length
+      if (steepest === null || bytesPerHour > steepest) steepest = bytesPerHour
+    }
+    const runPeak = Math.max(...run.all)
+    priorPeak = priorPeak === null ? runPeak : Math.max(priorPeak, runPeak)
+  }
+  return { bytesPerHour: steepest, points, incarnations }
 }
 
 export function judge (samples: Sample[], opts: VerdictOptions): Verdict {

@@ -32,6 +32,13 @@ import { subscribeNotices, type Notice, type SubscribeOptions } from './subscrib
 import { RedisInspector } from './inspect'
 import { holdUntilTurnEnd } from '../../server/cork'
 
+/** Which try of which sidecar link an attach is: a link's attempts are numbered in the order it made them. */
+export interface AttachAttempt {
+  /** the link id, hex */
+  link: string
+  attempt: number
+}
+
 export interface RedisEngineOptions {
   /** key namespace; keys are "{namespace}:..." (default "rk") */
   namespace?: string
@@ -305,10 +312,16 @@ export class RedisEngine {
    * previous owner lets go) and refreshes its deadline. dropWatches is for a
    * client-level reconnect (CONNECT): the old connection's watches,
    * undelivered events and recorded outcomes go. ok is false when the session
-   * is gone or the password is wrong.
+   * is gone or the password is wrong. With `attempt` (a sidecar link and its
+   * attempt number), an attempt older than one of the same link that already
+   * attached is refused (superseded: true, nothing changed): it ran late,
+   * after the sidecar had moved on (lua/sessions.ts).
    */
-  async attachSession(id: SessionId, passwdHex: string, now: number, owner: string, dropWatches: boolean): Promise<{ ok: boolean; timeout: number }> {
-    const t = await this.fcallNumber('rk_session_attach', [String(id), passwdHex, String(now), owner, dropWatches ? '1' : '0'])
+  async attachSession(id: SessionId, passwdHex: string, now: number, owner: string, dropWatches: boolean, attempt?: AttachAttempt): Promise<{ ok: boolean; timeout: number; superseded?: boolean }> {
+    const args = [String(id), passwdHex, String(now), owner, dropWatches ? '1' : '0']
+    if (attempt !== undefined) args.push(attempt.link, String(attempt.attempt))
+    const t = await this.fcallNumber('rk_session_attach', args)
+    if (t === -2) return { ok: false, timeout: 0, superseded: true }
     return t < 0 ? { ok: false, timeout: 0 } : { ok: true, timeout: t }
   }
 

@@ -47,3 +47,24 @@ t.test('a late attach (old now, from a node cut off meanwhile) does not pull the
   t.equal(await w.raw.zscore(`${e.key}:deadlines`, String(a.id)), String(T + 15000), 'the deadline stays at B\'s')
   t.same((await e.expire(T + 12000)).expired, [], 'so an expiry round in between closes nothing')
 })
+
+// Found by the soak (Redis kill -9 under load): a sidecar re-attaching while
+// Redis is away tries node after node; the attach of a try it gave up on
+// waits in that node's ioredis offline queue and runs once Redis is back,
+// after the try that succeeded. It must not take the session back.
+t.test('a late attach of an earlier try of the same link is refused; another link still takes over', async (t) => {
+  const e = await w.engine(t)
+  const a = await session(e, 'conn-A', 10000)
+  const link = 'ab'.repeat(16)
+  t.same(await e.attachSession(a.id, 'aa', T + 3000, 'conn-C', false, { link, attempt: 3 }), { ok: true, timeout: 10000 }, 'try 3 attaches')
+  t.same(await e.attachSession(a.id, 'aa', T + 3100, 'conn-B', false, { link, attempt: 2 }), { ok: false, timeout: 0, superseded: true }, 'try 2, run late, is superseded')
+  t.equal(await w.raw.hget(`${e.key}:s:${a.id}`, 'o'), 'conn-C', 'the owner is still try 3\'s connection')
+  t.equal((await e.exec(a.ctx, create('/k'), 1, 0, 0, 'conn-C')).outcome.err, Err.OK, 'which is served')
+  t.equal((await e.exec(a.ctx, create('/k2'), 2, 0, 0, 'conn-B')).outcome.err, Err.SESSIONMOVED, 'the superseded one is not')
+  t.same(await e.attachSession(a.id, 'aa', T + 3200, 'conn-C2', false, { link, attempt: 3 }), { ok: true, timeout: 10000 }, 'the same try again (ioredis re-sends a call whose reply was lost) is accepted')
+  t.same(await e.attachSession(a.id, 'aa', T + 4000, 'conn-D', false, { link, attempt: 4 }), { ok: true, timeout: 10000 }, 'a later try attaches')
+  t.same(await e.attachSession(a.id, 'aa', T + 5000, 'conn-E', true, { link: 'cd'.repeat(16), attempt: 1 }), { ok: true, timeout: 10000 }, 'a new client connection (another link) takes over whatever its number')
+  t.same(await e.attachSession(a.id, 'aa', T + 6000, 'conn-F', false), { ok: true, timeout: 10000 }, 'an attach naming no try (an older sidecar) is not fenced')
+  t.same(await e.attachSession(a.id, 'ab', T + 6000, 'conn-G', false, { link, attempt: 9 }), { ok: false, timeout: 0 }, 'a wrong password is still refused as before')
+  await t.rejects(w.raw.call('FCALL', 'rk_session_attach', 1, e.key, String(a.id), 'aa', String(T), 'conn-H', '0', link), /attempt/, 'a link without its attempt number is refused')
+})

@@ -46,12 +46,25 @@ export function sessionNew(keys: string[], args: string[]): string {
   return cmsgpack.pack([id, out])
 }
 
+/** rk_session_attach's answer when a newer attempt of the same link already attached */
+const SUPERSEDED = -2
+
 /**
- * rk_session_attach: args = [id, password hex, now ms, owner, "1" to drop watches]
- * -> the session's timeout, or -1 if it is gone or the password is wrong.
+ * rk_session_attach: args = [id, password hex, now ms, owner, "1" to drop watches
+ * (, link, attempt)] -> the session's timeout, -1 if it is gone or the
+ * password is wrong, -2 if a later attempt of the same link already attached.
  * A client-level reconnect (a new ZooKeeper connection) drops the watches,
  * the undelivered events and the recorded outcomes of the old connection: its
  * requests were failed by the client and its xids may start again at 1.
+ *
+ * Why the attempt: a sidecar re-attaching while Redis is away tries node
+ * after node, and the attach of an attempt it gave up on is not gone: it
+ * waits in that node's ioredis offline queue (or in Redis's socket buffer
+ * during a pause) and may run after the attempt that succeeded. Run then, it
+ * would take the session for a connection nobody uses and close the live one
+ * ('moved'), and the session would expire under a working client. Attempts
+ * of one link are numbered by the sidecar, so an older one loses. Fields of
+ * the session's hash: `al` (the link that attached last), `an` (its attempt).
  */
 export function sessionAttach(keys: string[], args: string[]): number {
   const ns = prefix(keys)
@@ -60,9 +73,18 @@ export function sessionAttach(keys: string[], args: string[]): number {
   const now = integerArg(args[2], 'now')
   const owner = text(args[3], 'owner')
   const drop = text(args[4], 'drop flag') === '1'
+  const link = args[5] === undefined || args[5] === '' ? undefined : args[5]
+  const attempt = link === undefined ? 0 : integerArg(args[6], 'attempt')
   const store = new RedisStorage(ns, now)
   if (!checkSession(store, id, passwd)) return -1
-  redis.call('HSET', ns + ':s:' + num(id), 'o', owner)
+  const key = ns + ':s:' + num(id)
+  if (link !== undefined) {
+    const r = redis.call('HMGET', key, 'al', 'an') as (string | false)[]
+    if (r[0] === link && r[1] !== false && parse(r[1], 'attempt') > attempt) return SUPERSEDED
+    redis.call('HSET', key, 'o', owner, 'al', link, 'an', num(attempt))
+  } else {
+    redis.call('HSET', key, 'o', owner)
+  }
   store.touchSession(id)
   if (drop) {
     store.dropWatches(id)

@@ -8,6 +8,7 @@
 
 import t from 'tap'
 import { Err } from '../../../src/engine'
+import { functionName } from '../../../src/stores/redis'
 import { create, getData, session, setData, T, world, type World } from './dist-helpers'
 
 let w: World
@@ -66,5 +67,5 @@ t.test('a late attach of an earlier try of the same link is refused; another lin
   t.same(await e.attachSession(a.id, 'aa', T + 5000, 'conn-E', true, { link: 'cd'.repeat(16), attempt: 1 }), { ok: true, timeout: 10000 }, 'a new client connection (another link) takes over whatever its number')
   t.same(await e.attachSession(a.id, 'aa', T + 6000, 'conn-F', false), { ok: true, timeout: 10000 }, 'an attach naming no try (an older sidecar) is not fenced')
   t.same(await e.attachSession(a.id, 'ab', T + 6000, 'conn-G', false, { link, attempt: 9 }), { ok: false, timeout: 0 }, 'a wrong password is still refused as before')
-  await t.rejects(w.raw.call('FCALL', 'rk_session_attach', 1, e.key, String(a.id), 'aa', String(T), 'conn-H', '0', link), /attempt/, 'a link without its attempt number is refused')
+  await t.rejects(w.raw.call('FCALL', functionName('rk_session_attach', e.version), 1, e.key, String(a.id), 'aa', String(T), 'conn-H', '0', link), /attempt/, 'a link without its attempt number is refused')
 })

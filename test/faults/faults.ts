@@ -80,6 +80,25 @@ async function waitOr (over: () => boolean, ms: number): Promise<void> {
   while (!over() && Date.now() < end) await sleep(Math.min(100, end - Date.now()))
 }
 
+/**
+ * Every 2 s until the run is over, the next of `items` in turn is held in a
+ * fault (`start`) for 1.5 x the session timeout, then released (`end`):
+ * longer than the timeout, so its sessions must move to the others. Returns
+ * how many were held.
+ */
+async function roundRobinHold<T> (items: readonly T[], over: () => boolean, timeout: number, start: (x: T) => unknown, end: (x: T) => unknown): Promise<number> {
+  let k = 0
+  while (!over()) {
+    await waitOr(over, 2000)
+    if (over()) break
+    const x = items[k++ % items.length]
+    await start(x)
+    await sleep(timeout * 1.5)
+    await end(x)
+  }
+  return k
+}
+
 export const FAULTS: Fault[] = [
   {
     name: 'kill-node',
@@ -199,15 +218,7 @@ export const FAULTS: Fault[] = [
     name: 'node-frozen',
     what: 'SIGSTOP a node (round robin) for 1.5 x the session timeout, then SIGCONT; the others serve',
     async inject ({ cluster, over, note, timeout }) {
-      let k = 0
-      while (!over()) {
-        await waitOr(over, 2000)
-        if (over()) break
-        const node = cluster.nodes[k++ % cluster.nodes.length]
-        node.signal('SIGSTOP')
-        await sleep(timeout * 1.5)
-        node.signal('SIGCONT')
-      }
+      const k = await roundRobinHold(cluster.nodes, over, timeout, (node) => node.signal('SIGSTOP'), (node) => node.signal('SIGCONT'))
       note(`${k} node freezes`)
     }
   },
@@ -219,15 +230,7 @@ export const FAULTS: Fault[] = [
     async inject ({ cluster, over, note, timeout }) {
       // never silent about which cut this run made: the row's notes and the test output say it
       note(`cut via ${cluster.cutVia}`)
-      let k = 0
-      while (!over()) {
-        await waitOr(over, 2000)
-        if (over()) break
-        const cut = cluster.cuts[k++ % cluster.cuts.length]
-        await cut.block()
-        await sleep(timeout * 1.5)
-        await cut.unblock()
-      }
+      const k = await roundRobinHold(cluster.cuts, over, timeout, (cut) => cut.block(), (cut) => cut.unblock())
       note(`${k} cuts`)
     }
   },
@@ -235,15 +238,7 @@ export const FAULTS: Fault[] = [
     name: 'node-cut-from-redis-relay',
     what: 'as node-cut-from-redis, with the TCP relay between each node and Redis stopped (bytes held, sockets open) instead of a namespace link',
     async inject ({ cluster, over, note, timeout }) {
-      let k = 0
-      while (!over()) {
-        await waitOr(over, 2000)
-        if (over()) break
-        const cut = cluster.cuts[k++ % cluster.cuts.length]
-        await cut.block()
-        await sleep(timeout * 1.5)
-        await cut.unblock()
-      }
+      const k = await roundRobinHold(cluster.cuts, over, timeout, (cut) => cut.block(), (cut) => cut.unblock())
       note(`${k} cuts via ${cluster.cutVia}`)
     }
   }

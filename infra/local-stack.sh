@@ -113,7 +113,7 @@ wait_for "haproxy" healthy "http://127.0.0.1:${LB_PORT:-8080}/readyz"
 
 # ---- sidecar (compose: sidecar)
 start sidecar env REDKEEPER_UPSTREAM="ws://127.0.0.1:${LB_PORT:-8080}" REDKEEPER_ZK_PORT="${ZK_PORT:-2181}" \
-  REDKEEPER_HOST=127.0.0.1 REDKEEPER_LOG_LEVEL="${REDKEEPER_LOG_LEVEL:-info}" \
+  REDKEEPER_HOST=127.0.0.1 REDKEEPER_LOG_LEVEL="${REDKEEPER_LOG_LEVEL:-info}" NODE_OPTIONS=--max-semi-space-size=1 \
   node "$root/bin/redkeeper.js" sidecar
 wait_for "the sidecar" healthy "tcp://127.0.0.1:${ZK_PORT:-2181}"
 

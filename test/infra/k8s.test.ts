@@ -12,6 +12,7 @@ import t from 'tap'
 import { NODE_SETTINGS, parseNodeArgs } from '../../src/cli/node'
 import { SIDECAR_SETTINGS } from '../../src/cli/sidecar'
 import { REPO_ROOT } from '../support/redkeeper'
+import { SIDECAR_NODE_ARGS } from '../support/topology'
 import { loadYamlDocs, run, tool } from './tools'
 
 const K8S = join(REPO_ROOT, 'infra', 'k8s')
@@ -91,8 +92,9 @@ t.test('selectors, probes, config, variables and the drain budget fit together',
   const pod = byKind('Pod').find((d) => d.metadata.labels['app.kubernetes.io/name'] === 'hbase')
   const sidecar = pod.spec.initContainers.find((x: Doc) => x.args?.[0] === 'sidecar')
   t.equal(sidecar.restartPolicy, 'Always', 'a native sidecar: up before HBase, down after it')
-  const sidecarEnv = new Set(SIDECAR_SETTINGS.map((s) => s.env).concat('REDKEEPER_HEALTHCHECK_URL'))
+  const sidecarEnv = new Set(SIDECAR_SETTINGS.map((s) => s.env).concat('REDKEEPER_HEALTHCHECK_URL', 'NODE_OPTIONS'))
   for (const e of sidecar.env) t.ok(sidecarEnv.has(e.name), `${e.name} is a variable the sidecar reads`)
+  t.equal(sidecar.env.find((e: Doc) => e.name === 'NODE_OPTIONS')?.value, SIDECAR_NODE_ARGS.join(' '), 'the sidecar runs with the Node flags the tests and the soak give it')
   const svc = byKind('Service')[0]
   t.equal(sidecar.env.find((e: Doc) => e.name === 'REDKEEPER_UPSTREAM').value, `ws://${svc.metadata.name}:${svc.spec.ports[0].port}`, 'the sidecar goes to the Service')
   const hbase = pod.spec.containers[0]

@@ -6,7 +6,10 @@
 // space's size and use (KiB), and the kernel's split of the RSS
 // (/proc/self/status: anonymous vs file-backed; /proc/self/smaps: the malloc
 // heap and the anonymous mappings). bench/sidecar-memory.ts uses it on a
-// sidecar. Without MEMLOG_FILE it does nothing.
+// sidecar. On SIGUSR2 it runs a full GC first and writes a line marked
+// "gc": true: the heap's live size, which V8's own schedule of full GCs
+// would otherwise hide under garbage for minutes. Without MEMLOG_FILE it
+// does nothing.
 const fs = require('node:fs')
 const v8 = require('node:v8')
 
@@ -45,14 +48,22 @@ function status () {
 
 if (file) {
   const t0 = Date.now()
-  setInterval(() => {
+  const sample = (gc) => {
     const mu = process.memoryUsage()
     const spaces = {}
     for (const s of v8.getHeapSpaceStatistics()) {
       if (s.space_size > 0) spaces[s.space_name] = [Math.round(s.space_size / 1024), Math.round(s.space_used_size / 1024)]
     }
     const now = Date.now()
-    const line = { at: now, t: (now - t0) / 1000, rss: mu.rss, heapTotal: mu.heapTotal, heapUsed: mu.heapUsed, external: mu.external, arrayBuffers: mu.arrayBuffers, spaces, status: status(), mappings: mappings() }
+    const line = { at: now, t: (now - t0) / 1000, gc, rss: mu.rss, heapTotal: mu.heapTotal, heapUsed: mu.heapUsed, external: mu.external, arrayBuffers: mu.arrayBuffers, spaces, status: status(), mappings: mappings() }
     fs.appendFileSync(file, JSON.stringify(line) + '\n')
-  }, every).unref()
+  }
+  setInterval(() => sample(false), every).unref()
+  // --expose-gc is refused in NODE_OPTIONS: set at run time, gc() is taken from a fresh context
+  v8.setFlagsFromString('--expose-gc')
+  const gc = require('node:vm').runInNewContext('gc')
+  process.on('SIGUSR2', () => {
+    gc()
+    sample(true)
+  })
 }

@@ -3,7 +3,8 @@
 // everysec) under W2, the soak's HBase-shaped load (bench workers), in
 // phases: "low" (1 s of load, then 4 s idle) and "full" (closed loop). The
 // sidecar is sampled from inside by bench/memlog.cjs (preloaded with
-// NODE_OPTIONS, nothing in src/), every 10 s.
+// NODE_OPTIONS, nothing in src/), every 10 s, and after a forced full GC
+// (SIGUSR2) at the end of every phase: the live heap, the figure a leak moves.
 //
 //   npx tsx bench/sidecar-memory.ts
 //   SIDECAR_MEM_PHASES=low,full,low,full SIDECAR_MEM_PHASE_S=270 SIDECAR_MEM_SESSIONS=8 \
@@ -13,7 +14,7 @@
 // every sidecar gets, test/support/topology.ts SIDECAR_NODE_ARGS); "-" for none.
 // Writes <out>.mem.jsonl (the samples) and prints one line per phase:
 // ops/s, sidecar CPU µs per operation, RSS and anonymous RSS (mean / max),
-// the largest V8 new space, the smallest old-space use seen.
+// the largest V8 new space, the live heap after the phase's full GC.
 
 import { appendFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -36,7 +37,7 @@ const sessions = Number(env.SIDECAR_MEM_SESSIONS ?? 8)
 const nodeArgs = env.SIDECAR_MEM_NODE_ARGS === undefined ? SIDECAR_NODE_ARGS : env.SIDECAR_MEM_NODE_ARGS === '-' ? [] : env.SIDECAR_MEM_NODE_ARGS.split(' ')
 const MIB = 2 ** 20
 
-interface MemLine { at: number, rss: number, spaces: Record<string, [number, number]>, status: { RssAnon: number } }
+interface MemLine { at: number, gc: boolean, heapUsed: number, rss: number, spaces: Record<string, [number, number]>, status: { RssAnon: number } }
 
 function summary (lines: MemLine[]): string {
   if (lines.length === 0) return 'no samples'
@@ -44,8 +45,8 @@ function summary (lines: MemLine[]): string {
   const rss = lines.map((l) => l.rss / MIB)
   const anon = lines.map((l) => l.status.RssAnon / 1024)
   const newSpace = Math.max(...lines.map((l) => (l.spaces.new_space?.[0] ?? 0) / 1024))
-  const oldUsed = Math.min(...lines.map((l) => (l.spaces.old_space?.[1] ?? 0) / 1024))
-  return `RSS ${mean(rss).toFixed(1)} / ${Math.max(...rss).toFixed(1)} MiB, anon ${mean(anon).toFixed(1)} / ${Math.max(...anon).toFixed(1)} MiB, new space ≤ ${newSpace.toFixed(0)} MiB, old space used ≥ ${oldUsed.toFixed(1)} MiB`
+  const live = lines.filter((l) => l.gc).map((l) => `${(l.heapUsed / MIB).toFixed(2)} MiB (RSS ${(l.rss / MIB).toFixed(1)})`)
+  return `RSS ${mean(rss).toFixed(1)} / ${Math.max(...rss).toFixed(1)} MiB, anon ${mean(anon).toFixed(1)} / ${Math.max(...anon).toFixed(1)} MiB, new space ≤ ${newSpace.toFixed(0)} MiB, live heap after a full GC ${live.join(', ') || '?'}`
 }
 
 async function main (): Promise<void> {
@@ -65,6 +66,10 @@ async function main (): Promise<void> {
     await setup.close()
     await Promise.all(split.map(async ([offset, count], i) => await pool.send<number>(i, { op: 'connect', address: sidecar.address, offset, count, timeoutMs: 10_000 })))
     await pool.send(0, { op: 'populate', root: ROOT, count: 100, offset: 0, size: 100, inflight: 1 })
+    sidecar.signal('SIGUSR2')
+    await sleep(1500)
+    const first = readFileSync(memFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MemLine).filter((l) => l.gc)
+    console.log(`start: live heap after a full GC ${first.length === 0 ? '?' : (first[0].heapUsed / MIB).toFixed(2)} MiB, RSS ${first.length === 0 ? '?' : (first[0].rss / MIB).toFixed(1)} MiB`)
     const t0 = Date.now()
     for (const phase of phases) {
       const began = Date.now()
@@ -78,6 +83,8 @@ async function main (): Promise<void> {
         ops += rs.reduce((a, r) => a + r.ops, 0)
         if (phase === 'low') await sleep(4000)
       }
+      sidecar.signal('SIGUSR2')
+      await sleep(1500)
       const to = (Date.now() - t0) / 1000
       const lines = readFileSync(memFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MemLine).filter((l) => l.at >= began && l.at <= Date.now())
       const line = `${phase} ${Math.round(from)}-${Math.round(to)} s: ${Math.round(ops / (to - from))} ops/s, ${((cpuSeconds(sidecar.pid) - cpu0) * 1e6 / Math.max(1, ops)).toFixed(1)} µs CPU/op, ${summary(lines)}`

@@ -27,6 +27,8 @@ export const ZOOKEEPER_KEYS: Readonly<Record<string, string>> = {
   maxSessionTimeout: 'max-session-timeout',
   'jute.maxbuffer': 'max-buffer',
   maxClientCnxns: 'max-client-cnxns',
+  globalOutstandingLimit: 'global-outstanding-limit',
+  'zookeeper.globalOutstandingLimit': 'global-outstanding-limit',
   '4lw.commands.whitelist': '4lw-whitelist',
   forceSync: 'fsync',
   snapCount: 'snap-count',
@@ -70,7 +72,7 @@ function sslKeys (keys: Record<string, string>): Record<string, string> {
  * snapshots and has no ZooKeeper port): a copied zoo.cfg still loads, with
  * one warning per key, instead of failing on them or dropping them silently.
  */
-const ZOOKEEPER_IGNORED = /^(initLimit|secureClientPort|syncLimit|dataLogDir|snapCount|preAllocSize|autopurge\..+|admin\..+|standaloneEnabled|reconfigEnabled|server\.\d+|group\.\d+|weight\.\d+|electionAlg|electionPortBindRetry|leaderServes|quorumListenOnAllIPs|metricsProvider\..+|globalOutstandingLimit|secureClientPortAddress|ssl\.trustStore\.password|zookeeper\.ssl\.trustStore\.password|serverCnxnFactory|audit\.enable|zookeeper\.enforce\.auth\.enabled|sessionRequireClientSASLAuth|localSessionsEnabled|localSessionsUpgradingEnabled|clientPortListenBacklog|maxCnxns|snapSizeLimitInKb|txnLogSizeLimitInKb|fsync\.warningthresholdms|syncEnabled|peerType|dynamicConfigFile|skipACL)$/
+const ZOOKEEPER_IGNORED = /^(initLimit|secureClientPort|syncLimit|dataLogDir|snapCount|preAllocSize|autopurge\..+|admin\..+|standaloneEnabled|reconfigEnabled|server\.\d+|group\.\d+|weight\.\d+|electionAlg|electionPortBindRetry|leaderServes|quorumListenOnAllIPs|metricsProvider\..+|secureClientPortAddress|ssl\.trustStore\.password|zookeeper\.ssl\.trustStore\.password|serverCnxnFactory|audit\.enable|zookeeper\.enforce\.auth\.enabled|sessionRequireClientSASLAuth|localSessionsEnabled|localSessionsUpgradingEnabled|clientPortListenBacklog|maxCnxns|snapSizeLimitInKb|txnLogSizeLimitInKb|fsync\.warningthresholdms|syncEnabled|peerType|dynamicConfigFile|skipACL)$/
 
 export interface FileValue {
   /** the setting's flag name */

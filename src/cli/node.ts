@@ -20,7 +20,7 @@ import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './
 import type { ApiAuthConfig } from '../api/credentials'
 import { BadValue, logLevel, nonEmpty, nonNegativeInt, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 import { SUMMARIES } from './summaries'
-import { DEFAULT_MAX_WATCHES_PER_SESSION, MAX_WATCHES_PER_SESSION } from './limit-settings'
+import { DEFAULT_GLOBAL_OUTSTANDING_LIMIT, DEFAULT_MAX_WATCHES_PER_SESSION, GLOBAL_OUTSTANDING_LIMIT, MAX_WATCHES_PER_SESSION } from './limit-settings'
 import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
 import { API_SETTINGS } from './api-settings'
 
@@ -57,6 +57,7 @@ const S = {
   namespace: { flag: 'namespace', env: 'REDKEEPER_NAMESPACE', arg: '<name>', parse: namespace, defaultText: 'rk', help: 'key namespace in Redis (keys are {name}:...)' },
   tickMs: { flag: 'tick-ms', env: 'REDKEEPER_TICK_MS', arg: '<ms>', parse: positiveInt, defaultText: '2000', help: "ZooKeeper's tickTime: timeout bounds, heartbeat batching (tick/2), expiry checks" },
   maxWatchesPerSession: MAX_WATCHES_PER_SESSION,
+  globalOutstandingLimit: GLOBAL_OUTSTANDING_LIMIT,
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request accepted (jute.maxbuffer)' },
   minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
@@ -109,6 +110,7 @@ export interface NodeOptions {
   tickMs: number
   maxBuffer: number
   maxWatchesPerSession: number
+  globalOutstandingLimit: number
   minSessionTimeout: number | undefined
   maxSessionTimeout: number | undefined
   logLevel: string
@@ -144,6 +146,7 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (li
     tickMs: resolve(S.tickMs, str('tick-ms'), env) ?? 2000,
     maxBuffer: resolve(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
     maxWatchesPerSession: resolve(S.maxWatchesPerSession, str(S.maxWatchesPerSession.flag), env) ?? DEFAULT_MAX_WATCHES_PER_SESSION,
+    globalOutstandingLimit: resolve(S.globalOutstandingLimit, str(S.globalOutstandingLimit.flag), env) ?? DEFAULT_GLOBAL_OUTSTANDING_LIMIT,
     minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
@@ -181,6 +184,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       tickMs: parsed.tickMs,
       maxBuffer: parsed.maxBuffer,
       maxWatchesPerSession: parsed.maxWatchesPerSession,
+      globalOutstandingLimit: parsed.globalOutstandingLimit,
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
       auth: parsed.auth,

@@ -16,7 +16,7 @@ import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, ty
 import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
 import type { ApiAuthConfig } from '../api/credentials'
 import { SUMMARIES } from './summaries'
-import { DEFAULT_MAX_WATCHES_PER_SESSION, MAX_CLIENT_CNXNS, MAX_WATCHES_PER_SESSION } from './limit-settings'
+import { DEFAULT_GLOBAL_OUTSTANDING_LIMIT, DEFAULT_MAX_WATCHES_PER_SESSION, GLOBAL_OUTSTANDING_LIMIT, MAX_CLIENT_CNXNS, MAX_WATCHES_PER_SESSION } from './limit-settings'
 import { DEFAULT_MAX_CLIENT_CNXNS } from '../server/client-limit'
 import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
 import { API_SETTINGS } from './api-settings'
@@ -30,6 +30,7 @@ const S = {
   tickMs: { flag: 'tick-ms', env: 'REDKEEPER_TICK_MS', arg: '<ms>', parse: positiveInt, defaultText: '2000', help: "ZooKeeper's tickTime: session-timeout bounds and expiry checks" },
   maxClientCnxns: MAX_CLIENT_CNXNS,
   maxWatchesPerSession: MAX_WATCHES_PER_SESSION,
+  globalOutstandingLimit: GLOBAL_OUTSTANDING_LIMIT,
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request frame accepted (jute.maxbuffer)' },
   minSessionTimeout: { flag: 'min-session-timeout', env: 'REDKEEPER_MIN_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '2 × tick', help: 'lower bound of negotiated session timeouts' },
   maxSessionTimeout: { flag: 'max-session-timeout', env: 'REDKEEPER_MAX_SESSION_TIMEOUT', arg: '<ms>', parse: positiveInt, defaultText: '20 × tick', help: 'upper bound of negotiated session timeouts' },
@@ -75,6 +76,7 @@ interface StartOptions {
   maxBuffer: number
   maxClientCnxns: number
   maxWatchesPerSession: number
+  globalOutstandingLimit: number
   minSessionTimeout: number | undefined
   maxSessionTimeout: number | undefined
   logLevel: string
@@ -108,6 +110,7 @@ export function parseStartArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (l
     tickMs: resolve(S.tickMs, str('tick-ms'), env) ?? 2000,
     maxBuffer: resolve(S.maxBuffer, str('max-buffer'), env) ?? 1048575,
     maxWatchesPerSession: resolve(S.maxWatchesPerSession, str(S.maxWatchesPerSession.flag), env) ?? DEFAULT_MAX_WATCHES_PER_SESSION,
+    globalOutstandingLimit: resolve(S.globalOutstandingLimit, str(S.globalOutstandingLimit.flag), env) ?? DEFAULT_GLOBAL_OUTSTANDING_LIMIT,
     maxClientCnxns: resolve(S.maxClientCnxns, str(S.maxClientCnxns.flag), env) ?? DEFAULT_MAX_CLIENT_CNXNS,
     minSessionTimeout: resolve(S.minSessionTimeout, str('min-session-timeout'), env),
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
@@ -157,6 +160,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       maxBuffer: parsed.maxBuffer,
       maxClientCnxns: parsed.maxClientCnxns,
       maxWatchesPerSession: parsed.maxWatchesPerSession,
+      globalOutstandingLimit: parsed.globalOutstandingLimit,
       minSessionTimeout: parsed.minSessionTimeout,
       maxSessionTimeout: parsed.maxSessionTimeout,
       fsync: parsed.fsync,

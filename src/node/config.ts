@@ -4,7 +4,7 @@
 import type { TlsFiles } from '../server/tls'
 import type { Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
-import { ConfigError, isPort, positiveInt, resolveMaxWatches, resolveSessionBounds, resolveSweep, resolveWhitelist, type ResolvedSweep, type SweepConfig } from '../server/config'
+import { ConfigError, isPort, positiveInt, resolveMaxWatches, resolveOutstandingLimit, resolveSessionBounds, resolveSweep, resolveWhitelist, type ResolvedSweep, type SweepConfig } from '../server/config'
 import type { AuthConfig } from '../server/auth'
 import { DEFAULT_TRUST, parseTrust, TrustSpecError, type PeerTrust } from './trust'
 import type { ApiAuthConfig } from '../api/credentials'
@@ -28,6 +28,8 @@ export interface NodeConfig extends SweepConfig {
   maxBuffer?: number
   /** watch registrations one session may hold (QUOTAEXCEEDED past it); 0 = no limit; default 1 000 000 */
   maxWatchesPerSession?: number
+  /** ZooKeeper's globalOutstandingLimit, per node: past this many unanswered requests, connections with one outstanding stop reading; default 1000 */
+  globalOutstandingLimit?: number
   /** the Lua library's source (tests build their own); default dist/lua/redkeeper.lua */
   library?: string
   /** zookeeper.extendedTypesEnabled: TTL nodes */
@@ -67,6 +69,7 @@ export interface ResolvedNodeConfig {
   maxSessionTimeout: number
   maxBuffer: number
   maxWatchesPerSession: number
+  globalOutstandingLimit: number
   library: string | undefined
   extendedTypes: boolean
   enforceQuota: boolean
@@ -123,6 +126,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     maxSessionTimeout,
     maxBuffer,
     maxWatchesPerSession: resolveMaxWatches(cfg.maxWatchesPerSession),
+    globalOutstandingLimit: resolveOutstandingLimit(cfg.globalOutstandingLimit),
     library: cfg.library,
     extendedTypes: cfg.extendedTypes === true,
     enforceQuota: cfg.enforceQuota === true,

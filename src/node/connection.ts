@@ -64,8 +64,16 @@ export class NodeConnection {
   readonly stats = new ConnectionStats()
   sessionId: SessionId = 0
   timeout = 0
-  /** requests received whose reply has not left yet */
-  queued = 0
+  /** requests received whose reply has not left yet (counted node-wide too: globalOutstandingLimit) */
+  get queued (): number {
+    return this.ownQueued
+  }
+
+  set queued (n: number) {
+    this.hub.outstanding.count += n - this.ownQueued
+    this.ownQueued = n
+  }
+
   /** reused for every request body */
   readonly reader = new JuteReader(Buffer.alloc(0))
   /** identities for ACL checks; replaced, never mutated, so in-flight contexts keep theirs */
@@ -109,12 +117,19 @@ export class NodeConnection {
   private pollOwed = false
   private holdTimer: NodeJS.Timeout | undefined
   private repoll = false
+  /** the WebSocket is paused: too many unsent bytes, or too many requests outstanding */
   private paused = false
+  private ownQueued = 0
+  /**
+   * Messages that arrived while paused: \`ws\` emits every message of a chunk
+   * already read even after pause(), and each REQUEST would be a Redis call
+   * whose reply this node then holds. They wait here (at most one socket
+   * read's worth) and are served, in order, once reading resumes.
+   */
+  private held: Array<{ data: Buffer, isBinary: boolean }> = []
+  private resumeScheduled = false
   private readonly onSent = (): void => {
-    if (this.paused && this.ws.bufferedAmount <= LOW_WATER) {
-      this.paused = false
-      this.ws.resume()
-    }
+    if (this.paused) this.resumeSoon()
   }
 
   constructor (private readonly hub: NodeHub, private readonly ws: WebSocketLike, private readonly peerAddress: string, peerPort: number) {
@@ -123,11 +138,11 @@ export class NodeConnection {
     this.auth = [{ scheme: 'ip', id: peerAddress }]
     this.order = new InOrder((err) => this.crashed(err))
     ws.on('message', (data, isBinary) => {
-      try {
-        this.message(data, isBinary)
-      } catch (err) {
-        this.crashed(err)
+      if (this.paused && this.state === 'open') {
+        this.held.push({ data, isBinary })
+        return
       }
+      this.receive(data, isBinary)
     })
     ws.on('close', () => this.closed())
     ws.on('error', (err) => hub.log.debug({ err, peer: this.remote }, 'websocket error'))
@@ -270,6 +285,7 @@ export class NodeConnection {
     this.hub.stats.packetsSent++
     this.stats.packetsSent++
     this.queued--
+    if (this.paused) this.resumeSoon()
     const end = Date.now()
     this.hub.stats.replied(type, err, start, end, t0)
     this.stats.response(xid, zxid, opName(type), start, end)
@@ -401,6 +417,14 @@ export class NodeConnection {
 
   // ---- input ----
 
+  private receive (data: Buffer, isBinary: boolean): void {
+    try {
+      this.message(data, isBinary)
+    } catch (err) {
+      this.crashed(err)
+    }
+  }
+
   private message (data: Buffer, isBinary: boolean): void {
     if (this.closing) return // as ZooKeeper disables receive once it decided to close
     if (!isBinary) {
@@ -452,6 +476,7 @@ export class NodeConnection {
         this.hub.stats.packetsReceived++
         this.ack(msg.ackSeq)
         handleRequest(this.hub, this, msg.body)
+        if (!this.paused && this.mustStop()) this.pauseReading()
         return
       case Msg.DETACH:
         this.detach()
@@ -684,10 +709,44 @@ export class NodeConnection {
     const socket = socketOfWebSocket(this.ws)
     if (socket !== undefined) holdUntilTurnEnd(socket)
     this.ws.send(msg, this.onSent)
-    if (!this.paused && this.ws.bufferedAmount > HIGH_WATER) {
-      this.paused = true
-      this.ws.pause()
-    }
+    if (!this.paused && this.ws.bufferedAmount > HIGH_WATER) this.pauseReading()
+  }
+
+  // ---- flow control: bytes not yet sent, requests not yet answered ----
+
+  /** Too many unsent bytes for the sidecar, or too many requests outstanding (globalOutstandingLimit). */
+  private mustStop (): boolean {
+    return this.ws.bufferedAmount > HIGH_WATER || this.hub.outstanding.throttles(this.ownQueued)
+  }
+
+  /** Below half the high-water mark (no flapping) and not throttled. */
+  private mayResume (): boolean {
+    return this.ws.bufferedAmount <= LOW_WATER && !this.hub.outstanding.throttles(this.ownQueued)
+  }
+
+  private pauseReading (): void {
+    this.paused = true
+    this.ws.pause()
+  }
+
+  /**
+   * On a later turn, never inside sendReply (it runs in the middle of the
+   * ordered output): the held messages are served first, in order, and the
+   * socket is read again only if they did not stop it once more.
+   */
+  private resumeSoon (): void {
+    if (this.resumeScheduled || !this.mayResume()) return
+    this.resumeScheduled = true
+    setImmediate(() => {
+      this.resumeScheduled = false
+      if (!this.paused || this.closing || !this.mayResume()) return
+      this.paused = false
+      while (this.held.length > 0 && !this.paused && !this.closing) {
+        const m = this.held.shift() as { data: Buffer, isBinary: boolean }
+        this.receive(m.data, m.isBinary)
+      }
+      if (!this.paused) this.ws.resume()
+    })
   }
 
   /**
@@ -708,6 +767,9 @@ export class NodeConnection {
 
   private closed (): void {
     this.state = 'closed'
+    this.held = []
+    // replies still in line for it are dropped with the order: no longer outstanding
+    this.queued = 0
     // the sidecar's link for one client connection: logged when it served a session
     if (this.sessionId !== 0) this.hub.log.info({ peer: this.remote, session: this.sessionHex() }, 'connection closed')
     clearTimeout(this.holdTimer)

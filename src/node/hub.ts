@@ -10,6 +10,7 @@ import type { Heartbeats } from './heartbeats'
 import type { NodeConnection } from './connection'
 import type { AuthConfig } from '../server/auth'
 import type { PeerTrust } from './trust'
+import type { OutstandingRequests } from '../server/outstanding'
 
 export interface NodeLimits {
   minSessionTimeout: number
@@ -24,6 +25,8 @@ export interface NodeHub {
   readonly backend: NodeBackend
   readonly log: Logger
   readonly limits: NodeLimits
+  /** globalOutstandingLimit: requests received and not yet answered, on this node */
+  readonly outstanding: OutstandingRequests
   readonly stats: ServerStats
   /** which local connection holds which session */
   readonly sessions: SessionRegistry<NodeConnection>

@@ -35,6 +35,7 @@ import { keepLibrary } from './library-keeper'
 import { loadTlsOptions } from '../server/tls'
 import { asSecureContextHolder, watchCertificates } from '../server/tls-reload'
 import type { TlsOptions } from 'node:tls'
+import { OutstandingRequests } from '../server/outstanding'
 
 export interface RunningNode {
   httpPort: number
@@ -132,6 +133,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
     backend,
     log,
     limits: { minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer, maxWatches: cfg.maxWatchesPerSession === 0 ? undefined : cfg.maxWatchesPerSession },
+    outstanding: new OutstandingRequests(cfg.globalOutstandingLimit),
     stats,
     sessions,
     heartbeats,

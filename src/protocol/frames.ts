@@ -39,6 +39,16 @@ export class FrameDecoder {
    * recognise a four-letter word ("ruok" read as a length).
    */
   push (chunk: Buffer, onFrame: (frame: Buffer) => void): void {
+    this.pushUntil(chunk, onFrame)
+  }
+
+  /**
+   * push, but `onFrame` returning `false` stops right after that frame (a
+   * server that must not take more requests now). Returns the number of
+   * bytes of `chunk` consumed (`chunk.length` unless stopped); the caller
+   * feeds the rest (`chunk.subarray(consumed)`) later.
+   */
+  pushUntil (chunk: Buffer, onFrame: (frame: Buffer) => unknown): number {
     let pos = 0
     const end = chunk.length
     while (pos < end) {
@@ -52,7 +62,7 @@ export class FrameDecoder {
           const frame = this.partial
           this.partial = null
           this.partialFill = 0
-          onFrame(frame)
+          if (onFrame(frame) === false) return pos
         }
         continue
       }
@@ -66,7 +76,7 @@ export class FrameDecoder {
         chunk.copy(this.header, this.headerFill, pos, pos + n)
         this.headerFill += n
         pos += n
-        if (this.headerFill < 4) return
+        if (this.headerFill < 4) return pos
         this.headerFill = 0
         len = this.header.readInt32BE(0)
       }
@@ -75,12 +85,13 @@ export class FrameDecoder {
       if (end - pos >= len) {
         const frame = chunk.subarray(pos, pos + len)
         pos += len
-        onFrame(frame)
+        if (onFrame(frame) === false) return pos
       } else {
         this.partial = Buffer.allocUnsafe(len)
         this.partialFill = 0
       }
     }
+    return pos
   }
 
   /** Forget any buffered partial frame. */

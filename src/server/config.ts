@@ -5,6 +5,7 @@ import { DEFAULT_MAX_BUFFER } from '../protocol'
 import type { ApiAuthConfig } from '../api/credentials'
 import type { AuthConfig } from './auth'
 import { DEFAULT_MAX_CLIENT_CNXNS, DEFAULT_MAX_WATCHES_PER_SESSION } from './client-limit'
+import { DEFAULT_GLOBAL_OUTSTANDING_LIMIT } from './outstanding'
 import { parseWhitelist, WhitelistError } from './whitelist'
 import type { TlsFiles } from './tls'
 
@@ -31,6 +32,8 @@ export interface ServerConfig extends SweepConfig {
   maxClientCnxns?: number
   /** watch registrations one session may hold; past it a watch-setting request fails with QUOTAEXCEEDED; 0 = no limit; default 1 000 000 */
   maxWatchesPerSession?: number
+  /** ZooKeeper's globalOutstandingLimit: past this many unanswered requests, connections with one outstanding stop reading; default 1000 */
+  globalOutstandingLimit?: number
   /** default 2 × tickMs */
   minSessionTimeout?: number
   /** default 20 × tickMs */
@@ -134,6 +137,13 @@ export function resolveMaxWatches (n: number | undefined): number {
   return v
 }
 
+/** globalOutstandingLimit (shared by the server and the node): a positive integer, default 1000. */
+export function resolveOutstandingLimit (n: number | undefined): number {
+  const v = n ?? DEFAULT_GLOBAL_OUTSTANDING_LIMIT
+  if (!positiveInt(v)) throw new ConfigError(`globalOutstandingLimit must be a positive integer, got ${v}`)
+  return v
+}
+
 /** 4lw.commands.whitelist, as a ConfigError when it names something that is not a four-letter word. */
 export function resolveWhitelist (spec: string | undefined): ReadonlySet<string> {
   try {
@@ -159,6 +169,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
   const maxClientCnxns = cfg.maxClientCnxns ?? DEFAULT_MAX_CLIENT_CNXNS
   if (!Number.isSafeInteger(maxClientCnxns) || maxClientCnxns < 0) throw new ConfigError(`maxClientCnxns must be a non-negative integer, got ${maxClientCnxns}`)
   const maxWatchesPerSession = resolveMaxWatches(cfg.maxWatchesPerSession)
+  const globalOutstandingLimit = resolveOutstandingLimit(cfg.globalOutstandingLimit)
   const { minSessionTimeout, maxSessionTimeout } = resolveSessionBounds(cfg.tickMs, cfg.minSessionTimeout, cfg.maxSessionTimeout)
   const fourLetterWhitelist = resolveWhitelist(cfg.fourLetterWhitelist)
   if (cfg.snapCount !== undefined && !positiveInt(cfg.snapCount)) throw new ConfigError(`snapCount must be a positive integer, got ${cfg.snapCount}`)
@@ -175,6 +186,7 @@ export function resolveConfig (cfg: ServerConfig): ResolvedConfig {
     maxBuffer,
     maxClientCnxns,
     maxWatchesPerSession,
+    globalOutstandingLimit,
     minSessionTimeout,
     maxSessionTimeout,
     fsync: cfg.fsync ?? true,

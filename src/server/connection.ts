@@ -14,8 +14,14 @@ import { authInfoOrder, type SaslExchange } from './auth'
 import type { FrameSink, SentHook } from './outbox'
 import { ConnectionStats } from './stats'
 
-/** Above this many unsent bytes we stop reading the socket until it drains. */
-const HIGH_WATER = 1024 * 1024
+/**
+ * Above this many bytes produced for the client and not yet sent (held by
+ * the outbox for an fsync, or in the socket's buffer) we stop taking its
+ * requests until they drain below half. Checked after every request, not
+ * every chunk: one chunk of pipelined getChildren of a huge parent would
+ * otherwise build all its replies at once.
+ */
+export const HIGH_WATER = 1024 * 1024
 
 type State =
   | 'first' // fewer than 4 bytes seen: may still be a four-letter word
@@ -34,8 +40,16 @@ export class Connection implements FrameSink {
   timeout = 0
   /** identities for ACL checks; ZooKeeper starts every connection with ip:<peer> */
   readonly auth: Id[]
-  /** requests received whose reply has not left yet */
-  queued = 0
+  /** requests received whose reply has not left yet (counted server-wide too: globalOutstandingLimit) */
+  get queued (): number {
+    return this.ownQueued
+  }
+
+  set queued (n: number) {
+    this.hub.outstanding.count += n - this.ownQueued
+    this.ownQueued = n
+  }
+
   /** reused for every request frame */
   readonly reader = new JuteReader(Buffer.alloc(0))
 
@@ -43,10 +57,16 @@ export class Connection implements FrameSink {
   private head: Buffer | undefined
   private readonly decoder: FrameDecoder
   private readingPaused = false
+  private ownQueued = 0
+  /** bytes of frames produced for this connection and not yet written to its socket (waiting in the outbox) */
+  private unwritten = 0
+  /** the rest of a chunk whose requests were not taken yet (reading stopped in the middle of it) */
+  private held: Buffer | undefined
+  private resumeScheduled = false
   /** the socket is corked until the end of this tick (see writeFrame) */
   private corked = false
   private closeQueued = false
-  private readonly onFrame = (frame: Buffer): void => this.frame(frame)
+  private readonly onFrame = (frame: Buffer): boolean => this.frame(frame)
 
   constructor (private readonly hub: Hub, private readonly socket: Socket) {
     this.address = normalizeAddress(socket.remoteAddress ?? 'unknown')
@@ -83,6 +103,7 @@ export class Connection implements FrameSink {
   // ---- output (called by the outbox) ----
 
   writeFrame (frame: Buffer, sent: SentHook | undefined): void {
+    this.unwritten -= frame.length
     if (this.socket.writableEnded) return // closed for output: nothing more may follow
     if (!this.corked) {
       // Every frame produced in this turn of the event loop (the replies to
@@ -97,10 +118,8 @@ export class Connection implements FrameSink {
     this.hub.stats.packetsSent++
     this.stats.packetsSent++
     if (sent !== undefined) sent(Date.now())
-    if (!this.readingPaused && this.socket.writableLength > HIGH_WATER) {
-      this.readingPaused = true
-      this.socket.pause()
-    }
+    if (this.readingPaused) this.resumeSoon()
+    else if (this.mustStop()) this.stopReading()
   }
 
   /** End of the tick: send what writeFrame gathered. */
@@ -121,6 +140,7 @@ export class Connection implements FrameSink {
 
   /** Queue a frame behind the durability barrier. */
   send (frame: Buffer, sent?: SentHook): void {
+    this.unwritten += frame.length
     this.hub.outbox.send(this, frame, sent)
   }
 
@@ -181,8 +201,14 @@ export class Connection implements FrameSink {
       this.state = 'handshake'
       chunk = head
     }
+    this.feed(chunk)
+  }
+
+  /** Decodes and serves `chunk` until done or until reading must stop; keeps the rest for later. */
+  private feed (chunk: Buffer): void {
     try {
-      this.decoder.push(chunk, this.onFrame)
+      const used = this.decoder.pushUntil(chunk, this.onFrame)
+      if (used < chunk.length && !this.closing) this.held = chunk.subarray(used)
     } catch (err) {
       if (err instanceof FrameTooLargeError) {
         this.hub.log.warn({ peer: this.remote, session: this.sessionHex(), length: err.length }, `closing connection: ${err.message}`)
@@ -195,15 +221,56 @@ export class Connection implements FrameSink {
     }
   }
 
-  private frame (frame: Buffer): void {
+  /** Serves one frame; false: take no more now (the decoder stops, the rest of the chunk is held). */
+  private frame (frame: Buffer): boolean {
     if (this.state === 'open') {
       handleRequest(this.hub, this, frame)
     } else if (this.state === 'handshake') {
       this.hub.stats.packetsReceived++
       this.stats.packetsReceived++
       handleConnect(this.hub, this, frame)
+    } else {
+      // closing: the peer's further bytes are ignored, as ZooKeeper disables receive
+      return false
     }
-    // closing: the peer's further bytes are ignored, as ZooKeeper disables receive
+    if (!this.readingPaused && this.mustStop()) this.stopReading()
+    return !this.readingPaused
+  }
+
+  // ---- flow control: bytes not yet sent, requests not yet answered ----
+
+  /** Too much produced and unsent for this client, or too many requests outstanding (globalOutstandingLimit). */
+  private mustStop (): boolean {
+    return this.unwritten + this.socket.writableLength > HIGH_WATER || this.hub.outstanding.throttles(this.ownQueued)
+  }
+
+  /** Reading may start again: below half the high-water mark (no flapping) and not throttled. */
+  private mayResume (): boolean {
+    return this.unwritten + this.socket.writableLength <= HIGH_WATER / 2 && !this.hub.outstanding.throttles(this.ownQueued)
+  }
+
+  private stopReading (): void {
+    this.readingPaused = true
+    this.socket.pause()
+  }
+
+  /**
+   * Resumes on a later turn, never inside writeFrame: that runs while a
+   * request is being served (or the outbox releases), and serving the held
+   * requests there would nest one request inside another.
+   */
+  private resumeSoon (): void {
+    if (this.resumeScheduled || !this.mayResume()) return
+    this.resumeScheduled = true
+    setImmediate(() => {
+      this.resumeScheduled = false
+      if (!this.readingPaused || this.closing || !this.mayResume()) return
+      this.readingPaused = false
+      const held = this.held
+      this.held = undefined
+      if (held !== undefined) this.feed(held)
+      if (!this.readingPaused && !this.closing) this.socket.resume()
+    })
   }
 
   private fourLetterWord (word: string): void {
@@ -229,14 +296,14 @@ export class Connection implements FrameSink {
   }
 
   private drained (): void {
-    if (this.readingPaused && this.socket.writableLength <= HIGH_WATER / 2) {
-      this.readingPaused = false
-      this.socket.resume()
-    }
+    if (this.readingPaused) this.resumeSoon()
   }
 
   private closed (): void {
     this.state = 'closed'
+    this.held = undefined
+    // replies still queued for it are dropped by the outbox: no longer outstanding
+    this.queued = 0
     // sessionless connections (four-letter words, probes) come and go unlogged
     if (this.sessionId !== 0) this.hub.log.info({ peer: this.remote, session: this.sessionHex() }, 'connection closed')
     if (this.sessionId !== 0 && this.hub.sessions.holder(this.sessionId) === this) {

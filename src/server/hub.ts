@@ -10,6 +10,7 @@ import type { SessionIdAllocator, SessionRegistry } from './sessions'
 import type { ServerStats } from './stats'
 import type { ServerStore } from './store'
 import type { Connection } from './connection'
+import type { OutstandingRequests } from './outstanding'
 
 export interface Limits {
   /** jute.maxbuffer: the largest frame accepted */
@@ -28,6 +29,8 @@ export interface Hub {
   readonly stats: ServerStats
   readonly log: Logger
   readonly limits: Limits
+  /** globalOutstandingLimit: requests received and not yet answered, server-wide */
+  readonly outstanding: OutstandingRequests
   readonly fourLetter: FourLetterView
   /** superDigest and SASL users */
   readonly auth: AuthConfig

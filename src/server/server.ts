@@ -32,6 +32,7 @@ import { asSecureContextHolder, watchCertificates, type CertReloader, type Reloa
 import type { ServerStore } from './store'
 import { directorySize, maxFileDescriptors, openFileDescriptors } from './system'
 import { REDKEEPER_VERSION, ZK_FULL_VERSION, ZK_VERSION } from './version'
+import { OutstandingRequests } from './outstanding'
 
 export interface RunningServer {
   zkPort: number
@@ -132,6 +133,7 @@ async function serve (cfg: ResolvedConfig, store: ServerStore, tls: TlsSetup): P
     stats,
     log,
     limits: { maxBuffer: cfg.maxBuffer, maxWatches: cfg.maxWatchesPerSession === 0 ? undefined : cfg.maxWatchesPerSession, minSessionTimeout: cfg.minSessionTimeout, maxSessionTimeout: cfg.maxSessionTimeout },
+    outstanding: new OutstandingRequests(cfg.globalOutstandingLimit),
     fourLetter,
     auth: cfg.auth,
     extendedTypes: cfg.extendedTypes,

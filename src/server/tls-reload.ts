@@ -61,13 +61,25 @@ interface Tracked extends ReloadTarget {
 /** Starts watching the targets' files; the targets already use the files as they are now. */
 export function watchCertificates (targets: ReloadTarget[], log: Logger, opts: ReloadOptions = {}): CertReloader {
   const tracked: Tracked[] = targets.map((t) => ({ ...t, digest: digestOf(t.files) ?? '' }))
+  return watchFiles(tracked.flatMap((t) => filesOf(t.files)), (reason, force) => {
+    for (const t of tracked) apply(t, reason, force, log)
+  }, log, opts)
+}
+
+/**
+ * The watching half, for any set of files read at start (certificates here,
+ * the sidecar's upstream CA): `check` runs once after a quiet
+ * `debounceMs` following any event in the files' directories, and at
+ * SIGHUP with `force`. `check` compares the bytes itself.
+ */
+export function watchFiles (files: readonly string[], check: (reason: string, force: boolean) => void, log: Logger, opts: ReloadOptions = {}): CertReloader {
   const debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS
   let timer: NodeJS.Timeout | undefined
   let closed = false
 
   const reload = (reason: string, force = false): void => {
     if (closed) return
-    for (const t of tracked) apply(t, reason, force, log)
+    check(reason, force)
   }
   const schedule = (): void => {
     if (closed) return
@@ -81,7 +93,7 @@ export function watchCertificates (targets: ReloadTarget[], log: Logger, opts: R
   }
 
   const watchers: FSWatcher[] = []
-  for (const dir of new Set(tracked.flatMap((t) => filesOf(t.files).map((f) => dirname(resolve(f)))))) {
+  for (const dir of new Set(files.map((f) => dirname(resolve(f))))) {
     try {
       const w = watch(dir, { persistent: false }, schedule)
       w.on('error', (err) => log.warn({ dir, err: err.message }, 'TLS reload: watching the certificate directory failed; SIGHUP still reloads'))

@@ -3,7 +3,6 @@
 // authoritative state, so it can be restarted at will; its only job is to
 // hide a node's death from the client behind it.
 
-import { readFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import pino, { type Logger } from 'pino'
@@ -14,6 +13,7 @@ import { newStats, type SidecarStats } from './stats'
 import { parseUpstreams } from './upstreams'
 import { acceptsPeer, loadTlsOptions, type TlsFiles } from '../server/tls'
 import { watchCertificates } from '../server/tls-reload'
+import { UpstreamCaError, watchUpstreamCa, type UpstreamCa } from './upstream-ca'
 
 export interface SidecarConfig {
   /** node URLs (`ws://host:port`), tried in turn; a string may hold a comma-separated list */
@@ -71,8 +71,10 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
   const links = new Set<ClientLink>()
   let next = 0
   if ((cfg.secureZkPort === undefined) !== (cfg.tls === undefined)) throw new SidecarConfigError('a secure client port needs both secureZkPort and tls')
-  const upstreamCa = cfg.upstreamCa === undefined ? undefined : readCa(cfg.upstreamCa)
   const tlsOptions = cfg.tls === undefined ? undefined : loadTlsOptions(cfg.tls, 'secure client port')
+  // re-read on file change and SIGHUP, as the nodes' certificates are: a
+  // CA rotation reaches new upstream connections without a restart
+  const upstreamCa = cfg.upstreamCa === undefined ? undefined : openUpstreamCa(cfg.upstreamCa, log)
   const warnedAt = new Map<number, number>()
 
   const env: LinkEnv = {
@@ -88,7 +90,8 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
     log,
     stats,
     forget: (link) => { links.delete(link) },
-    ...(upstreamCa === undefined ? {} : { upstreamCa }),
+    // a getter: link.ts reads it at every new WebSocket
+    get upstreamCa () { return upstreamCa?.current },
     certificateRefused: (i, err) => {
       const now = Date.now()
       if (now - (warnedAt.get(i) ?? 0) < CERT_WARN_EVERY_MS) return
@@ -106,7 +109,12 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
     if (perClient.admit(socket)) links.add(new ClientLink(env, socket))
   }
   const server = createServer({ allowHalfOpen: true }, accept)
-  await listen(server, cfg.zkPort ?? 0, host)
+  try {
+    await listen(server, cfg.zkPort ?? 0, host)
+  } catch (err) {
+    upstreamCa?.close()
+    throw err
+  }
   const address = server.address()
   const zkPort = typeof address === 'object' && address !== null ? address.port : 0
   // the secure port: the decrypted socket goes to the same ClientLink once the handshake is done
@@ -128,6 +136,7 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
       await listen(secure, cfg.secureZkPort ?? 0, cfg.secureZkHost ?? host)
     } catch (err) {
       server.close()
+      upstreamCa?.close()
       throw err
     }
     const a = secure.address()
@@ -152,6 +161,7 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
       closing ??= new Promise<void>((resolve) => {
         clearInterval(ticker)
         reloader?.close()
+        upstreamCa?.close()
         let open = secure === undefined ? 1 : 2
         const closed = (): void => { if (--open === 0) resolve() }
         server.close(closed)
@@ -174,13 +184,11 @@ function listen (server: Server, port: number, host: string): Promise<void> {
   })
 }
 
-function readCa (file: string): Buffer {
-  let data: Buffer
+function openUpstreamCa (file: string, log: Logger): UpstreamCa {
   try {
-    data = readFileSync(file)
+    return watchUpstreamCa(file, log)
   } catch (err) {
-    throw new SidecarConfigError(`cannot read the upstream CA file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+    if (err instanceof UpstreamCaError) throw new SidecarConfigError(err.message)
+    throw err
   }
-  if (!data.includes('-----BEGIN CERTIFICATE-----')) throw new SidecarConfigError(`the upstream CA file ${file} holds no PEM certificate`)
-  return data
 }

@@ -88,3 +88,25 @@ t.test('reset drops a partial frame', async (t) => {
   t.notOk(d.pending)
   t.same(collect(d, [stream]), bodies)
 })
+
+t.test('pushUntil stops right after a frame its callback refuses more behind, and the rest is fed later', async (t) => {
+  const bodies = ['a', 'bb', 'ccc', 'dddd'].map((s) => Buffer.from(s))
+  const chunk = Buffer.concat(bodies.map(frame))
+  const d = new FrameDecoder()
+  const got: string[] = []
+  const used = d.pushUntil(chunk, (f) => {
+    got.push(f.toString())
+    return got.length < 2
+  })
+  t.same(got, ['a', 'bb'], 'no frame after the refusing one')
+  t.equal(used, 5 + 6, 'consumed: exactly the two frames')
+  t.notOk(d.pending, 'nothing half-read is kept inside')
+  t.equal(d.pushUntil(chunk.subarray(used), (f) => { got.push(f.toString()) }), chunk.length - used, 'the rest, fed again, is consumed whole')
+  t.same(got, ['a', 'bb', 'ccc', 'dddd'])
+  // a frame completed across chunks can stop the push too
+  const split = new FrameDecoder()
+  const seen: string[] = []
+  split.pushUntil(chunk.subarray(0, 7), () => {})
+  t.equal(split.pushUntil(chunk.subarray(7), (f) => { seen.push(f.toString()); return false }), 11 - 7, 'stops after the assembled frame')
+  t.same(seen, ['bb'])
+})

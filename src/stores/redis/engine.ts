@@ -403,6 +403,17 @@ export class RedisEngine {
   }
 
   /**
+   * The earliest session deadline (epoch ms; undefined: no session). A plain
+   * read of one sorted-set entry, no FCALL and nothing written: how a node
+   * learns between reaps whether one is due (ticker.ts).
+   */
+  async nextDeadline(): Promise<number | undefined> {
+    this.batch()
+    const r = await this.redis.zrange(`${this.key}:deadlines`, '0', '0', 'WITHSCORES')
+    return r.length < 2 ? undefined : Number(r[1])
+  }
+
+  /**
    * The container/TTL sweep for stateless nodes: deletes up to req.limit
    * swept znodes (one deleteContainer txn each), queueing their watch events
    * with a notice. Safe from every node at once. Returns the deleted paths

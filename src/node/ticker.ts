@@ -1,9 +1,13 @@
-// The node's clocks. Every half tick: one touch for every session heard
-// from since the last one (heartbeats.ts). Every tick: expire what is past its
-// deadline. Between ticks, every 100 ms (at most a tick): a peek at the
+// The node's clocks. Every 100 ms (at most half a tick): one touch for every
+// session heard from since the last one (heartbeats.ts). Every tick: expire
+// what is past its deadline. Between ticks, every 100 ms: a peek at the
 // earliest deadline, and a reap at once if it is due, so a session goes
-// within about 100 ms of its deadline as on the embedded server
-// (EXPIRY_CHECK_MS in server/server.ts) instead of up to a tick later. Every container check
+// within a few hundred ms of its deadline, as on the embedded server
+// (EXPIRY_CHECK_MS in server/server.ts), instead of up to a tick later.
+// A deadline in Redis lags the last heartbeat by up to a touch interval (the
+// batching), so a deadline counts as due only two touch intervals after it
+// passed: no node expires a session whose heartbeat is still in some node's
+// batch (ZooKeeper never expires a session before its timeout). Every container check
 // interval: the container/TTL sweep. Any node may expire any session or
 // sweep: the FCALL is atomic, so each expiry happens exactly once however
 // many nodes race for it.
@@ -39,9 +43,12 @@ export class Ticker {
   private expiring = false
   private peeking = false
   private stopped = false
+  /** how often heartbeats are written, hence how far a deadline in Redis may lag */
+  private readonly touchEvery: number
 
   constructor (private readonly opts: TickerOptions) {
-    this.touchTimer = setInterval(() => { void this.touch() }, Math.max(1, Math.floor(opts.tickMs / 2)))
+    this.touchEvery = Math.max(1, Math.min(PEEK_MS, Math.floor(opts.tickMs / 2)))
+    this.touchTimer = setInterval(() => { void this.touch() }, this.touchEvery)
     this.expireTimer = setInterval(() => { void this.expire() }, opts.tickMs)
     // The reap every tick stays whatever the peeks find: it stamps the
     // reaping cadence that rk_reap's outage rule measures (tickMs, passed
@@ -83,6 +90,11 @@ export class Ticker {
     }
   }
 
+  /** Deadlines up to this are due: every node's heartbeats before them are written by now (two touch intervals). */
+  private reapTime (): number {
+    return Date.now() - 2 * this.touchEvery
+  }
+
   /** A reap now if the earliest deadline has passed; a plain read otherwise (nothing written, no FCALL). */
   private async peek (): Promise<void> {
     if (this.peeking || this.expiring || this.stopped) return
@@ -90,7 +102,7 @@ export class Ticker {
     let due = false
     try {
       const next = await this.opts.backend.nextDeadline()
-      due = next !== undefined && next <= Date.now()
+      due = next !== undefined && next <= this.reapTime()
     } catch (err) {
       // the reap of the next tick reports an unreachable store
       this.opts.log.debug({ err }, 'deadline peek failed')
@@ -104,7 +116,7 @@ export class Ticker {
     if (this.expiring || this.stopped) return
     this.expiring = true
     try {
-      const { expired } = await this.opts.backend.expire(Date.now(), this.opts.tickMs)
+      const { expired } = await this.opts.backend.expire(this.reapTime(), this.opts.tickMs)
       if (expired.length === 0) return
       for (const id of expired) this.opts.log.info({ session: `0x${id.toString(16)}` }, 'session expired')
       // The 'expired' notice reaches every node, this one too; acting here as

@@ -12,6 +12,8 @@ import { nowAbs, type Command, type DropResult, type LoadResult, type LoadSpec, 
 
 const OPEN = [{ perms: Perm.ALL, id: { scheme: 'world', id: 'anyone' } }]
 const CONNECT_CONCURRENCY = 64
+/** How long a closeSession may take before the connection is dropped instead (a frozen server answers nothing). */
+const CLOSE_GRACE_MS = 5000
 
 /** The znodes each session created under a root, so later phases address existing ones. */
 interface RootState { created: number[], cursor: number[] }
@@ -53,7 +55,26 @@ async function inBatches<T> (items: T[], width: number, fn: (item: T, i: number)
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane))
 }
 
+/** Closes the sessions still open (closeSession, so their ephemerals and server state go), dropping any that do not answer. */
+async function retire (clients: ZkClient[]): Promise<void> {
+  await inBatches(clients.filter((c) => !c.closed), CONNECT_CONCURRENCY, async (c) => {
+    const timer = setTimeout(() => { c.destroy() }, CLOSE_GRACE_MS)
+    try {
+      await c.close()
+    } catch {
+      c.destroy()
+    } finally {
+      clearTimeout(timer)
+    }
+  })
+}
+
 async function connect (cmd: Extract<Command, { op: 'connect' }>): Promise<number> {
+  // A connect replaces the worker's sessions: the old ones are closed first,
+  // or they would live on in the server (and in this process) until the end.
+  const old = sessions
+  sessions = []
+  await retire(old)
   address = cmd.address
   offset = cmd.offset
   roots.clear()
@@ -180,6 +201,7 @@ async function stormArm (root: string): Promise<string[]> {
 }
 
 async function observe (addr: string, paths: string[]): Promise<void> {
+  if (observer !== undefined) await retire([observer])
   observer = await ZkClient.connect(addr, { timeout: 30_000, connectTimeout: 30_000 })
   pendingDeleted = new Set(paths)
   deleted.clear()
@@ -230,11 +252,9 @@ async function fanArm (path: string): Promise<void> {
 
 async function closeAll (): Promise<void> {
   const all = observer === undefined ? sessions : [...sessions, observer]
-  await inBatches(all, CONNECT_CONCURRENCY, async (c) => {
-    if (!c.closed) await c.close().catch(() => c.destroy())
-  })
   sessions = []
   observer = undefined
+  await retire(all)
 }
 
 /** The Redis ceiling: closed-loop FCALLs of the bench library (bench/redis-ceiling.ts). */

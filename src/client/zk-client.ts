@@ -300,17 +300,17 @@ export class ZkClient extends EventEmitter {
 
     if (h.xid === Xid.NOTIFICATION) {
       const ev = decodeWatchEvent(r)
-      this.log({ kind: 'watch', xid: h.xid, zxid: h.zxid, err: h.err, type: ev.type, state: ev.state, path: ev.path })
+      if (this.logging()) this.log({ kind: 'watch', xid: h.xid, zxid: h.zxid, err: h.err, type: ev.type, state: ev.state, path: ev.path })
       this.emit('watch', { ...ev, zxid: h.zxid })
       return
     }
     if (h.xid === Xid.PING) {
-      this.log({ kind: 'ping', ...h })
+      if (this.logging()) this.log({ kind: 'ping', ...h })
       this.pings.shift()?.resolve({ ...h, size: frame.length })
       return
     }
     if (h.xid === Xid.AUTH) {
-      this.log({ kind: 'auth', ...h })
+      if (this.logging()) this.log({ kind: 'auth', ...h })
       this.auths.shift()?.resolve({ ...h, size: frame.length })
       return
     }
@@ -330,8 +330,13 @@ export class ZkClient extends EventEmitter {
       const body = decodeReplyBody(p.opcode, r)
       if (body !== undefined) reply.body = body
     }
-    this.log({ kind: 'reply', opcode: p.opcode, xid: h.xid, zxid: h.zxid, err: h.err, body: reply.body, size: frame.length })
+    // a load generator reads millions of replies nobody records: no message object for them
+    if (this.logging()) this.log({ kind: 'reply', opcode: p.opcode, xid: h.xid, zxid: h.zxid, err: h.err, body: reply.body, size: frame.length })
     p.resolve(reply)
+  }
+
+  private logging (): boolean {
+    return this.record || this.listenerCount('message') > 0
   }
 
   private log (m: Message): void {

@@ -38,6 +38,8 @@ export interface NodeBackend {
   touch(beats: ReadonlyArray<readonly [SessionId, number]>): Promise<SessionId[]>
   /** cadenceMs: how often the caller reaps, so an outage of the whole service is not held against the sessions */
   expire(now: number, cadenceMs?: number): Promise<{ expired: SessionId[] }>
+  /** the earliest session deadline (epoch ms), undefined if there is no session: a cheap read, nothing written */
+  nextDeadline(): Promise<number | undefined>
   detach(session: SessionId, owner: string): Promise<void>
   /** the container/TTL sweep (events queued, notices sent); safe from every node at once */
   sweep(now: number, req: SweepRequest): Promise<{ deleted: string[], remaining: number }>

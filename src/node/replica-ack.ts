@@ -52,6 +52,7 @@ export function withReplicaAck (backend: NodeBackend, waiter: ReplicaWaiter): No
     pollEvents: (...a) => backend.pollEvents(...a),
     touch: (...a) => backend.touch(...a),
     expire: (...a) => backend.expire(...a),
+    nextDeadline: () => backend.nextDeadline(),
     detach: (...a) => backend.detach(...a),
     sweep: (...a) => backend.sweep(...a),
     saveIdentities: (...a) => backend.saveIdentities(...a),

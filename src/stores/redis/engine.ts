@@ -31,6 +31,7 @@ import { decode, encode } from './msgpack'
 import { subscribeNotices, type Notice, type SubscribeOptions } from './subscriber'
 import { RedisInspector } from './inspect'
 import { holdUntilTurnEnd } from '../../server/cork'
+import { Fcaller, type FcallArg } from './fcall'
 
 /** Which try of which sidecar link an attach is: a link's attempts are numbered in the order it made them. */
 export interface AttachAttempt {
@@ -136,6 +137,11 @@ function list<T>(v: unknown): T[] {
   return Array.isArray(v) ? v as T[] : []
 }
 
+function asBuffer(fn: string, reply: unknown): Buffer {
+  if (!Buffer.isBuffer(reply)) throw new RedisEngineError(fn, 'unexpected reply type')
+  return reply
+}
+
 function sweepOutcome(v: unknown): SweepOutcome {
   const o = v as SweepOutcome
   return { deleted: list<string>(o.deleted), events: list<WatchEvent>(o.events), zxid: o.zxid, remaining: o.remaining }
@@ -148,6 +154,8 @@ export class RedisEngine {
   /** the one key passed to every FCALL: "{namespace}" */
   readonly key: string
   readonly redis: Redis
+  /** the FCALL path (fcall.ts) over `redis` */
+  private readonly caller: Fcaller
   private readonly extended: string
   /** metrics hook (the node's /metrics); unset: nothing is timed */
   observer: FcallObserver | undefined
@@ -161,6 +169,7 @@ export class RedisEngine {
   private constructor(redis: Redis, key: string, source: string, extendedTypes: boolean, enforceQuota: boolean) {
     this.redis = redis
     this.key = key
+    this.caller = new Fcaller(redis, key)
     this.source = source
     this.version = libraryVersion(source)
     // the engine options bitmask of lua/args.ts: 1 extended types, 2 enforce quota
@@ -233,23 +242,6 @@ export class RedisEngine {
   }
 
   /**
-   * Runs one FCALL; if Redis no longer has this build's functions (pruned
-   * while this node was paused, or FUNCTION FLUSH), loads the library again
-   * and retries once: the call never ran, so running it now is not a replay.
-   */
-  private async call<T>(base: string, run: (name: string) => Promise<T>): Promise<T> {
-    const name = this.fn(base)
-    try {
-      return await run(name)
-    } catch (err) {
-      if (!FUNCTION_GONE.test((err as Error).message)) throw err
-      await this.loadLibrary()
-      await this.markLibrary(Date.now())
-      return await run(name)
-    }
-  }
-
-  /**
    * Every FCALL issued in one event-loop turn (by all the node's
    * connections) leaves in one write (server/cork.ts): fewer syscalls here,
    * and Redis reads them in one go. Offline, ioredis queues commands itself.
@@ -258,32 +250,45 @@ export class RedisEngine {
     if (this.redis.status === 'ready') holdUntilTurnEnd(this.redis.stream)
   }
 
-  private async fcall(fn: string, args: (string | Buffer)[]): Promise<Buffer> {
-    let reply: unknown
+  /**
+   * Runs one FCALL and hands its reply to `parse`, in one promise step (this
+   * is every node request's path: no async wrappers). If Redis no longer has
+   * this build's functions (pruned while this node was paused, or FUNCTION
+   * FLUSH), loads the library again and retries once: the call never ran, so
+   * running it now is not a replay.
+   */
+  private send<T>(base: string, args: FcallArg[], parse: (reply: unknown) => T): Promise<T> {
+    const name = this.fn(base)
     const t0 = this.observer === undefined ? 0 : performance.now()
     this.batch()
-    try {
-      reply = await this.call(fn, (name) => this.redis.callBuffer('FCALL', name, 1, this.key, ...args))
-    } catch (err) {
-      this.observed(fn, t0, true)
-      throw new RedisEngineError(fn, (err as Error).message, { cause: err })
-    }
-    this.observed(fn, t0, false)
-    if (!Buffer.isBuffer(reply)) throw new RedisEngineError(fn, 'unexpected reply type')
-    return reply
+    return this.caller.call(name, args).then(
+      (reply) => {
+        this.observed(base, t0, false)
+        return parse(reply)
+      },
+      async (err: Error) => {
+        let reply: unknown
+        try {
+          if (!FUNCTION_GONE.test(err.message)) throw err
+          await this.loadLibrary()
+          await this.markLibrary(Date.now())
+          reply = await this.caller.call(name, args)
+        } catch (e) {
+          this.observed(base, t0, true)
+          throw new RedisEngineError(base, (e as Error).message, { cause: e })
+        }
+        this.observed(base, t0, false)
+        return parse(reply)
+      }
+    )
   }
 
-  private async fcallNumber(fn: string, args: string[]): Promise<number> {
-    const t0 = this.observer === undefined ? 0 : performance.now()
-    this.batch()
-    try {
-      const n = (await this.call(fn, (name) => this.redis.call('FCALL', name, 1, this.key, ...args))) as number
-      this.observed(fn, t0, false)
-      return n
-    } catch (err) {
-      this.observed(fn, t0, true)
-      throw new RedisEngineError(fn, (err as Error).message, { cause: err })
-    }
+  private fcall(fn: string, args: FcallArg[]): Promise<Buffer> {
+    return this.send(fn, args, (reply) => asBuffer(fn, reply))
+  }
+
+  private fcallNumber(fn: string, args: FcallArg[]): Promise<number> {
+    return this.send(fn, args, (reply) => reply as number)
   }
 
   private observed(fn: string, t0: number, failed: boolean): void {
@@ -332,14 +337,20 @@ export class RedisEngine {
    * outcome and the caller's events after deliveredSeq (send those first).
    * Does not push the deadline out: heartbeats are batched (touch).
    */
-  async exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult> {
-    const prepared = prepareRequest(req)
-    const args = [encode(ctx), encode(prepared), String(xid), String(deliveredSeq), String(ackSeq), this.extended]
+  exec(ctx: Context, req: Request, xid: number, deliveredSeq: number, ackSeq: number, owner?: string): Promise<ExecResult> {
+    let args: FcallArg[]
+    try {
+      const prepared = prepareRequest(req)
+      args = [encode(ctx), encode(prepared), String(xid), String(deliveredSeq), String(ackSeq), this.extended]
+    } catch (err) {
+      return Promise.reject(err)
+    }
     // owner: the connection that must still hold the session (fencing, lua/requests.ts)
     if (owner !== undefined) args.push(owner)
-    const reply = await this.fcall('rk_request', args)
-    const [outcome, events] = decode(reply) as [Outcome, unknown]
-    return { outcome: normalise(outcome, req.type), events: queued(events) }
+    return this.send('rk_request', args, (reply) => {
+      const [outcome, events] = decode(asBuffer('rk_request', reply)) as [Outcome, unknown]
+      return { outcome: normalise(outcome, req.type), events: queued(events) }
+    })
   }
 
   /**
@@ -392,6 +403,17 @@ export class RedisEngine {
   }
 
   /**
+   * The earliest session deadline (epoch ms; undefined: no session). A plain
+   * read of one sorted-set entry, no FCALL and nothing written: how a node
+   * learns between reaps whether one is due (ticker.ts).
+   */
+  async nextDeadline(): Promise<number | undefined> {
+    this.batch()
+    const r = await this.redis.zrange(`${this.key}:deadlines`, '0', '0', 'WITHSCORES')
+    return r.length < 2 ? undefined : Number(r[1])
+  }
+
+  /**
    * The container/TTL sweep for stateless nodes: deletes up to req.limit
    * swept znodes (one deleteContainer txn each), queueing their watch events
    * with a notice. Safe from every node at once. Returns the deleted paths
@@ -426,12 +448,7 @@ export class RedisEngine {
    */
   async saveIdentities(session: SessionId, owner: string, link: Buffer, ids: readonly Id[]): Promise<boolean> {
     const blob = encode(ids.map((i) => [i.scheme, i.id]))
-    this.batch()
-    try {
-      return (await this.call('rk_ident_save', (name) => this.redis.call('FCALL', name, 1, this.key, String(session), owner, link, blob))) === 1
-    } catch (err) {
-      throw new RedisEngineError('rk_ident_save', (err as Error).message, { cause: err })
-    }
+    return (await this.fcallNumber('rk_ident_save', [String(session), owner, link, blob])) === 1
   }
 
   /**

@@ -1,8 +1,7 @@
 // Many ZooKeeper connections over one WebSocket per sidecar–node pair
 // (docs/protocol.md, "Many connections over one WebSocket"), with real
 // processes: Redis, nodes and a sidecar, and ZooKeeper clients on its port.
-// - a node killed under load: every session on its shared WebSocket resumes
-//   through the other node, nothing lost or applied twice;
+// (A node killed under load: mux-failover.test.ts.)
 // - one channel ends (closeSession, the session moving to another
 //   connection) while the others on the same WebSocket go on;
 // - a node without the mux route (--mux false) is served one WebSocket per
@@ -10,7 +9,6 @@
 // - a malformed mux message closes that WebSocket with a clear reason, and
 //   the node goes on serving.
 
-import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { ZkClient } from '../../src/client'
 import { OpCode } from '../../src/engine/codes'
@@ -19,117 +17,7 @@ import { encodeConnectRequest, encodeRequest } from '../../src/protocol'
 import { OPEN_ACL } from '../node/ws-client'
 import { httpGet } from '../support/launch'
 import { startNode, startRedis, startSidecar, type NodeHandle } from '../support/topology'
-
-const WAIT = 30_000
-const PERSISTENT = 0
-const EPHEMERAL = 1
-
-/** Established TCP connections whose far end is `port` on this host (the sidecar's side of its WebSockets to a node). */
-function connectionsTo (port: number): number {
-  let n = 0
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch {
-      continue
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/)
-      if (f.length < 4) continue
-      const remotePort = parseInt(f[2].split(':')[1], 16)
-      if (remotePort === port && f[3] === '01') n++
-    }
-  }
-  return n
-}
-
-/** The node's own count of ZooKeeper connections (channels included), from /v1/status. */
-async function nodeConnections (node: NodeHandle): Promise<number> {
-  const r = await httpGet(node.httpPort, '/v1/status', 5000)
-  if (r === null || r.status !== 200) throw new Error(`/v1/status: ${r === null ? 'no answer' : r.status}`)
-  return (JSON.parse(r.body) as { connections: number }).connections
-}
-
-/** Polls `check` until it holds (or throws after `ms`, naming what it last saw). */
-async function until<T> (what: string, read: () => T | Promise<T>, ok: (v: T) => boolean, ms = WAIT): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: T = await read()
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(last)} after ${ms} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    last = await read()
-  }
-  return last
-}
-
-async function connectAll (address: string, n: number): Promise<ZkClient[]> {
-  const out: ZkClient[] = []
-  for (let i = 0; i < n; i++) out.push(await ZkClient.connect(address, { timeout: 20_000 }))
-  return out
-}
-
-/** Watches for connections the sidecar closed: none of these clients may see one. */
-function closes (clients: ZkClient[]): string[] {
-  const seen: string[] = []
-  clients.forEach((c, i) => c.on('close', (reason: string) => seen.push(`client ${i}: ${reason}`)))
-  return seen
-}
-
-t.test('a node killed under load: every session of its shared WebSocket resumes elsewhere, nothing lost or applied twice', async (t) => {
-  const redis = await startRedis()
-  t.teardown(() => redis.stop())
-  const [a, b] = await Promise.all([startNode(redis.url), startNode(redis.url)])
-  t.teardown(async () => { await Promise.all([a.stop(), b.stop()]) })
-  const sidecar = await startSidecar([a.url, b.url], { args: ['--upstream-mux-sockets', '1'] })
-  t.teardown(() => sidecar.stop())
-
-  const N = 24
-  const clients = await connectAll(sidecar.address, N)
-  const ended: string[] = []
-  t.teardown(() => { for (const c of clients) if (!c.closed) c.destroy() })
-  for (const [i, c] of clients.entries()) {
-    const made = await c.request({ type: OpCode.create, path: `/mux-${i}`, data: Buffer.from('0'), dataLength: 1, acl: OPEN_ACL, flags: PERSISTENT })
-    t.equal(made.err, 0, `client ${i} creates its znode`)
-    const eph = await c.request({ type: OpCode.create, path: `/mux-e-${i}`, data: Buffer.alloc(0), dataLength: 0, acl: OPEN_ACL, flags: EPHEMERAL })
-    t.equal(eph.err, 0, `client ${i} creates its ephemeral`)
-  }
-  ended.push(...closes(clients))
-  // the links alternate between the two upstreams: half the sessions on each node, one WebSocket each
-  t.equal(await until('connections on both nodes', async () => (await nodeConnections(a)) + (await nodeConnections(b)), (n) => n === N), N, 'the nodes serve every session')
-  t.equal(connectionsTo(a.httpPort), 1, 'one TCP connection from the sidecar to node A carries its sessions')
-  t.equal(connectionsTo(b.httpPort), 1, 'one TCP connection from the sidecar to node B carries its sessions')
-
-  // each client sets its znode with the expected version, so a write applied twice shows as BADVERSION
-  const OPS = 40
-  let done = 0
-  const errors: string[] = []
-  let killed: Promise<void> | undefined
-  const loads = clients.map(async (c, i) => {
-    for (let v = 0; v < OPS; v++) {
-      const data = Buffer.from(String(v + 1))
-      const r = await c.request({ type: OpCode.setData, path: `/mux-${i}`, data, dataLength: data.length, version: v })
-      if (r.err !== 0) errors.push(`client ${i} set #${v + 1}: err ${r.err}`)
-      else if (r.body?.stat?.version !== v + 1) errors.push(`client ${i} set #${v + 1}: version ${String(r.body?.stat?.version)}`)
-      // node A dies a third of the way through, with requests in flight on its WebSocket
-      if (++done === Math.floor(N * OPS / 3)) killed = a.kill9()
-    }
-  })
-  await Promise.all(loads)
-  await killed
-  t.same(errors, [], 'every write applied exactly once, in order (no BADVERSION, no error)')
-  t.same(ended, [], 'no client saw its connection close')
-  for (const [i, c] of clients.entries()) {
-    const got = await c.request({ type: OpCode.getData, path: `/mux-${i}`, watch: false })
-    t.equal(got.body?.data?.toString(), String(OPS), `client ${i} reads its last write`)
-    t.equal(got.body?.stat?.version, OPS, `client ${i}: version ${OPS}`)
-  }
-  const kids = await clients[0].request({ type: OpCode.getChildren, path: '/', watch: false })
-  const ephemerals = (kids.body?.children ?? []).filter((p: string) => p.startsWith('mux-e-'))
-  t.equal(ephemerals.length, N, 'every session lives on (its ephemeral is there)')
-  t.equal(await until('sessions on node B', () => nodeConnections(b), (n) => n === N), N, 'node B serves every session now')
-  t.equal(connectionsTo(b.httpPort), 1, 'still one TCP connection from the sidecar to node B')
-})
+import { closes, connectAll, connectionsTo, PERSISTENT, until } from './mux-helpers'
 
 t.test('one channel ends (closeSession, session moved) while the others on the same WebSocket go on', async (t) => {
   const redis = await startRedis()

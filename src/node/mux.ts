@@ -20,6 +20,9 @@ export const MuxMsg = {
 } as const
 
 const CHANNEL_HEADER = 4
+/** Above this many unsent bytes the socket stops reading the sidecar (NodeConnection's HIGH_WATER) */
+const HIGH_WATER = 1024 * 1024
+const LOW_WATER = HIGH_WATER / 2
 const WS_OPEN = 1
 const WS_CLOSED = 3
 /** what a dropped channel (terminate) reports: the sidecar resumes it elsewhere, as for a dropped WebSocket */
@@ -63,9 +66,15 @@ export class MuxSocket {
   private readonly channels = new Map<number, MuxChannel>()
   /** channel ids only grow: one at or below this that is not live has ended, and its late messages are dropped */
   private highest = 0
-  /** channels that asked for the socket to stop reading (backpressure is per socket) */
-  private pausedBy = 0
+  /** not reading the sidecar: too much unsent to it (backpressure is per socket) */
+  private paused = false
   private dead = false
+  private readonly onSent = (): void => {
+    if (this.paused && this.ws.bufferedAmount <= LOW_WATER) {
+      this.paused = false
+      this.ws.resume()
+    }
+  }
 
   constructor (readonly ws: WebSocketLike, private readonly opts: MuxSocketOptions) {
     ws.on('message', (data, isBinary) => this.message(data, isBinary))
@@ -80,9 +89,9 @@ export class MuxSocket {
   /** Ends the socket itself (drain: 1001, every channel resumes elsewhere). */
   close (code: number, reason: string): void {
     if (this.dead) return
-    if (this.pausedBy > 0) {
+    if (this.paused) {
       // the closing handshake needs the peer's close frame read
-      this.pausedBy = 0
+      this.paused = false
       this.ws.resume()
     }
     this.ws.close(code, reason)
@@ -132,8 +141,20 @@ export class MuxSocket {
 
   // ---- for MuxChannel ----
 
-  send (id: number, msg: Buffer, cb?: (err?: Error) => void): void {
-    this.ws.send(muxFrame(id, msg), cb)
+  /**
+   * Backpressure for the whole socket, as NodeConnection does for a
+   * WebSocket of its own: above HIGH_WATER unsent, stop reading the sidecar.
+   * Every message sent while more than LOW_WATER is unsent checks on its way
+   * out, so the last one to leave finds the socket drained and reads again.
+   */
+  send (id: number, msg: Buffer): void {
+    const frame = muxFrame(id, msg)
+    if (this.ws.bufferedAmount + frame.length > LOW_WATER) this.ws.send(frame, this.onSent)
+    else this.ws.send(frame)
+    if (!this.paused && this.ws.bufferedAmount > HIGH_WATER) {
+      this.paused = true
+      this.ws.pause()
+    }
   }
 
   /** The node ends channel `id`: tell the sidecar, forget it. */
@@ -145,15 +166,6 @@ export class MuxSocket {
 
   forgetChannel (ch: MuxChannel): void {
     if (this.channels.get(ch.id) === ch) this.channels.delete(ch.id)
-  }
-
-  pause (): void {
-    if (this.pausedBy++ === 0) this.ws.pause()
-  }
-
-  resume (): void {
-    if (this.pausedBy === 0) return
-    if (--this.pausedBy === 0) this.ws.resume()
   }
 
   private closed (): void {
@@ -169,12 +181,11 @@ type Listener = (...args: never[]) => void
 
 /**
  * One channel, shaped like the WebSocket a NodeConnection owns: its close
- * and terminate end the channel (ENDED), not the socket, and its pause
- * pauses the whole socket until every channel that paused it resumes.
+ * and terminate end the channel (ENDED), not the socket; backpressure is
+ * the socket's (a paused socket pauses every channel on it).
  */
 export class MuxChannel implements WebSocketLike {
   private open = true
-  private paused = false
   private onMessage: ((data: Buffer, isBinary: boolean) => void) | undefined
   private onClose: (() => void) | undefined
 
@@ -184,9 +195,13 @@ export class MuxChannel implements WebSocketLike {
     return this.open && this.mux.ws.readyState === WS_OPEN ? WS_OPEN : WS_CLOSED
   }
 
-  /** the shared socket's: what one channel queued holds back the others too */
+  /**
+   * 0: backpressure belongs to the shared socket (MuxSocket.send), so the
+   * connection never pauses on its own; one channel's pause would be every
+   * channel's, and could outlast its last message.
+   */
   get bufferedAmount (): number {
-    return this.mux.ws.bufferedAmount
+    return 0
   }
 
   /** the shared TCP socket, for per-turn corking (cork.ts socketOfWebSocket reads `_socket`) */
@@ -194,9 +209,10 @@ export class MuxChannel implements WebSocketLike {
     return socketOfWebSocket(this.mux.ws)
   }
 
-  send (data: Buffer, cb?: (err?: Error) => void): void {
+  /** `cb` (NodeConnection's backpressure check) is not needed: the socket does it */
+  send (data: Buffer): void {
     if (!this.open) return
-    this.mux.send(this.id, data, cb)
+    this.mux.send(this.id, data)
   }
 
   close (code = 1000, reason = ''): void {
@@ -207,17 +223,9 @@ export class MuxChannel implements WebSocketLike {
     this.finish(CODE_DROPPED, 'dropped')
   }
 
-  pause (): void {
-    if (this.paused || !this.open) return
-    this.paused = true
-    this.mux.pause()
-  }
-
-  resume (): void {
-    if (!this.paused) return
-    this.paused = false
-    this.mux.resume()
-  }
+  /** never called (bufferedAmount is 0): the socket pauses itself */
+  pause (): void {}
+  resume (): void {}
 
   on (event: 'message' | 'close' | 'error', fn: Listener): this {
     if (event === 'message') this.onMessage = fn as (data: Buffer, isBinary: boolean) => void
@@ -245,7 +253,6 @@ export class MuxChannel implements WebSocketLike {
 
   private gone (): void {
     this.open = false
-    this.resume()
     const onClose = this.onClose
     this.onClose = undefined
     this.onMessage = undefined

@@ -26,6 +26,8 @@ export const MUX_END = 0x05
 /** node → sidecar: `uint16 code ‖ reason`: the node closed this channel */
 export const MUX_ENDED = 0x87
 const CHANNEL_HEADER = 4
+/** link.ts resumes a paused client once the WebSocket has this little queued (its HIGH_WATER / 2) */
+const LOW_WATER = 512 * 1024
 const WS_CONNECTING = 0
 const WS_CLOSED = 3
 /** ids are uint32 and never reused on a socket; past this a new socket is opened */
@@ -115,6 +117,8 @@ export class MuxSocket {
   private readonly waiting = new Set<MuxChannel>()
   private nextId = 1
   private pausedBy = 0
+  /** callbacks of sends, held until the socket has drained below LOW_WATER */
+  private drainWaiters: Array<() => void> = []
   private pingOut = false
   /** when the node was last heard on this socket (any message or pong) */
   lastHeard = Date.now()
@@ -161,7 +165,7 @@ export class MuxSocket {
   // ---- for MuxChannel ----
 
   /** The channel's first message names it: ids go up in the order channels speak, so the node can tell new from ended. */
-  send (ch: MuxChannel, msg: Buffer, cb?: (err?: Error) => void): void {
+  send (ch: MuxChannel, msg: Buffer, cb?: () => void): void {
     if (ch.id === 0) {
       ch.id = this.nextId++
       this.waiting.delete(ch)
@@ -170,7 +174,26 @@ export class MuxSocket {
     const out = Buffer.allocUnsafe(CHANNEL_HEADER + msg.length)
     out.writeUInt32BE(ch.id, 0)
     msg.copy(out, CHANNEL_HEADER)
-    this.ws.send(out, cb)
+    // A link that paused its client waits for "sent" to read it again, and
+    // looks at bufferedAmount then: on a shared socket other channels' bytes
+    // may still be queued behind its message, so its callback is held until
+    // the socket is below LOW_WATER. Every message sent while more than that
+    // is queued checks on its way out: the last one finds the socket drained.
+    if (cb !== undefined || this.drainWaiters.length > 0 || this.ws.bufferedAmount + out.length > LOW_WATER) {
+      this.ws.send(out, () => {
+        if (cb !== undefined) this.drainWaiters.push(cb)
+        this.checkDrained()
+      })
+    } else {
+      this.ws.send(out)
+    }
+  }
+
+  private checkDrained (): void {
+    if (this.drainWaiters.length === 0 || this.ws.bufferedAmount > LOW_WATER) return
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w()
   }
 
   /** The link closed its channel: END tells the node (as closing a WebSocket of its own would). */

@@ -152,3 +152,26 @@ t.test('a malformed mux message closes that WebSocket with a clear reason; the n
   const health = await httpGet(node.httpPort, '/healthz', 5000)
   t.equal(health?.status, 200, 'the node still serves')
 })
+
+t.test('replies past the shared socket\'s high-water mark pause and resume it: every channel gets all of them', async (t) => {
+  const redis = await startRedis()
+  t.teardown(() => redis.stop())
+  const node = await startNode(redis.url)
+  t.teardown(() => node.stop())
+  const sidecar = await startSidecar([node.url], { args: ['--upstream-mux-sockets', '1'] })
+  t.teardown(() => sidecar.stop())
+  const clients = await connectAll(sidecar.address, 4)
+  t.teardown(() => { for (const c of clients) if (!c.closed) c.destroy() })
+  const data = Buffer.alloc(512 * 1024, 7)
+  const made = await clients[0].request({ type: OpCode.create, path: '/big', data, dataLength: data.length, acl: OPEN_ACL, flags: PERSISTENT })
+  t.equal(made.err, 0, 'a 512 KiB znode')
+  // 4 clients × 8 pipelined reads: 16 MiB of replies queued for one WebSocket at once
+  const reads = clients.flatMap((c) => Array.from({ length: 8 }, () => c.request({ type: OpCode.getData, path: '/big', watch: false })))
+  const replies = await Promise.all(reads)
+  t.equal(replies.filter((r) => r.err === 0 && r.body?.data !== undefined && r.body.data !== null && Buffer.from(r.body.data).equals(data)).length, 32, 'all 32 replies arrive whole')
+  for (const [i, c] of clients.entries()) {
+    const r = await c.request({ type: OpCode.exists, path: '/big', watch: false })
+    t.equal(r.err, 0, `client ${i} is served afterwards`)
+  }
+  t.equal(connectionsTo(node.httpPort), 1, 'over one WebSocket')
+})

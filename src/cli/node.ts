@@ -18,7 +18,7 @@ import type { AuthConfig } from '../server/auth'
 import { ENFORCE_QUOTA, EXTENDED_TYPES, SWEEP_SETTINGS, resolveSweepSettings, type ZnodeSettings } from './sweep-settings'
 import { API_BOOLEAN_FLAGS, API_STRING_FLAGS, apiHelpRows, resolveApi } from './api-settings'
 import type { ApiAuthConfig } from '../api/credentials'
-import { BadValue, logLevel, nonEmpty, nonNegativeInt, port, positiveInt, resolve, type Parser, type Setting } from './settings'
+import { BadValue, bool, logLevel, nonEmpty, nonNegativeInt, port, positiveInt, resolve, type Parser, type Setting } from './settings'
 import { SUMMARIES } from './summaries'
 import { DEFAULT_GLOBAL_OUTSTANDING_LIMIT, DEFAULT_MAX_WATCHES_PER_SESSION, GLOBAL_OUTSTANDING_LIMIT, MAX_WATCHES_PER_SESSION } from './limit-settings'
 import { CONFIG_HELP_ROW, layerConfigFile } from './config-sources'
@@ -64,6 +64,7 @@ const S = {
   trustClientAddress: { flag: 'trust-client-address', env: 'REDKEEPER_TRUST_CLIENT_ADDRESS', arg: '<peers>', parse: trustSpec, defaultText: 'loopback', help: "WebSocket peers whose word on their ZooKeeper client's address is taken (ip identity, cons): none, all, or loopback / addresses / CIDRs, comma-separated" },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   drainTimeoutMs: { flag: 'drain-timeout-ms', env: 'REDKEEPER_DRAIN_TIMEOUT_MS', arg: '<ms>', parse: positiveInt, defaultText: '10000', help: 'SIGTERM: how long to wait for the sidecars to move their sessions to other nodes before dropping the rest' },
+  mux: { flag: 'mux', env: 'REDKEEPER_MUX', arg: '<true|false>', parse: bool, defaultText: 'true', help: 'serve GET /v1/zk/mux: many ZooKeeper connections over one WebSocket per sidecar (false: sidecars fall back to one WebSocket per connection)' },
   redisWaitReplicas: { flag: 'redis-wait-replicas', env: 'REDKEEPER_REDIS_WAIT_REPLICAS', arg: '<n>', parse: nonNegativeInt, defaultText: '0', help: 'acknowledge a write (and sync, session create/close) only once this many Redis replicas hold it (WAIT); not confirmed in time: the client\'s connection is closed (outcome unknown); 0 = do not wait' },
   redisWaitTimeoutMs: { flag: 'redis-wait-timeout-ms', env: 'REDKEEPER_REDIS_WAIT_TIMEOUT_MS', arg: '<ms>', parse: positiveInt, defaultText: '1000 (at most min session timeout / 2)', help: 'how long a write waits for --redis-wait-replicas; at most half the min session timeout' },
   ...AUTH_SETTINGS,
@@ -115,6 +116,7 @@ export interface NodeOptions {
   maxSessionTimeout: number | undefined
   logLevel: string
   drainTimeoutMs: number
+  mux: boolean
   auth: AuthConfig
   sweep: ZnodeSettings
   fourLetterWhitelist: string | undefined
@@ -151,6 +153,7 @@ export function parseNodeArgs (argv: string[], env: NodeJS.ProcessEnv, warn: (li
     maxSessionTimeout: resolve(S.maxSessionTimeout, str('max-session-timeout'), env),
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     drainTimeoutMs: resolve(S.drainTimeoutMs, str('drain-timeout-ms'), env) ?? 10000,
+    mux: resolve(S.mux, str(S.mux.flag), env) ?? true,
     auth: resolveAuth(str, env),
     sweep: resolveSweepSettings(values, str, env),
     fourLetterWhitelist: resolve(S.fourLetterWhitelist, str(S.fourLetterWhitelist.flag), env),
@@ -193,6 +196,7 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       trustClientAddress: parsed.trustClientAddress,
       api: parsed.api,
       drainTimeoutMs: parsed.drainTimeoutMs,
+      mux: parsed.mux,
       redisWaitReplicas: parsed.redisWaitReplicas,
       redisWaitTimeoutMs: parsed.redisWaitTimeoutMs,
       ...(parsed.httpTls === undefined ? {} : { httpTls: parsed.httpTls }),

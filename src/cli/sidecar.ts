@@ -2,14 +2,14 @@
 // WebSocket, until SIGTERM/SIGINT.
 
 import pino from 'pino'
-import { startSidecar, SidecarConfigError, UpstreamUrlError, parseUpstreams, type RunningSidecar } from '../sidecar'
+import { DEFAULT_MUX_SOCKETS, startSidecar, SidecarConfigError, UpstreamUrlError, parseUpstreams, type RunningSidecar } from '../sidecar'
 import { ConfigError } from '../server/config'
 import type { TlsFiles } from '../server/tls'
 import { SECURE_PORT_SETTINGS, resolveSecurePort } from './tls-settings'
 import { REDKEEPER_VERSION } from '../server/version'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './errors'
 import { parseFlags, stringFlag } from './flags'
-import { BadValue, logLevel, port, positiveInt, nonEmpty, resolve, type Parser, type Setting } from './settings'
+import { BadValue, bool, logLevel, port, positiveInt, nonEmpty, resolve, type Parser, type Setting } from './settings'
 
 const upstreams: Parser<string> = (raw) => {
   try {
@@ -33,6 +33,8 @@ const S = {
   maxClientCnxns: MAX_CLIENT_CNXNS,
   maxBuffer: { flag: 'max-buffer', env: 'REDKEEPER_MAX_BUFFER', arg: '<bytes>', parse: positiveInt, defaultText: '1048575', help: 'largest request frame accepted (jute.maxbuffer)' },
   logLevel: { flag: 'log-level', env: 'REDKEEPER_LOG_LEVEL', arg: '<level>', parse: logLevel, defaultText: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  upstreamMux: { flag: 'upstream-mux', env: 'REDKEEPER_UPSTREAM_MUX', arg: '<true|false>', parse: bool, defaultText: 'true', help: 'carry the client connections over a few shared WebSockets per upstream (/v1/zk/mux; a node without it is served one WebSocket per connection); false: one per connection' },
+  upstreamMuxSockets: { flag: 'upstream-mux-sockets', env: 'REDKEEPER_UPSTREAM_MUX_SOCKETS', arg: '<n>', parse: positiveInt, defaultText: '4', help: 'shared WebSockets per upstream (a load balancer spreads them over its nodes)' },
   upstreamCa: { flag: 'upstream-ca', env: 'REDKEEPER_UPSTREAM_CA', arg: '<pem>', parse: nonEmpty, defaultText: "Node's CA roots", help: 'CA certificates wss:// upstreams must chain to (a private CA)' },
   ...SECURE_PORT_SETTINGS
 } satisfies Record<string, Setting<unknown>>
@@ -65,6 +67,8 @@ export interface SidecarOptions {
   maxClientCnxns: number
   logLevel: string
   upstreamCa: string | undefined
+  upstreamMux: boolean
+  upstreamMuxSockets: number
   secureZkPort: number | undefined
   secureZkHost: string | undefined
   tls: TlsFiles | undefined
@@ -91,6 +95,8 @@ export function parseSidecarArgs (argv: string[], env: NodeJS.ProcessEnv, warn: 
     maxClientCnxns: resolve(S.maxClientCnxns, str(S.maxClientCnxns.flag), env) ?? DEFAULT_MAX_CLIENT_CNXNS,
     logLevel: resolve(S.logLevel, str('log-level'), env) ?? 'info',
     upstreamCa: resolve(S.upstreamCa, str('upstream-ca'), env),
+    upstreamMux: resolve(S.upstreamMux, str(S.upstreamMux.flag), env) ?? true,
+    upstreamMuxSockets: resolve(S.upstreamMuxSockets, str(S.upstreamMuxSockets.flag), env) ?? DEFAULT_MUX_SOCKETS,
     ...resolveSecurePort(str, env)
   }
 }
@@ -111,6 +117,8 @@ async function run (argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<num
       host: parsed.host,
       maxBuffer: parsed.maxBuffer,
       maxClientCnxns: parsed.maxClientCnxns,
+      mux: parsed.upstreamMux,
+      muxSockets: parsed.upstreamMuxSockets,
       ...(parsed.upstreamCa === undefined ? {} : { upstreamCa: parsed.upstreamCa }),
       ...(parsed.tls === undefined ? {} : { secureZkPort: parsed.secureZkPort, tls: parsed.tls }),
       ...(parsed.secureZkHost === undefined ? {} : { secureZkHost: parsed.secureZkHost }),

@@ -48,6 +48,8 @@ export interface NodeConfig extends SweepConfig {
   trustClientAddress?: string
   /** the REST API's credentials (token → identities, anonymous reads); default: Basic digest only */
   api?: ApiAuthConfig
+  /** serve GET /v1/zk/mux (many client connections per sidecar WebSocket, docs/protocol.md); default true */
+  mux?: boolean
   /** close(): how long to wait for the sidecars to move elsewhere before dropping the rest; default 10000 */
   drainTimeoutMs?: number
   /** serve the HTTP API (and the sidecars' /v1/zk) over HTTPS/wss with this key and certificate */
@@ -80,6 +82,7 @@ export interface ResolvedNodeConfig {
   trust: PeerTrust
   api: ApiAuthConfig
   drainTimeoutMs: number
+  mux: boolean
   httpTls: TlsFiles | undefined
   /** undefined: writes are acknowledged without waiting for replicas */
   replicaWait: { replicas: number, timeoutMs: number } | undefined
@@ -136,6 +139,7 @@ export function resolveNodeConfig (cfg: NodeConfig): ResolvedNodeConfig {
     trust,
     api: cfg.api ?? {},
     drainTimeoutMs,
+    mux: cfg.mux !== false,
     httpTls: cfg.httpTls,
     replicaWait: resolveReplicaWait(cfg, minSessionTimeout),
     logger: cfg.logger

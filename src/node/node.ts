@@ -23,6 +23,7 @@ import { withReplicaAck } from './replica-ack'
 import type { NodeBackend, Notice } from './backend'
 import { redactRedisUrl, resolveNodeConfig, type NodeConfig, type ResolvedNodeConfig } from './config'
 import { NodeConnection, type WebSocketLike } from './connection'
+import { MuxSocket } from './mux'
 import type { NodeFourLetterSource } from './fourletter'
 import { Heartbeats } from './heartbeats'
 import type { NodeHub } from './hub'
@@ -110,6 +111,8 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
   const backend: NodeBackend = waiter === undefined ? store : withReplicaAck(store, waiter)
   registerAuthConfig(cfg.auth)
   const connections = new Set<NodeConnection>()
+  /** the sidecars' multiplexed WebSockets (GET /v1/zk/mux): their channels are in `connections` */
+  const muxes = new Set<MuxSocket>()
   const sessions = new SessionRegistry<NodeConnection>()
   const heartbeats = new Heartbeats()
   const stats = new ServerStats()
@@ -227,6 +230,19 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
     }
     connections.add(new NodeConnection(hub, ws, address, port))
   }
+  // One sidecar's WebSocket, many client connections: each channel is served
+  // by its own NodeConnection, exactly as a /v1/zk WebSocket is.
+  const acceptMux = (ws: WebSocketLike, address: string, port: number): void => {
+    if (closing !== undefined) {
+      ws.terminate()
+      return
+    }
+    muxes.add(new MuxSocket(ws, {
+      log,
+      accept: (channel) => accept(channel, address, port),
+      onClose: (mux) => { muxes.delete(mux) }
+    }))
+  }
 
   const rest = new NodeRestGateway({ backend, heartbeats, timeout: cfg.maxSessionTimeout, maxBuffer: cfg.maxBuffer, log })
   const redisCalls = new RedisCallMetrics()
@@ -259,7 +275,7 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
       preClose: (done) => { done() }
     }
   })
-  await http.register(nodeRoutes, { accept, fourLetter })
+  await http.register(nodeRoutes, { accept, fourLetter, ...(cfg.mux ? { acceptMux } : {}) })
 
   try {
     await http.listen({ port: cfg.httpPort, host: cfg.host })
@@ -291,6 +307,8 @@ async function serve (cfg: ResolvedNodeConfig, engine: RedisEngine, waiter: Repl
     if (await allClosed(connections, cfg.drainTimeoutMs)) log.info({ links, ms: Date.now() - started }, 'drained: every sidecar moved to another node')
     else log.warn({ links, left: connections.size }, 'shutdown: drain timeout; dropping the remaining WebSockets')
     for (const c of connections) c.terminate('shutdown')
+    // every channel has ended (ENDED 1001, or dropped): the sockets go too
+    for (const m of muxes) m.close(1001, 'node shutting down')
     // REST's own session is closed, not left to expire (bounded: Redis may be down)
     if (!await within(rest.close(), REDIS_GRACE_MS)) log.warn('shutdown: the REST session could not be closed; it will expire')
     if (!await within(watch.closeAll(), REDIS_GRACE_MS)) log.warn('shutdown: the watch streams\' sessions could not be closed; they will expire')

@@ -1,4 +1,5 @@
-// The node's own HTTP routes: the WebSocket API at GET /v1/zk and the
+// The node's own HTTP routes: the WebSocket API at GET /v1/zk (and its
+// multiplexed form at GET /v1/zk/mux, mux.ts) and the
 // four-letter words at GET /v1/fourletter/:word. (/healthz, /readyz and
 // /v1/status come from src/http.)
 
@@ -10,6 +11,8 @@ import { answerNodeFourLetterWord, isFourLetterWord, type NodeFourLetterSource }
 export interface NodeRoutesOptions {
   /** a sidecar connected: `address` is the peer IP as ZooKeeper would print it */
   accept: (ws: WebSocketLike, address: string, port: number) => void
+  /** a sidecar opened the multiplexed WebSocket (GET /v1/zk/mux); absent: the route is not served (404) */
+  acceptMux?: (ws: WebSocketLike, address: string, port: number) => void
   fourLetter: NodeFourLetterSource
 }
 
@@ -38,6 +41,14 @@ export const nodeRoutes: FastifyPluginCallback<NodeRoutesOptions> = (app, opts, 
     const raw = req.raw.socket
     opts.accept(socket as unknown as WebSocketLike, normalizeAddress(raw.remoteAddress), raw.remotePort ?? 0)
   })
+
+  const acceptMux = opts.acceptMux
+  if (acceptMux !== undefined) {
+    app.get('/v1/zk/mux', { websocket: true }, (socket, req) => {
+      const raw = req.raw.socket
+      acceptMux(socket as unknown as WebSocketLike, normalizeAddress(raw.remoteAddress), raw.remotePort ?? 0)
+    })
+  }
 
   app.get<{ Params: { word: string } }>('/v1/fourletter/:word', {
     schema: {

@@ -22,6 +22,7 @@ import {
 import type { SidecarStats } from './stats'
 import type { Upstream } from './upstreams'
 import { WS_OPEN, WebSocketClient, type WsClient } from './ws'
+import { MuxChannel, type MuxPool } from './mux'
 import { holdUntilTurnEnd, socketOfWebSocket } from '../server/cork'
 
 /** Above this many unsent bytes in one direction, stop reading the other side. */
@@ -77,6 +78,8 @@ export interface LinkEnv {
   readonly upstreamCa?: Buffer
   /** an upstream's TLS certificate was refused: says so (rate-limited), the link tries the next */
   certificateRefused(upstream: number, err: Error): void
+  /** the shared WebSockets (GET /v1/zk/mux); undefined: one WebSocket per client connection (/v1/zk) */
+  readonly mux?: MuxPool
   forget(link: ClientLink): void
 }
 
@@ -304,12 +307,14 @@ export class ClientLink {
   private openUpstream (): void {
     const up = this.env.upstreams[this.upstream]
     const remaining = Math.max(1, this.deadline - Date.now())
-    const ws = new WebSocketClient(up.zk, {
+    const opts = {
       perMessageDeflate: false,
       generateMask: zeroMask,
       handshakeTimeout: Math.min(remaining, MAX_HANDSHAKE_MS),
       ...(this.env.upstreamCa === undefined ? {} : { ca: this.env.upstreamCa })
-    })
+    }
+    // a channel of a shared WebSocket behaves as a WebSocket of our own (mux.ts)
+    const ws = this.env.mux === undefined ? new WebSocketClient(up.zk, opts) : this.env.mux.open(this.upstream, opts)
     this.ws = ws
     this.wsPaused = false
     this.attemptStarted = Date.now()
@@ -569,7 +574,11 @@ export class ClientLink {
       // A node that took the WebSocket but does not answer the handshake is
       // as good as dead: the next one may answer while there is time left.
       const wait = this.state === 'open' ? Math.max(MIN_ATTEMPT_MS, this.timeout / 4) : MAX_HANDSHAKE_MS
-      if (this.ws !== undefined && now - this.attemptStarted >= wait) this.upstreamLost(this.ws, `no answer within ${wait} ms`)
+      if (this.ws !== undefined && now - this.attemptStarted >= wait) {
+        // a shared WebSocket that heard nothing meanwhile is dropped with all its channels
+        if (this.ws instanceof MuxChannel) this.ws.silent(wait)
+        this.upstreamLost(this.ws, `no answer within ${wait} ms`)
+      }
       return
     }
     if (this.heard || this.wsPaused) {
@@ -581,6 +590,7 @@ export class ClientLink {
     const silent = now - this.silentSince
     const ws = this.ws as WsClient
     if (silent >= this.timeout / 2) {
+      if (ws instanceof MuxChannel) ws.silent(silent)
       this.upstreamLost(ws, `no answer from the node for ${silent} ms`)
     } else if (silent >= this.timeout / 4 && !this.probed) {
       this.probed = true

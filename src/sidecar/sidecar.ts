@@ -9,6 +9,7 @@ import pino, { type Logger } from 'pino'
 import { DEFAULT_MAX_BUFFER } from '../protocol'
 import { ClientCnxnLimit, DEFAULT_MAX_CLIENT_CNXNS } from '../server/client-limit'
 import { ClientLink, type LinkEnv } from './link'
+import { MuxPool } from './mux'
 import { newStats, type SidecarStats } from './stats'
 import { parseUpstreams } from './upstreams'
 import { acceptsPeer, loadTlsOptions, type TlsFiles } from '../server/tls'
@@ -38,6 +39,10 @@ export interface SidecarConfig {
   secureZkHost?: string
   /** the secure client port's key, certificate, CA and client authentication */
   tls?: TlsFiles
+  /** carry client connections over shared WebSockets (GET /v1/zk/mux; falls back per upstream on 404); default true */
+  mux?: boolean
+  /** shared WebSockets per upstream (a load balancer spreads them over its nodes); default 4 */
+  muxSockets?: number
   logger?: Logger
 }
 
@@ -53,6 +58,9 @@ export interface RunningSidecar {
 
 /** How often every connection's WebSocket liveness is checked. */
 const TICK_MS = 250
+
+/** Shared WebSockets per upstream: behind a load balancer (leastconn) they spread over its nodes. */
+export const DEFAULT_MUX_SOCKETS = 4
 
 /** One "certificate refused" warning per upstream per this long: every client's retry hits it. */
 const CERT_WARN_EVERY_MS = 10_000
@@ -76,6 +84,9 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
   // CA rotation reaches new upstream connections without a restart
   const upstreamCa = cfg.upstreamCa === undefined ? undefined : openUpstreamCa(cfg.upstreamCa, log)
   const warnedAt = new Map<number, number>()
+  const muxSockets = cfg.muxSockets ?? DEFAULT_MUX_SOCKETS
+  if (!Number.isSafeInteger(muxSockets) || muxSockets < 1) throw new SidecarConfigError(`muxSockets must be a positive integer, got ${muxSockets}`)
+  const mux = cfg.mux === false ? undefined : new MuxPool({ upstreams, socketsPerUpstream: muxSockets, log })
 
   const env: LinkEnv = {
     upstreams,
@@ -92,6 +103,7 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
     forget: (link) => { links.delete(link) },
     // a getter: link.ts reads it at every new WebSocket
     get upstreamCa () { return upstreamCa?.current },
+    ...(mux === undefined ? {} : { mux }),
     certificateRefused: (i, err) => {
       const now = Date.now()
       if (now - (warnedAt.get(i) ?? 0) < CERT_WARN_EVERY_MS) return
@@ -167,6 +179,8 @@ export async function startSidecar (cfg: SidecarConfig): Promise<RunningSidecar>
         server.close(closed)
         secure?.close(closed)
         for (const link of [...links]) link.shutdown()
+        // each shared WebSocket closes once its channels' DETACHes have left
+        mux?.close()
       })
       return closing
     }

@@ -5,6 +5,8 @@
 export interface Upstream {
   /** the WebSocket URL of the session endpoint */
   readonly zk: string
+  /** the WebSocket URL of the multiplexed session endpoint (many connections per WebSocket) */
+  readonly mux: string
   /** the HTTP base for other endpoints, without a trailing slash */
   readonly http: string
   /** as given, for logs */
@@ -40,6 +42,7 @@ export function parseUpstream (raw: string): Upstream {
   const host = url.host
   return {
     zk: `${url.protocol}//${host}${path}${ZK_PATH}`,
+    mux: `${url.protocol}//${host}${path}${ZK_PATH}/mux`,
     http: `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${host}${path}`,
     label: text
   }

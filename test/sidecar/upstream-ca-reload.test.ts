@@ -51,7 +51,10 @@ t.test('the sidecar re-reads --upstream-ca: a node serving a new CA\'s certifica
   const caDir = mkdtempSync(join(oldPki.dir, 'upstream-ca-'))
   const caFile = join(caDir, 'ca.crt')
   copyFileSync(oldPki.caCert, caFile)
-  const sc = await startSidecar([node.url], { args: ['--upstream-ca', caFile] })
+  // one WebSocket per client connection, so that every new client is a new
+  // TLS handshake (with the shared mux sockets a new client may ride a socket
+  // opened, and checked, before the rotation: the same rule, seen less directly)
+  const sc = await startSidecar([node.url], { args: ['--upstream-ca', caFile, '--upstream-mux', 'false'] })
   t.teardown(() => sc.stop())
 
   const before = await ZkClient.connect(sc.address, { timeout: 30_000 })

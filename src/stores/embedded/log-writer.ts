@@ -270,13 +270,15 @@ export class LogWriter {
     // the old segment's records were on disk when their writes returned
     await closeAsync(old)
     this.preallocate()
+    // a store that rolls once rolls again: have the next one's file ready
+    if (this.spare === null && this.opts.preallocBytes > 0 && !this.closed) this.startSpare()
   }
 
   /**
    * Between rounds: when fewer than half of preallocBytes of zeros are left
-   * ahead of the records, write the next stretch in the background. The
-   * first refill of a segment (a sign of a busy store) also starts the spare
-   * segment for the next roll.
+   * ahead of the records, write the next stretch in the background. A refill
+   * or a roll (signs of a busy store) also starts the spare segment for the
+   * next roll.
    */
   private preallocate(): void {
     const want = this.opts.preallocBytes

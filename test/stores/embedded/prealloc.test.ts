@@ -74,7 +74,7 @@ t.test('the current segment is zero-filled ahead of its records; log size counts
   const again = await openStore(t, { dataDir: dir, logger })
   t.same(dump(again), before)
   t.equal(again.stats().logBytes, end)
-  t.notOk(lines.some((l) => l.level >= 40), 'a clean reopen: no warning')
+  t.notOk(lines.some((l) => (l.level as number) >= 40), 'a clean reopen: no warning')
 })
 
 t.test('reopen twice in a row: the empty preallocated segment is reused, writes start at its beginning', async (t) => {

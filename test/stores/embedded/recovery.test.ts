@@ -128,7 +128,7 @@ t.test('a zero tail after the last record is the end of the segment: kept, not r
   const store = await openStore(t, { dataDir: dir, logger })
   t.same(dump(store), before)
   t.equal(statSync(seg).size, size, 'nothing truncated')
-  t.notOk(lines.some((l) => l.level >= 40), 'no warning')
+  t.notOk(lines.some((l) => (l.level as number) >= 40), 'no warning')
 })
 
 for (const [layout, preallocBytes] of LAYOUTS) {

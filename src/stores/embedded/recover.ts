@@ -102,6 +102,7 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
     const buf = readFileSync(path)
     let offset = 0
     let first = true
+    let fileBytes = buf.length
     for (;;) {
       const fr = readFrame(buf, offset)
       if (fr.kind === 'eof') break
@@ -112,6 +113,7 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
           throw new StoreOpenError(`log segment ${path} is damaged at byte ${offset} of ${buf.length} (${fr.reason}); refusing to start, since records after it may have been acknowledged`)
         }
         truncate(path, offset, fsync)
+        fileBytes = offset
         log.warn({ file: seg.file, offset, dropped: lastNonZero(buf) + 1 - offset, reason: fr.reason }, 'truncated a torn record at the end of the log (a write cut short by a crash; never acknowledged)')
         break
       }
@@ -136,7 +138,7 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
       }
       offset = fr.next
     }
-    segments.push({ file: seg.file, firstSeq: seg.firstSeq, size: offset, fileBytes: buf.length })
+    segments.push({ file: seg.file, firstSeq: seg.firstSeq, size: offset, fileBytes })
   }
 
   const appliedSeq = expected - 1

@@ -5,7 +5,10 @@
 // preallocation off (preallocBytes 0) and on (the default), so both see the
 // same machine.
 //
-//   npx tsx bench/log-sync.ts [--rounds 400] [--round 25000] [--compare]
+// 'write' is the O_DSYNC writev alone; 'round' is from a round's first record
+// to its durable callback (queueing, any wait for a zero-fill, the write).
+//
+//   npx tsx bench/log-sync.ts [--rounds 400] [--round 25000] [--compare] [--passes 3]
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -33,10 +36,12 @@ function node(data: Buffer) {
   }
 }
 
-async function measure(preallocBytes: number | undefined): Promise<number[]> {
+/** one pass: the 'synced' times (the O_DSYNC write) and each round's time from its first record to durable */
+async function measure(preallocBytes: number | undefined): Promise<{ synced: number[]; rounds: number[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'redkeeper-logsync-'))
   const store = await EmbeddedStore.open({ dataDir: dir, snapshotEveryRecords: 1e9, snapshotEveryBytes: 1e12, ...(preallocBytes === undefined ? {} : { preallocBytes }) })
   const times: number[] = []
+  const roundTimes: number[] = []
   store.on('synced', (s: number) => times.push(s * 1000))
   const data = Buffer.alloc(RECORD_DATA, 7)
   let i = 0
@@ -44,6 +49,7 @@ async function measure(preallocBytes: number | undefined): Promise<number[]> {
     for (let r = 0; r < rounds; r++) {
       let bytes = 0
       let seq = 0
+      const t0 = performance.now()
       while (bytes < roundBytes) {
         const k = i++
         seq = store.transact(() => {
@@ -53,12 +59,13 @@ async function measure(preallocBytes: number | undefined): Promise<number[]> {
         bytes += 150
       }
       await store.whenDurable(seq)
+      roundTimes.push(performance.now() - t0)
     }
   } finally {
     await store.close()
     rmSync(dir, { recursive: true, force: true })
   }
-  return times
+  return { synced: times, rounds: roundTimes }
 }
 
 function pct(xs: number[], p: number): number {
@@ -72,16 +79,22 @@ function line(label: string, xs: number[]): string {
 
 async function main(): Promise<void> {
   const variants: [string, number | undefined][] = values.compare === true ? [['prealloc off', 0], ['prealloc on', undefined]] : [['default', undefined]]
-  const all = new Map<string, number[]>()
+  const all = new Map<string, { synced: number[]; rounds: number[] }>()
   for (let p = 0; p < Number(values.passes); p++) {
     for (const [label, bytes] of variants) {
-      const xs = await measure(bytes)
+      const m = await measure(bytes)
       // the first rounds of a fresh file are not the steady state
-      all.set(label, [...(all.get(label) ?? []), ...xs.slice(10)])
-      process.stdout.write(`pass ${p + 1}: ${line(label, xs.slice(10))}\n`)
+      const acc = all.get(label) ?? { synced: [], rounds: [] }
+      acc.synced.push(...m.synced.slice(10))
+      acc.rounds.push(...m.rounds.slice(10))
+      all.set(label, acc)
+      process.stdout.write(`pass ${p + 1}: ${line(label, m.synced.slice(10))}\n`)
     }
   }
-  for (const [label, xs] of all) process.stdout.write(`all:    ${line(label, xs)}\n`)
+  for (const [label, m] of all) {
+    process.stdout.write(`all, write:  ${line(label, m.synced)}\n`)
+    process.stdout.write(`all, round:  ${line(label, m.rounds)}\n`)
+  }
 }
 
 void main()

@@ -2,6 +2,7 @@
 //
 //   LOCK                      pid of the process that has the store open
 //   log.<first seq>           log segments, 16-digit zero-padded so names sort
+//   log.spare                 a zero-filled file the next segment roll renames into place
 //   snap.<seq>                snapshots: the state after record <seq>
 //   snap.<seq>.tmp            a snapshot being written (removed at open)
 
@@ -15,6 +16,8 @@ const SNAP_RE = /^snap\.(\d{16})$/
 const TMP_RE = /^snap\.\d{16}\.tmp$/
 
 export const LOCK_FILE = 'LOCK'
+/** never matches LOG_RE: a spare is not a segment until renamed to one */
+export const SPARE_SEGMENT = 'log.spare'
 
 export function segmentFile(firstSeq: number): string {
   return `log.${String(firstSeq).padStart(DIGITS, '0')}`

@@ -10,31 +10,54 @@
 // Segments roll when they pass segmentBytes, or on request at a record
 // boundary (a snapshot asks for one so that older segments hold only records
 // the snapshot covers and can be deleted whole).
+//
+// Preallocation (as ZooKeeper's preAllocSize): the current segment is kept
+// zero-filled some MiB ahead of the write position, with written zeros made
+// durable once (not a sparse ftruncate: a hole still allocates on write). A
+// round then overwrites zeros in place, so its O_DSYNC write changes no file
+// size or block map and costs a pure data write: measured 3.8-7.5 ms p50 for
+// an appending 25 KB round against 1.1-2.6 ms for an overwrite. The zeros are
+// written through a second descriptor between rounds, never in a round's
+// path, and a round never enters the range being filled. A busy store also
+// keeps a zero-filled spare file that the next roll renames into place.
+// Recovery reads a zero tail as the clean end of a segment (recover.ts).
 
-import { close, fdatasync, open, unlink, writev } from 'node:fs'
+import { close, constants, fdatasync, open, rename, unlink, write, writev } from 'node:fs'
 import { promisify } from 'node:util'
-import { fsyncDir, inDir, segmentFile, segmentOpenFlags } from './files'
+import { SPARE_SEGMENT, fsyncDir, inDir, segmentFile, segmentOpenFlags } from './files'
 
 const writevAsync = promisify(writev)
+const writeAsync = promisify(write)
 const fdatasyncAsync = promisify(fdatasync)
 const openAsync = promisify(open)
 const closeAsync = promisify(close)
 const unlinkAsync = promisify(unlink)
+const renameAsync = promisify(rename)
 
 /** Linux's IOV_MAX: the most buffers one writev takes. */
 const IOV_MAX = 1024
+
+/** zeros are written in pieces of at most this (one shared buffer, never written to) */
+const ZERO_CHUNK = 1024 * 1024
+/** preallocation grows in multiples of this */
+const FILL_UNIT = 64 * 1024
+let zeros: Buffer | undefined
 
 export interface Segment {
   file: string
   firstSeq: number
   /** bytes of valid records */
   size: number
+  /** the file's length: valid records plus any zero-filled space after them (default: size) */
+  fileBytes?: number
 }
 
 export interface LogWriterOptions {
   dir: string
   fsync: boolean
   segmentBytes: number
+  /** keep the current segment zero-filled this far ahead of the records (0: off) */
+  preallocBytes: number
 }
 
 export interface LogWriterHooks {
@@ -62,6 +85,13 @@ export class LogWriter {
   /** roll before writing this seq, if the current segment holds anything */
   private rollAt: number | null = null
   private idleWaiters: (() => void)[] = []
+  /** the current segment's bytes known to exist on disk (records, then durable zeros) */
+  private allocated: number
+  /** zeros being written after `allocated`; rounds stay out of that range until it settles */
+  private filling: Promise<void> | null = null
+  /** the spare segment: being zero-filled (a promise), ready, or absent */
+  private spare: Promise<void> | 'ready' | null = null
+  private spareBytes = 0
 
   constructor(opts: LogWriterOptions, segments: Segment[], fd: number, lastSeq: number, hooks: LogWriterHooks) {
     this.opts = opts
@@ -70,6 +100,9 @@ export class LogWriter {
     this.writtenSeq = lastSeq
     this.durableSeq = lastSeq
     this.hooks = hooks
+    const cur = this.current
+    this.allocated = Math.max(cur.size, cur.fileBytes ?? cur.size)
+    this.preallocate()
   }
 
   get logBytes(): number {
@@ -123,6 +156,9 @@ export class LogWriter {
     if (this.closed) return
     await this.whenIdle()
     this.closed = true
+    // background zero-fills finish (their errors are moot now: no more rounds)
+    await this.filling
+    if (this.spare !== null && this.spare !== 'ready') await this.spare.catch(() => {})
     if (this.failure === null) {
       try {
         await fdatasyncAsync(this.fd)
@@ -163,6 +199,7 @@ export class LogWriter {
           this.queue = []
         }
         await this.write(batch)
+        this.preallocate()
       }
     } catch (err) {
       this.fail(err as Error)
@@ -181,6 +218,9 @@ export class LogWriter {
     let bytes = 0
     for (const b of batch) bytes += b.length
     let position = seg.size
+    // never write into zeros still being laid down (the fill would clobber
+    // the records); with preallocation keeping ahead this almost never waits
+    if (this.filling !== null && position + bytes > this.allocated) await this.filling
     // Each write to an O_DSYNC segment is its own trip to the disk: a batch
     // too long for one writev is gathered into one buffer rather than split.
     let pending = batch.length > IOV_MAX ? [Buffer.concat(batch, bytes)] : batch
@@ -193,6 +233,8 @@ export class LogWriter {
       pending = dropBytes(pending, bytesWritten)
     }
     seg.size += bytes
+    // past the zeros: appended, and the file is now this long
+    if (seg.size > this.allocated) this.allocated = seg.size
     this.writtenSeq += batch.length
     // no fdatasync: with fsync on the segment is O_DSYNC (segmentOpenFlags),
     // so the writev above returned only once the records were on disk
@@ -204,13 +246,84 @@ export class LogWriter {
   private async roll(): Promise<void> {
     const firstSeq = this.writtenSeq + 1
     const file = segmentFile(firstSeq)
-    const fd = await openAsync(inDir(this.opts.dir, file), segmentOpenFlags(true, this.opts.fsync))
+    const path = inDir(this.opts.dir, file)
+    // the old segment's fill targets the old file; let it settle first
+    await this.filling
+    let fd: number
+    let fileBytes = 0
+    if (this.spare === 'ready') {
+      // a zero-filled, fdatasynced file: renamed into place, it starts
+      // preallocated. The rename is durable with the directory's fsync below,
+      // before any record is written to it.
+      this.spare = null
+      await renameAsync(inDir(this.opts.dir, SPARE_SEGMENT), path)
+      fd = await openAsync(path, segmentOpenFlags(false, this.opts.fsync))
+      fileBytes = this.spareBytes
+    } else {
+      fd = await openAsync(path, segmentOpenFlags(true, this.opts.fsync))
+    }
     if (this.opts.fsync) await fsyncDir(this.opts.dir)
     const old = this.fd
     this.fd = fd
-    this.segments.push({ file, firstSeq, size: 0 })
+    this.segments.push({ file, firstSeq, size: 0, fileBytes })
+    this.allocated = fileBytes
     // the old segment's records were on disk when their writes returned
     await closeAsync(old)
+    this.preallocate()
+    // a store that rolls once rolls again: have the next one's file ready
+    if (this.spare === null && this.opts.preallocBytes > 0 && !this.closed) this.startSpare()
+  }
+
+  /**
+   * Between rounds: when fewer than half of preallocBytes of zeros are left
+   * ahead of the records, write the next stretch in the background. A refill
+   * or a roll (signs of a busy store) also starts the spare segment for the
+   * next roll.
+   */
+  private preallocate(): void {
+    const want = this.opts.preallocBytes
+    if (want === 0 || this.filling !== null || this.closed || this.failure !== null) return
+    const seg = this.current
+    if (this.allocated - seg.size >= want / 2) return
+    const from = this.allocated
+    // whole units, and no further than the roll point needs
+    const to = Math.min(roundUp(seg.size + want, FILL_UNIT), this.segmentLimit(seg.size))
+    if (to <= from) return
+    if (from > 0 && this.spare === null) this.startSpare()
+    const fill = zeroFill(inDir(this.opts.dir, seg.file), from, to, this.opts.fsync).then(
+      () => {
+        if (this.current === seg) this.allocated = Math.max(this.allocated, to)
+      },
+      (err: unknown) => this.fail(err as Error),
+    )
+    this.filling = fill.finally(() => {
+      this.filling = null
+    })
+  }
+
+  /** where zeros stop: the roll point plus one unit of overshoot (a round past it appends) */
+  private segmentLimit(size: number): number {
+    return roundUp(Math.max(this.opts.segmentBytes, size) + FILL_UNIT, FILL_UNIT)
+  }
+
+  private startSpare(): void {
+    const path = inDir(this.opts.dir, SPARE_SEGMENT)
+    const bytes = Math.min(this.opts.preallocBytes, this.segmentLimit(0))
+    this.spareBytes = bytes
+    const made = (async () => {
+      // a leftover from a crash may be half-filled: start from empty
+      await unlinkAsync(path).catch(() => {})
+      await zeroFill(path, 0, bytes, this.opts.fsync)
+    })()
+    this.spare = made.then(
+      () => {
+        if (this.spare !== null) this.spare = 'ready'
+      },
+      () => {
+        // only an optimisation: the next roll creates its file as before
+        this.spare = null
+      },
+    )
   }
 
   private fail(err: Error): void {
@@ -218,6 +331,30 @@ export class LogWriter {
     this.failure = err
     this.queue = []
     this.hooks.failed(err)
+  }
+}
+
+function roundUp(n: number, unit: number): number {
+  return Math.ceil(n / unit) * unit
+}
+
+/**
+ * Write zeros over [from, to) of file and make them durable (one fdatasync,
+ * through its own descriptor: the segment's is O_DSYNC, which would sync
+ * every piece separately).
+ */
+async function zeroFill(file: string, from: number, to: number, fsync: boolean): Promise<void> {
+  zeros ??= Buffer.alloc(ZERO_CHUNK)
+  const fd = await openAsync(file, constants.O_WRONLY | constants.O_CREAT)
+  try {
+    for (let pos = from; pos < to; ) {
+      const { bytesWritten } = await writeAsync(fd, zeros, 0, Math.min(ZERO_CHUNK, to - pos), pos)
+      if (bytesWritten <= 0) throw new Error(`zero-filling ${file} wrote nothing`)
+      pos += bytesWritten
+    }
+    if (fsync) await fdatasyncAsync(fd)
+  } finally {
+    await closeAsync(fd)
   }
 }
 

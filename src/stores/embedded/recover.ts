@@ -2,8 +2,11 @@
 // records after it. Runs synchronously: nothing else can use the store yet.
 //
 // What is tolerated, and what is not:
-// - a torn record at the very end of the last segment (the process died
-//   mid-write, so that record was never acknowledged): truncated and logged;
+// - zeros after the last record of a segment: the preallocated space
+//   (log-writer.ts), the normal end of a segment, left as it is;
+// - a torn record at the end of the last segment, followed only by zeros or
+//   the end of the file (the process died mid-write, so that record was never
+//   acknowledged): truncated and logged;
 // - a damaged snapshot when an older snapshot, or the log from record 1, can
 //   take its place: renamed to *.corrupt and logged;
 // - anything else (a bad record followed by more data, a gap in the sequence,
@@ -11,12 +14,12 @@
 //   records may have been acknowledged, and starting without them would
 //   silently lose them.
 
-import { ftruncateSync, fsyncSync, closeSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs'
+import { ftruncateSync, fsyncSync, closeSync, openSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs'
 import type { Zxid } from '../../engine/types'
 import { Reader, applyOps } from './codec'
 import { CorruptDataError, StoreOpenError, describeIoError } from './errors'
-import { inDir, listDataDir } from './files'
-import { isZeroFrom, readFrame } from './frame'
+import { SPARE_SEGMENT, inDir, listDataDir } from './files'
+import { isZeroFrom, readFrame, type FrameRead } from './frame'
 import type { Segment } from './log-writer'
 import type { StoreLogger } from './logger'
 import { readSnapshot } from './snapshot'
@@ -49,6 +52,8 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
     unlinkSync(inDir(dir, tmp))
     log.info({ file: tmp }, 'removed an unfinished snapshot')
   }
+  // zeros only, perhaps half-written by a crash: the writer makes a new one
+  rmSync(inDir(dir, SPARE_SEGMENT), { force: true })
 
   const firstLogged = listing.segments.length > 0 ? (listing.segments[0] as { firstSeq: number }).firstSeq : Infinity
   let state = new MemoryState()
@@ -97,16 +102,19 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
     const buf = readFileSync(path)
     let offset = 0
     let first = true
+    let fileBytes = buf.length
     for (;;) {
       const fr = readFrame(buf, offset)
       if (fr.kind === 'eof') break
       if (fr.kind !== 'frame') {
-        const torn = i === last && (fr.kind === 'short' || fr.next === buf.length || isZeroFrom(buf, offset))
-        if (!torn) {
+        // preallocated space: the clean end of this segment's records
+        if (isZeroFrom(buf, offset)) break
+        if (i !== last || !isCrashTail(buf, fr)) {
           throw new StoreOpenError(`log segment ${path} is damaged at byte ${offset} of ${buf.length} (${fr.reason}); refusing to start, since records after it may have been acknowledged`)
         }
         truncate(path, offset, fsync)
-        log.warn({ file: seg.file, offset, dropped: buf.length - offset, reason: fr.reason }, 'truncated a torn record at the end of the log (a write cut short by a crash; never acknowledged)')
+        fileBytes = offset
+        log.warn({ file: seg.file, offset, dropped: lastNonZero(buf) + 1 - offset, reason: fr.reason }, 'truncated a torn record at the end of the log (a write cut short by a crash; never acknowledged)')
         break
       }
       const r = new Reader(buf, fr.start, fr.end)
@@ -130,7 +138,7 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
       }
       offset = fr.next
     }
-    segments.push({ file: seg.file, firstSeq: seg.firstSeq, size: offset })
+    segments.push({ file: seg.file, firstSeq: seg.firstSeq, size: offset, fileBytes })
   }
 
   const appliedSeq = expected - 1
@@ -145,6 +153,23 @@ export function recover(dir: string, log: StoreLogger, fsync: boolean): Recovere
     log.warn({ file: path }, 'set aside an unreadable snapshot as .corrupt')
   }
   return { state, appliedSeq, snapshotSeq, snapshotZxid, snapshots, segments, replayedBytes }
+}
+
+/**
+ * A bad frame in the last segment is what a crash mid-write leaves when
+ * nothing but zeros (the preallocated space) or the end of the file follows
+ * it: the frame runs past the end, or its checksum fails and zeros follow
+ * where it ends. Anything else after it may be a later, acknowledged round.
+ */
+function isCrashTail(buf: Buffer, fr: Exclude<FrameRead, { kind: 'frame' | 'eof' }>): boolean {
+  return fr.kind === 'short' || (fr.next !== -1 && isZeroFrom(buf, fr.next))
+}
+
+/** Index of the last non-zero byte (-1: none). From the end: the zeros are the preallocated tail. */
+function lastNonZero(buf: Buffer): number {
+  let i = buf.length - 1
+  while (i >= 0 && buf[i] === 0) i--
+  return i
 }
 
 function truncate(path: string, size: number, fsync: boolean): void {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
-import { appendFileSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import t, { type Test } from 'tap'
 import { EmbeddedStore, StoreOpenError } from '../../../src/stores/embedded'
+import { readFrame } from '../../../src/stores/embedded/frame'
 import { captureLogger, dump, openStore, tempDir, tsNodeArgs, znode } from './fixtures/helpers'
 
 /** n records, each one znode /k<i> with data "v<i>" and the zxid. */
@@ -30,10 +31,31 @@ function logFiles(dir: string): string[] {
     .sort()
 }
 
-/** The newest segment that holds records (open creates an empty one after a non-empty last). */
+/** The newest segment that holds records (open creates an empty, perhaps preallocated, one after a non-empty last). */
 function lastNonEmptySegment(dir: string): string {
-  const files = logFiles(dir).filter((f) => statSync(join(dir, f)).size > 0)
+  const files = logFiles(dir).filter((f) => validEnd(join(dir, f)) > 0)
   return join(dir, files[files.length - 1] as string)
+}
+
+/** Where a segment's records end: the zeros after it are preallocated space. */
+function validEnd(path: string): number {
+  const buf = readFileSync(path)
+  let offset = 0
+  for (;;) {
+    const fr = readFrame(buf, offset)
+    if (fr.kind !== 'frame') return offset
+    offset = fr.next
+  }
+}
+
+/** Write bytes at the end of the records: over the preallocated zeros, or appended when there are none. */
+function writeAtEnd(path: string, bytes: Buffer): void {
+  const fd = openSync(path, 'r+')
+  try {
+    writeSync(fd, bytes, 0, bytes.length, validEnd(path))
+  } finally {
+    closeSync(fd)
+  }
 }
 
 function flipByte(path: string, offset: number): void {
@@ -42,9 +64,15 @@ function flipByte(path: string, offset: number): void {
   writeFileSync(path, buf)
 }
 
-async function prepared(t: Test, n = 20): Promise<{ dir: string; before: unknown }> {
+/** preallocBytes 0: the layout without preallocation (segments end at their last record, as with fsync off) */
+const LAYOUTS: [string, number | undefined][] = [
+  ['preallocated', undefined],
+  ['not preallocated', 0],
+]
+
+async function prepared(t: Test, n = 20, preallocBytes?: number): Promise<{ dir: string; before: unknown }> {
   const dir = tempDir(t)
-  const store = await EmbeddedStore.open({ dataDir: dir })
+  const store = await EmbeddedStore.open({ dataDir: dir, ...(preallocBytes === undefined ? {} : { preallocBytes }) })
   write(store, 1, n)
   const before = dump(store)
   await store.close()
@@ -52,8 +80,8 @@ async function prepared(t: Test, n = 20): Promise<{ dir: string; before: unknown
 }
 
 const torn: [string, (path: string) => void][] = [
-  ['a partial header', (p) => appendFileSync(p, Buffer.from([7, 0, 0]))],
-  ['a header whose payload never arrived', (p) => appendFileSync(p, Buffer.from([100, 0, 0, 0, 1, 2, 3, 4, 9, 9]))],
+  ['a partial header', (p) => writeAtEnd(p, Buffer.from([7, 0, 0]))],
+  ['a header whose payload never arrived', (p) => writeAtEnd(p, Buffer.from([100, 0, 0, 0, 1, 2, 3, 4, 9, 9]))],
   [
     'a complete last frame with a bad checksum',
     (p) => {
@@ -61,45 +89,68 @@ const torn: [string, (path: string) => void][] = [
       const head = Buffer.alloc(8)
       head.writeUInt32LE(payload.length, 0)
       head.writeUInt32LE((crc32(payload) + 1) >>> 0, 4)
-      appendFileSync(p, Buffer.concat([head, payload]))
+      writeAtEnd(p, Buffer.concat([head, payload]))
     },
   ],
-  ['a zero-filled tail', (p) => appendFileSync(p, Buffer.alloc(4096))],
 ]
 
-for (const [what, damage] of torn) {
-  t.test(`torn tail: ${what} is truncated away and logged`, async (t) => {
-    const { dir, before } = await prepared(t)
-    const seg = lastNonEmptySegment(dir)
-    const size = statSync(seg).size
-    damage(seg)
-    const { logger, lines } = captureLogger()
-    const store = await openStore(t, { dataDir: dir, logger })
-    t.same(dump(store), before, 'every complete record is there')
-    t.equal(store.appliedSeq, 20)
-    t.equal(statSync(seg).size, size, 'the file is cut back to its last complete record')
-    t.ok(
-      lines.some((l) => l.level === 40 && String(l.msg).includes('truncated')),
-      'a warning says so',
-    )
-    write(store, 21, 5)
-    const after = dump(store)
-    await store.close()
-    const again = await openStore(t, { dataDir: dir })
-    t.same(dump(again), after, 'and the log carries on cleanly')
-  })
+for (const [layout, preallocBytes] of LAYOUTS) {
+  for (const [what, damage] of torn) {
+    t.test(`torn tail (${layout}): ${what} is truncated away and logged`, async (t) => {
+      const { dir, before } = await prepared(t, 20, preallocBytes)
+      const seg = lastNonEmptySegment(dir)
+      const end = validEnd(seg)
+      damage(seg)
+      const { logger, lines } = captureLogger()
+      const store = await openStore(t, { dataDir: dir, logger })
+      t.same(dump(store), before, 'every complete record is there')
+      t.equal(store.appliedSeq, 20)
+      t.equal(statSync(seg).size, end, 'the file is cut back to its last complete record')
+      t.ok(
+        lines.some((l) => l.level === 40 && String(l.msg).includes('truncated')),
+        'a warning says so',
+      )
+      write(store, 21, 5)
+      const after = dump(store)
+      await store.close()
+      const again = await openStore(t, { dataDir: dir })
+      t.same(dump(again), after, 'and the log carries on cleanly')
+    })
+  }
 }
 
-t.test('torn tail: a record cut short loses only that (never acknowledged) record', async (t) => {
-  const { dir } = await prepared(t)
+t.test('a zero tail after the last record is the end of the segment: kept, not reported', async (t) => {
+  const { dir, before } = await prepared(t, 20, 0)
   const seg = lastNonEmptySegment(dir)
-  truncateSync(seg, statSync(seg).size - 5)
-  const store = await openStore(t, { dataDir: dir })
-  t.equal(store.appliedSeq, 19)
-  t.equal(store.getNode('/k20'), undefined)
-  t.same(store.getNode('/k19')?.data, Buffer.from('v19'))
-  t.equal(store.getZxid(), 19)
+  appendFileSync(seg, Buffer.alloc(4096))
+  const size = statSync(seg).size
+  const { logger, lines } = captureLogger()
+  const store = await openStore(t, { dataDir: dir, logger })
+  t.same(dump(store), before)
+  t.equal(statSync(seg).size, size, 'nothing truncated')
+  t.notOk(lines.some((l) => (l.level as number) >= 40), 'no warning')
 })
+
+for (const [layout, preallocBytes] of LAYOUTS) {
+  t.test(`torn tail (${layout}): a record cut short loses only that (never acknowledged) record`, async (t) => {
+    const { dir } = await prepared(t, 20, preallocBytes)
+    const seg = lastNonEmptySegment(dir)
+    const end = validEnd(seg)
+    // the last 5 bytes of record 20 never reached the disk: no bytes at all,
+    // or the preallocated zeros still there
+    if (preallocBytes === 0) truncateSync(seg, end - 5)
+    else {
+      const fd = openSync(seg, 'r+')
+      writeSync(fd, Buffer.alloc(5), 0, 5, end - 5)
+      closeSync(fd)
+    }
+    const store = await openStore(t, { dataDir: dir })
+    t.equal(store.appliedSeq, 19)
+    t.equal(store.getNode('/k20'), undefined)
+    t.same(store.getNode('/k19')?.data, Buffer.from('v19'))
+    t.equal(store.getZxid(), 19)
+  })
+}
 
 t.test('a damaged record in the middle of the log is refused, and the files are left alone', async (t) => {
   const { dir } = await prepared(t)
@@ -127,7 +178,7 @@ t.test('a damaged record at the end of an older segment is refused too', async (
   const segs = logFiles(dir)
   t.ok(segs.length > 3, `${segs.length} segments`)
   const first = join(dir, segs[0] as string)
-  flipByte(first, statSync(first).size - 1)
+  flipByte(first, validEnd(first) - 1) // the last byte of its last record
   await t.rejects(EmbeddedStore.open({ dataDir: dir }), { name: 'StoreOpenError', message: /damaged/ })
 })
 

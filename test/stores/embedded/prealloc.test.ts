@@ -3,47 +3,14 @@
 // the next roll, and recovery reads the zeros as the clean end of a segment.
 
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { EmbeddedStore } from '../../../src/stores/embedded'
 import { segmentFile } from '../../../src/stores/embedded/files'
-import { readFrame } from '../../../src/stores/embedded/frame'
 import { checkRecovered, type Run } from './fixtures/crash-check'
-import { captureLogger, dump, openStore, tempDir, tsNodeArgs, znode } from './fixtures/helpers'
-
-function write(store: EmbeddedStore, from: number, n: number): void {
-  for (let i = from; i < from + n; i++) {
-    store.transact(() => {
-      store.putNode(`/k${i}`, znode(Buffer.from(`v${i}`)))
-      store.setZxid(i)
-    })
-  }
-}
-
-async function writeDurably(store: EmbeddedStore, from: number, n: number): Promise<void> {
-  for (let i = from; i < from + n; i++) {
-    write(store, i, 1)
-    await store.whenDurable(store.appliedSeq)
-  }
-}
-
-function logFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => /^log\.\d{16}$/.test(f))
-    .sort()
-}
-
-/** Where a segment's records end. */
-function validEnd(path: string): number {
-  const buf = readFileSync(path)
-  let offset = 0
-  for (;;) {
-    const fr = readFrame(buf, offset)
-    if (fr.kind !== 'frame') return offset
-    offset = fr.next
-  }
-}
+import { logFiles, validEnd, write, writeDurably } from './fixtures/log-files'
+import { captureLogger, dump, openStore, tempDir, tsNodeArgs } from './fixtures/helpers'
 
 function zerosFrom(path: string, offset: number): boolean {
   return readFileSync(path).subarray(offset).every((b) => b === 0)

@@ -4,48 +4,13 @@ import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import t, { type Test } from 'tap'
 import { EmbeddedStore, StoreOpenError } from '../../../src/stores/embedded'
-import { readFrame } from '../../../src/stores/embedded/frame'
-import { captureLogger, dump, openStore, tempDir, tsNodeArgs, znode } from './fixtures/helpers'
-
-/** n records, each one znode /k<i> with data "v<i>" and the zxid. */
-function write(store: EmbeddedStore, from: number, n: number): void {
-  for (let i = from; i < from + n; i++) {
-    store.transact(() => {
-      store.putNode(`/k${i}`, znode(Buffer.from(`v${i}`)))
-      store.setZxid(i)
-    })
-  }
-}
-
-/** Like write, one group commit per record, so that small segments roll between them. */
-async function writeDurably(store: EmbeddedStore, from: number, n: number): Promise<void> {
-  for (let i = from; i < from + n; i++) {
-    write(store, i, 1)
-    await store.whenDurable(store.appliedSeq)
-  }
-}
-
-function logFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith('log.'))
-    .sort()
-}
+import { logFiles, validEnd, write, writeDurably } from './fixtures/log-files'
+import { captureLogger, dump, openStore, tempDir, tsNodeArgs } from './fixtures/helpers'
 
 /** The newest segment that holds records (open creates an empty, perhaps preallocated, one after a non-empty last). */
 function lastNonEmptySegment(dir: string): string {
   const files = logFiles(dir).filter((f) => validEnd(join(dir, f)) > 0)
   return join(dir, files[files.length - 1] as string)
-}
-
-/** Where a segment's records end: the zeros after it are preallocated space. */
-function validEnd(path: string): number {
-  const buf = readFileSync(path)
-  let offset = 0
-  for (;;) {
-    const fr = readFrame(buf, offset)
-    if (fr.kind !== 'frame') return offset
-    offset = fr.next
-  }
 }
 
 /** Write bytes at the end of the records: over the preallocated zeros, or appended when there are none. */

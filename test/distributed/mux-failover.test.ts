@@ -30,8 +30,8 @@ t.test('a node killed under load: every session of its shared WebSocket resumes 
   ended.push(...closes(clients))
   // the links alternate between the two upstreams: half the sessions on each node, one WebSocket each
   t.equal(await until('connections on both nodes', async () => (await nodeConnections(a)) + (await nodeConnections(b)), (n) => n === N), N, 'the nodes serve every session')
-  t.equal(connectionsTo(a.httpPort), 1, 'one TCP connection from the sidecar to node A carries its sessions')
-  t.equal(connectionsTo(b.httpPort), 1, 'one TCP connection from the sidecar to node B carries its sessions')
+  t.equal(await until('TCP connections to the node', () => connectionsTo(a.httpPort), (n) => n === 1), 1, 'one TCP connection from the sidecar to node A carries its sessions')
+  t.equal(await until('TCP connections to the node', () => connectionsTo(b.httpPort), (n) => n === 1), 1, 'one TCP connection from the sidecar to node B carries its sessions')
 
   // each client sets its znode with the expected version, so a write applied twice shows as BADVERSION
   const OPS = 40
@@ -61,6 +61,6 @@ t.test('a node killed under load: every session of its shared WebSocket resumes 
   const ephemerals = (kids.body?.children ?? []).filter((p: string) => p.startsWith('mux-e-'))
   t.equal(ephemerals.length, N, 'every session lives on (its ephemeral is there)')
   t.equal(await until('sessions on node B', () => nodeConnections(b), (n) => n === N), N, 'node B serves every session now')
-  t.equal(connectionsTo(b.httpPort), 1, 'still one TCP connection from the sidecar to node B')
+  t.equal(await until('TCP connections to the node', () => connectionsTo(b.httpPort), (n) => n === 1), 1, 'still one TCP connection from the sidecar to node B')
 })
 

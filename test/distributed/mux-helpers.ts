@@ -10,7 +10,12 @@ export const WAIT = 30_000
 export const PERSISTENT = 0
 export const EPHEMERAL = 1
 
-/** Established TCP connections whose far end is `port` on this host (the sidecar's side of its WebSockets to a node). */
+/**
+ * Established TCP connections whose far end is `port` on this host (the
+ * sidecar's side of its WebSockets to a node). The test's own HTTP polls of
+ * the node count too until their sockets close (the body can arrive before
+ * the FIN), so callers wait for the count rather than read it once.
+ */
 export function connectionsTo (port: number): number {
   let n = 0
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {

@@ -29,7 +29,7 @@ t.test('one channel ends (closeSession, session moved) while the others on the s
   const clients = await connectAll(sidecar.address, 4)
   t.teardown(() => { for (const c of clients) if (!c.closed) c.destroy() })
   const ended = closes(clients)
-  t.equal(connectionsTo(node.httpPort), 1, 'one WebSocket carries the four connections')
+  t.equal(await until('TCP connections to the node', () => connectionsTo(node.httpPort), (n) => n === 1), 1, 'one WebSocket carries the four connections')
 
   const ping = async (i: number): Promise<void> => {
     const r = await clients[i].request({ type: OpCode.exists, path: '/', watch: false })
@@ -50,7 +50,7 @@ t.test('one channel ends (closeSession, session moved) while the others on the s
   const r = await thief.request({ type: OpCode.exists, path: '/', watch: false })
   t.equal(r.err, 0, 'the connection the session moved to is served')
   t.equal(ended.length, 2, 'and no other client lost its connection')
-  t.equal(connectionsTo(node.httpPort), 1, 'still one WebSocket')
+  t.equal(await until('TCP connections to the node', () => connectionsTo(node.httpPort), (n) => n === 1), 1, 'still one WebSocket')
 })
 
 t.test('a node without the mux route (--mux false) is served one WebSocket per connection', async (t) => {
@@ -173,5 +173,5 @@ t.test('replies past the shared socket\'s high-water mark pause and resume it: e
     const r = await c.request({ type: OpCode.exists, path: '/big', watch: false })
     t.equal(r.err, 0, `client ${i} is served afterwards`)
   }
-  t.equal(connectionsTo(node.httpPort), 1, 'over one WebSocket')
+  t.equal(await until('TCP connections to the node', () => connectionsTo(node.httpPort), (n) => n === 1), 1, 'over one WebSocket')
 })

@@ -5,8 +5,8 @@
 // anything else runs (no auth, no body parsing, no store access).
 //
 // Not limited: the probes (/healthz, /readyz, /metrics: an orchestrator must
-// always see the process) and the ZooKeeper WebSocket /v1/zk. A sidecar opens
-// one WebSocket per ZooKeeper connection and re-opens all of them at once when
+// always see the process) and the ZooKeeper WebSockets /v1/zk and /v1/zk/mux. A sidecar opens
+// one WebSocket per ZooKeeper connection (a few shared ones with mux) and re-opens all of them at once when
 // a node dies: a REST rate would refuse that reconnection burst and expire
 // sessions. ZooKeeper connections have their own bound (--max-client-cnxns on
 // the sidecar), and the messages inside a WebSocket never pass through here.
@@ -21,7 +21,7 @@ export interface RateLimitOptions {
 }
 
 /** Routes never limited (exact paths, without the query). */
-const EXEMPT = new Set(['/healthz', '/readyz', '/metrics', '/v1/zk'])
+const EXEMPT = new Set(['/healthz', '/readyz', '/metrics', '/v1/zk', '/v1/zk/mux'])
 
 /** Addresses remembered at most: a flood of spoofed sources cannot grow the map without bound. */
 export const MAX_TRACKED_ADDRESSES = 100_000

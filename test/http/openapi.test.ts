@@ -74,5 +74,5 @@ t.test('service node', async (t) => {
   t.teardown(() => node.close())
   await checkDocument(t, node.http, node.httpPort)
   const ws = registeredRoutes(node.http).filter((r) => r.websocket).map((r) => `${r.method} ${r.url}`)
-  t.same(ws.sort(), ['GET /v1/watch/ws', 'GET /v1/zk'], 'the only routes left out are the WebSocket upgrades (docs/protocol.md, docs/rest.md)')
+  t.same(ws.sort(), ['GET /v1/watch/ws', 'GET /v1/zk', 'GET /v1/zk/mux'], 'the only routes left out are the WebSocket upgrades (docs/protocol.md, docs/rest.md)')
 })

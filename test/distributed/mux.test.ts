@@ -9,7 +9,7 @@
 // - a malformed mux message closes that WebSocket with a clear reason, and
 //   the node goes on serving.
 
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { ZkClient } from '../../src/client'
 import { OpCode } from '../../src/engine/codes'
 import { encodeConnect, encodeRequestMessage } from '../../src/node/messages'
@@ -19,7 +19,8 @@ import { httpGet } from '../support/launch'
 import { startNode, startRedis, startSidecar, type NodeHandle } from '../support/topology'
 import { closes, connectAll, connectionsTo, PERSISTENT, until } from './mux-helpers'
 
-t.test('one channel ends (closeSession, session moved) while the others on the same WebSocket go on', async (t) => {
+/** Redis, one node, a sidecar with one mux socket to it, and 4 clients on that socket. */
+async function oneSocketRig (t: Test): Promise<{ node: NodeHandle, sidecar: Awaited<ReturnType<typeof startSidecar>>, clients: ZkClient[] }> {
   const redis = await startRedis()
   t.teardown(() => redis.stop())
   const node = await startNode(redis.url)
@@ -28,6 +29,11 @@ t.test('one channel ends (closeSession, session moved) while the others on the s
   t.teardown(() => sidecar.stop())
   const clients = await connectAll(sidecar.address, 4)
   t.teardown(() => { for (const c of clients) if (!c.closed) c.destroy() })
+  return { node, sidecar, clients }
+}
+
+t.test('one channel ends (closeSession, session moved) while the others on the same WebSocket go on', async (t) => {
+  const { node, sidecar, clients } = await oneSocketRig(t)
   const ended = closes(clients)
   t.equal(await until('TCP connections to the node', () => connectionsTo(node.httpPort), (n) => n === 1), 1, 'one WebSocket carries the four connections')
 
@@ -154,14 +160,7 @@ t.test('a malformed mux message closes that WebSocket with a clear reason; the n
 })
 
 t.test('replies past the shared socket\'s high-water mark pause and resume it: every channel gets all of them', async (t) => {
-  const redis = await startRedis()
-  t.teardown(() => redis.stop())
-  const node = await startNode(redis.url)
-  t.teardown(() => node.stop())
-  const sidecar = await startSidecar([node.url], { args: ['--upstream-mux-sockets', '1'] })
-  t.teardown(() => sidecar.stop())
-  const clients = await connectAll(sidecar.address, 4)
-  t.teardown(() => { for (const c of clients) if (!c.closed) c.destroy() })
+  const { node, clients } = await oneSocketRig(t)
   const data = Buffer.alloc(512 * 1024, 7)
   const made = await clients[0].request({ type: OpCode.create, path: '/big', data, dataLength: data.length, acl: OPEN_ACL, flags: PERSISTENT })
   t.equal(made.err, 0, 'a 512 KiB znode')

@@ -3,7 +3,7 @@
 // only the 100 ms deadline peek (ticker.ts) can expire the session; the
 // deadline is real (a one-second session nobody heartbeats).
 
-import t from 'tap'
+import t, { type Test } from 'tap'
 import pino from 'pino'
 import { Ticker } from '../../src/node/ticker'
 import { Heartbeats } from '../../src/node/heartbeats'
@@ -23,6 +23,12 @@ async function until (done: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
+/** A ticker whose tick (a minute) outlasts the test: only its 100 ms deadline peek can expire anything. */
+function minuteTicker (t: Test, e: Awaited<ReturnType<World['engine']>>, onGone: (ids: readonly SessionId[]) => void): void {
+  const ticker = new Ticker({ backend: e, heartbeats: new Heartbeats(), tickMs: 60_000, sweep: SWEEP_DEFAULTS, log: pino({ level: 'silent' }), onGone })
+  t.teardown(() => ticker.stop())
+}
+
 t.test('a session past its deadline expires before the next tick', async (t) => {
   const e = await w.engine(t)
   t.equal(await e.nextDeadline(), undefined, 'no session: no deadline')
@@ -32,15 +38,7 @@ t.test('a session past its deadline expires before the next tick', async (t) => 
   t.equal(deadline, created + 1000, 'the earliest deadline is the new session\'s')
 
   const gone: SessionId[] = []
-  const ticker = new Ticker({
-    backend: e,
-    heartbeats: new Heartbeats(),
-    tickMs: 60_000,
-    sweep: SWEEP_DEFAULTS,
-    log: pino({ level: 'silent' }),
-    onGone: (ids) => { gone.push(...ids) }
-  })
-  t.teardown(() => ticker.stop())
+  minuteTicker(t, e, (ids) => { gone.push(...ids) })
   await until(() => gone.length > 0, 30_000, 'the session was not expired between ticks')
   t.same(gone, [id], 'expired by the peek-triggered reap, one tick not yet over')
   t.ok(Date.now() >= created + 1000, 'not before its deadline')
@@ -52,15 +50,7 @@ t.test('a peek with nothing due writes nothing', async (t) => {
   const e = await w.engine(t)
   await e.createSession(60_000, 'aa', Date.now(), 'conn-1')
   const before = await w.raw.get(`${e.key}:reaped`)
-  const ticker = new Ticker({
-    backend: e,
-    heartbeats: new Heartbeats(),
-    tickMs: 60_000,
-    sweep: SWEEP_DEFAULTS,
-    log: pino({ level: 'silent' }),
-    onGone: () => { t.fail('nothing is due') }
-  })
-  t.teardown(() => ticker.stop())
+  minuteTicker(t, e, () => { t.fail('nothing is due') })
   // ten peeks' worth of deadline reads, seen on the server's command stats
   const peeks = async (): Promise<number> => {
     const info = await w.raw.info('commandstats')
